@@ -1,0 +1,1 @@
+/* rh-config.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-headless.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-log.c: not written yet */

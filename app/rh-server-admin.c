@@ -1,0 +1,1 @@
+/* rh-server-admin.c: not written yet */

@@ -1,0 +1,203 @@
+/* rh-error.c: the RH- error table
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-protocol"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rh-error.h"
+
+G_DEFINE_QUARK (rh-protocol-error-quark, rh_protocol_error)
+G_DEFINE_QUARK (rh-crypto-error-quark, rh_crypto_error)
+G_DEFINE_QUARK (rh-store-error-quark, rh_store_error)
+G_DEFINE_QUARK (rh-config-error-quark, rh_config_error)
+
+/* README's error table is checked against this one by tests/test-error-table.c. */
+static const RhErrorInfo error_table[] = {
+  { RH_ERROR_CONFIG_INVALID, N_("Configuration file is invalid"),
+    N_("A configuration file could not be read or has a value of the wrong form."),
+    N_("Fix the file named in the message (/etc/remote-help/remote-help.conf or ~/.config/remote-help/remote-help.conf).") },
+  { RH_ERROR_BAD_SERVER_URL, N_("Server address is invalid"),
+    N_("The server URL is missing or is not a wss:// URL."),
+    N_("Set server=wss://HOST:PORT in the configuration or pass --server.") },
+  { RH_ERROR_BAD_FINGERPRINT, N_("Server fingerprint is invalid"),
+    N_("The server certificate fingerprint is not 32 bytes of hexadecimal (colons allowed)."),
+    N_("Copy the fingerprint that remote-help-server printed at start-up.") },
+  { RH_ERROR_PASSWORD_FILE, N_("Password could not be read"),
+    N_("The password file is missing, unreadable or empty."),
+    N_("Check the path given to --password-file.") },
+  { RH_ERROR_DATA_DIR, N_("Data directory is unusable"),
+    N_("The server data directory could not be created, has unsafe permissions, or its key files are damaged."),
+    N_("Give the server a directory it owns (mode 0700); restore key files from backup if they were damaged.") },
+  { RH_ERROR_TERMS_NOT_ACCEPTED, N_("Terms of use not accepted"),
+    N_("Remote Help needs the terms of use to be accepted before first use."),
+    N_("Accept the terms in the app, or have an administrator set acceptTerms=1 in /etc/remote-help/remote-help.conf.") },
+  { RH_ERROR_BAD_ORG_KEY, N_("Organisation key fingerprint is invalid"),
+    N_("The organisation key fingerprint is missing or is not 32 bytes of hexadecimal."),
+    N_("Set org-key= in the configuration or pass --org-key with what 'remote-help-server admin org-key' prints.") },
+  { RH_ERROR_USAGE, N_("Invalid command line"),
+    N_("An option or argument is missing or malformed."),
+    N_("Run the command with --help to see its usage.") },
+  { RH_ERROR_NO_TRUST, N_("No way to verify the server"),
+    N_("Neither a server certificate fingerprint nor a CA file is configured, and TLS is never used unverified."),
+    N_("Set server-fingerprint= or ca-file= in the configuration, or pass --server-fingerprint.") },
+
+  { RH_ERROR_CONNECT_FAILED, N_("Cannot reach the Remote Help service"),
+    N_("The connection to the server could not be opened."),
+    N_("Check the server address and that remote-help-server is running and reachable.") },
+  { RH_ERROR_TLS_VERIFY_FAILED, N_("Server identity could not be verified"),
+    N_("The server's TLS certificate does not match the configured fingerprint or CA."),
+    N_("Do not continue on this network. Ask your administrator for the right server fingerprint.") },
+  { RH_ERROR_CONNECTION_LOST, N_("Connection to the service was lost"),
+    N_("The server closed the connection or the network went away."),
+    N_("Try again; if it persists, check the network and the server log.") },
+  { RH_ERROR_TIMEOUT, N_("The operation timed out"),
+    N_("The other side or the server did not answer in time."),
+    N_("Try again; check that the other person is still connected.") },
+
+  { RH_ERROR_SIGN_IN_FAILED, N_("Sign-in failed"),
+    N_("The user name or password is wrong, or the account does not exist."),
+    N_("Check the user name and password; ask your administrator to reset them.") },
+  { RH_ERROR_TOKEN_INVALID, N_("Your sign-in has expired"),
+    N_("The session token is unknown, expired or was revoked."),
+    N_("Sign in again.") },
+  { RH_ERROR_ACCOUNT_DISABLED, N_("Account disabled"),
+    N_("The administrator disabled this account."),
+    N_("Ask your administrator to enable the account.") },
+  { RH_ERROR_SERVICE_DISABLED, N_("Remote Help is disabled for your organisation"),
+    N_("The setting remote-help-enabled is false."),
+    N_("An administrator can enable it: remote-help-server --data-dir DIR admin settings set remote-help-enabled true.") },
+  { RH_ERROR_NOT_SIGNED_IN, N_("Not signed in"),
+    N_("A request arrived without a valid sign-in."),
+    N_("Sign in first.") },
+  { RH_ERROR_RATE_LIMITED, N_("Too many failed attempts"),
+    N_("Several attempts from this address failed, so the service pauses further attempts for a while."),
+    N_("Wait for the time given in the message and check the code or password before trying again.") },
+
+  { RH_ERROR_CODE_INVALID, N_("Security code not valid"),
+    N_("The security code is wrong, expired or was already used."),
+    N_("Ask your helper to read the code again, or to get a new one.") },
+  { RH_ERROR_CODE_BURNED, N_("Security code blocked"),
+    N_("Three attempts with this code failed, so it can no longer be used."),
+    N_("The helper must get a new security code.") },
+  { RH_ERROR_CODE_FORMAT, N_("Security code has the wrong form"),
+    N_("A security code has 9 letters and digits; this one has other characters or another length."),
+    N_("Type the code exactly as the helper reads it; spaces, dashes and lower case are fine.") },
+  { RH_ERROR_CODE_BUSY, N_("Someone else is using this code"),
+    N_("Another attempt with this code is in progress."),
+    N_("Wait a moment and try again, or ask the helper for a new code.") },
+  { RH_ERROR_KEY_CONFIRMATION, N_("Secure pairing failed"),
+    N_("The two apps did not derive the same key: the code was wrong or someone interfered with the connection."),
+    N_("Ask the helper for a new code. If it happens again, report it to your IT security team.") },
+  { RH_ERROR_CARD_SIGNATURE, N_("Helper identity could not be verified"),
+    N_("The identity card is not signed by your organisation's key."),
+    N_("Do not continue. Report it to your IT security team.") },
+  { RH_ERROR_ORG_KEY_MISMATCH, N_("Organisation key does not match"),
+    N_("The service presented an organisation key other than the one this computer is configured with."),
+    N_("Do not continue. Check org-key= in the configuration with your administrator.") },
+  { RH_ERROR_CARD_INVALID, N_("Identity card is not valid"),
+    N_("The identity card is malformed, expired, or issued for another code or person."),
+    N_("Do not continue. Ask the helper to get a new code.") },
+  { RH_ERROR_PEER_LEFT, N_("The other person left"),
+    N_("The other side ended the pairing or lost its connection."),
+    N_("Start again with a new security code if help is still needed.") },
+  { RH_ERROR_NO_FREE_SLOT, N_("No security code available"),
+    N_("The service has too many codes in use right now."),
+    N_("Try again in a minute.") },
+  { RH_ERROR_CODE_EXPIRED, N_("Security code expired"),
+    N_("The security code was not used within its lifetime."),
+    N_("Get a new security code.") },
+
+  { RH_ERROR_MALFORMED_MESSAGE, N_("Malformed message"),
+    N_("A message was not valid JSON or had fields of the wrong type."),
+    N_("Use matching versions of Remote Help and the server.") },
+  { RH_ERROR_MESSAGE_TOO_LARGE, N_("Message too large"),
+    N_("A message exceeded the size limit (64 KiB)."),
+    N_("Use matching versions of Remote Help and the server; use a smaller photo.") },
+  { RH_ERROR_UNKNOWN_MESSAGE, N_("Unknown message"),
+    N_("A message of an unknown type arrived."),
+    N_("Use matching versions of Remote Help and the server.") },
+  { RH_ERROR_UNEXPECTED_MESSAGE, N_("Unexpected message"),
+    N_("A message arrived that does not fit the current state of the exchange."),
+    N_("Start again; use matching versions of Remote Help and the server.") },
+  { RH_ERROR_PEER_CHANNEL, N_("Secure channel error"),
+    N_("A message between the two apps failed decryption or authentication."),
+    N_("Start again with a new code; report repeated failures to your IT security team.") },
+  { RH_ERROR_INTERNAL, N_("Internal error"),
+    N_("The service or app hit an unexpected condition."),
+    N_("Try again; if it persists, send the log (--verbose) to your administrator.") },
+  { RH_ERROR_CRYPTO, N_("Cryptographic operation failed"),
+    N_("A cryptographic operation (key generation, signing, key exchange) failed or got invalid input."),
+    N_("Try again; check that OpenSSL 3 is installed correctly.") },
+
+  { RH_ERROR_UNKNOWN_SETTING, N_("Unknown setting"),
+    N_("The setting name is not one the server knows."),
+    N_("Use one of: remote-help-enabled, allow-unenrolled-devices, chat-disabled.") },
+  { RH_ERROR_BAD_SETTING_VALUE, N_("Invalid setting value"),
+    N_("The value is not allowed for this setting."),
+    N_("Use true or false for these settings.") },
+  { RH_ERROR_UNKNOWN_USER, N_("Unknown user"),
+    N_("No account with that login exists."),
+    N_("Check the login with 'admin user list'.") },
+  { RH_ERROR_USER_EXISTS, N_("User already exists"),
+    N_("An account with that login exists already."),
+    N_("Choose another login or remove the existing account first.") },
+  { RH_ERROR_BAD_LOGIN, N_("Invalid login name"),
+    N_("Logins are 1-64 characters: letters, digits, '.', '_', '-' and '@'."),
+    N_("Choose a login of that form.") },
+  { RH_ERROR_FIELD_INVALID, N_("Invalid field"),
+    N_("A text field is empty where required, too long (over 128 characters) or not valid UTF-8."),
+    N_("Shorten or correct the field named in the message.") },
+  { RH_ERROR_PHOTO_INVALID, N_("Invalid photo"),
+    N_("The photo is not a PNG or JPEG file, or is larger than 24 KiB."),
+    N_("Use a small PNG or JPEG (for example 96x96 pixels).") },
+  { RH_ERROR_PASSWORD_INVALID, N_("Invalid password"),
+    N_("The new password is shorter than 8 characters or longer than 1024."),
+    N_("Choose a password of 8 to 1024 characters.") },
+  { RH_ERROR_STORE, N_("Database error"),
+    N_("The server's database could not be opened, read or written."),
+    N_("Check disk space and permissions of the data directory; the server log has details.") },
+};
+
+const RhErrorInfo *
+rh_error_info_table (gsize *n_entries)
+{
+  *n_entries = G_N_ELEMENTS (error_table);
+  return error_table;
+}
+
+const RhErrorInfo *
+rh_error_info_lookup (int code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (error_table); i++)
+    if ((int) error_table[i].code == code)
+      return &error_table[i];
+  return NULL;
+}
+
+gboolean
+rh_error_is_rh (const GError *error)
+{
+  return error != NULL &&
+         (error->domain == RH_PROTOCOL_ERROR || error->domain == RH_CRYPTO_ERROR ||
+          error->domain == RH_STORE_ERROR || error->domain == RH_CONFIG_ERROR) &&
+         rh_error_info_lookup (error->code) != NULL;
+}
+
+/* What a user sees: "RH-4001: Security code not valid: <detail>". Errors from outside our
+ * domains (GIO, GLib) are presented as internal errors so that every message has a code. */
+char *
+rh_error_format (const GError *error)
+{
+  const RhErrorInfo *info;
+  int code;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  code = rh_error_is_rh (error) ? error->code : RH_ERROR_INTERNAL;
+  info = rh_error_info_lookup (code);
+  return g_strdup_printf ("RH-%04d: %s: %s", code, _(info->summary), error->message);
+}

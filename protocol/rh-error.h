@@ -1,0 +1,98 @@
+/* rh-error.h: the RH- error codes every user-visible failure carries
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* One GError domain per module; the code of every domain is an RhErrorCode, whose numeric
+ * value is the number users see as "RH-NNNN". The table in rh-error.c (and README) says
+ * what each one means and how to fix it. */
+#define RH_PROTOCOL_ERROR (rh_protocol_error_quark ())
+#define RH_CRYPTO_ERROR   (rh_crypto_error_quark ())
+#define RH_STORE_ERROR    (rh_store_error_quark ())
+#define RH_CONFIG_ERROR   (rh_config_error_quark ())
+
+typedef enum
+{
+  /* 1xxx: local configuration and command line */
+  RH_ERROR_CONFIG_INVALID        = 1001,
+  RH_ERROR_BAD_SERVER_URL        = 1002,
+  RH_ERROR_BAD_FINGERPRINT       = 1003,
+  RH_ERROR_PASSWORD_FILE         = 1004,
+  RH_ERROR_DATA_DIR              = 1005,
+  RH_ERROR_TERMS_NOT_ACCEPTED    = 1006,
+  RH_ERROR_BAD_ORG_KEY           = 1007,
+  RH_ERROR_USAGE                 = 1008,
+  RH_ERROR_NO_TRUST              = 1009,
+
+  /* 2xxx: reaching the service */
+  RH_ERROR_CONNECT_FAILED        = 2001,
+  RH_ERROR_TLS_VERIFY_FAILED     = 2002,
+  RH_ERROR_CONNECTION_LOST       = 2003,
+  RH_ERROR_TIMEOUT               = 2004,
+
+  /* 3xxx: sign-in and service policy */
+  RH_ERROR_SIGN_IN_FAILED        = 3001,
+  RH_ERROR_TOKEN_INVALID         = 3002,
+  RH_ERROR_ACCOUNT_DISABLED      = 3003,
+  RH_ERROR_SERVICE_DISABLED      = 3004,
+  RH_ERROR_NOT_SIGNED_IN         = 3005,
+  RH_ERROR_RATE_LIMITED          = 3006,
+
+  /* 4xxx: security codes and pairing */
+  RH_ERROR_CODE_INVALID          = 4001,
+  RH_ERROR_CODE_BURNED           = 4002,
+  RH_ERROR_CODE_FORMAT           = 4003,
+  RH_ERROR_CODE_BUSY             = 4004,
+  RH_ERROR_KEY_CONFIRMATION      = 4005,
+  RH_ERROR_CARD_SIGNATURE        = 4006,
+  RH_ERROR_ORG_KEY_MISMATCH      = 4007,
+  RH_ERROR_CARD_INVALID          = 4008,
+  RH_ERROR_PEER_LEFT             = 4009,
+  RH_ERROR_NO_FREE_SLOT          = 4010,
+  RH_ERROR_CODE_EXPIRED          = 4011,
+
+  /* 5xxx: protocol violations and internal faults */
+  RH_ERROR_MALFORMED_MESSAGE     = 5001,
+  RH_ERROR_MESSAGE_TOO_LARGE     = 5002,
+  RH_ERROR_UNKNOWN_MESSAGE       = 5003,
+  RH_ERROR_UNEXPECTED_MESSAGE    = 5004,
+  RH_ERROR_PEER_CHANNEL          = 5005,
+  RH_ERROR_INTERNAL              = 5006,
+  RH_ERROR_CRYPTO                = 5007,
+
+  /* 6xxx: administration and stored data */
+  RH_ERROR_UNKNOWN_SETTING       = 6001,
+  RH_ERROR_BAD_SETTING_VALUE     = 6002,
+  RH_ERROR_UNKNOWN_USER          = 6003,
+  RH_ERROR_USER_EXISTS           = 6004,
+  RH_ERROR_BAD_LOGIN             = 6005,
+  RH_ERROR_FIELD_INVALID         = 6006,
+  RH_ERROR_PHOTO_INVALID         = 6007,
+  RH_ERROR_PASSWORD_INVALID      = 6008,
+  RH_ERROR_STORE                 = 6009,
+} RhErrorCode;
+
+typedef struct
+{
+  RhErrorCode code;
+  const char *summary;
+  const char *cause;
+  const char *fix;
+} RhErrorInfo;
+
+GQuark             rh_protocol_error_quark (void);
+GQuark             rh_crypto_error_quark   (void);
+GQuark             rh_store_error_quark    (void);
+GQuark             rh_config_error_quark   (void);
+
+const RhErrorInfo *rh_error_info_table     (gsize        *n_entries);
+const RhErrorInfo *rh_error_info_lookup    (int           code);
+gboolean           rh_error_is_rh          (const GError *error);
+char              *rh_error_format         (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* rh-identity-card.c: not written yet */

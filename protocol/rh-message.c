@@ -1,0 +1,1 @@
+/* rh-message.c: not written yet */

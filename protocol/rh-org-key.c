@@ -1,0 +1,1 @@
+/* rh-org-key.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-pairing-code.c: not written yet */

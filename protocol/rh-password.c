@@ -1,0 +1,1 @@
+/* rh-password.c: not written yet */

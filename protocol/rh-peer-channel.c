@@ -1,0 +1,1 @@
+/* rh-peer-channel.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-rendezvous-client.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-rendezvous-server.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-settings.c: not written yet */

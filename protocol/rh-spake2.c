@@ -1,0 +1,1 @@
+/* rh-spake2.c: not written yet */

@@ -1,0 +1,1 @@
+/* rh-store-sqlite.c: not written yet */

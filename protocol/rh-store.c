@@ -1,0 +1,1 @@
+/* rh-store.c: not written yet */

@@ -1,0 +1,156 @@
+/* rh-store.h: every piece of server state goes through this interface
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* The server keeps all state behind RhStore so that a PostgreSQL backend can replace the
+ * embedded SQLite one (RhStoreSqlite) for organisations running several server nodes. Every
+ * call that changes something is one transaction: it happens completely or not at all. */
+
+typedef struct
+{
+  char    *login;
+  char    *display_name;
+  char    *job_title;
+  char    *company;
+  char    *domain;
+  GBytes  *photo;          /* PNG/JPEG bytes, or NULL */
+  char    *password_hash;  /* rh_password_hash() encoding */
+  gboolean disabled;
+  gboolean admin;
+  gint64   created_at;     /* unix seconds */
+} RhUser;
+
+RhUser *rh_user_copy (const RhUser *user);
+void    rh_user_free (RhUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhUser, rh_user_free)
+
+typedef enum
+{
+  RH_SLOT_STATE_LIVE,      /* issued, waiting for the sharer */
+  RH_SLOT_STATE_CONSUMED,  /* paired once; never valid again */
+  RH_SLOT_STATE_BURNED,    /* too many failed attempts */
+  RH_SLOT_STATE_CANCELLED, /* the helper gave it up or left */
+} RhSlotState;
+
+typedef struct
+{
+  char        *slot;
+  char        *helper_login;
+  gint64       created_at;
+  gint64       expires_at;
+  int          failures;
+  RhSlotState  state;
+} RhSlot;
+
+void rh_slot_free (RhSlot *slot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhSlot, rh_slot_free)
+
+#define RH_TYPE_STORE (rh_store_get_type ())
+G_DECLARE_INTERFACE (RhStore, rh_store, RH, STORE, GObject)
+
+struct _RhStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  gboolean  (*user_add)          (RhStore *self, const RhUser *user, GError **error);
+  RhUser   *(*user_get)          (RhStore *self, const char *login, GError **error);
+  GPtrArray*(*user_list)         (RhStore *self, GError **error);
+  gboolean  (*user_set_disabled) (RhStore *self, const char *login, gboolean disabled,
+                                  GError **error);
+  gboolean  (*user_set_password) (RhStore *self, const char *login, const char *password_hash,
+                                  GError **error);
+  gboolean  (*user_remove)       (RhStore *self, const char *login, GError **error);
+
+  gboolean  (*setting_get)       (RhStore *self, const char *key, char **out_value,
+                                  GError **error);
+  gboolean  (*setting_set)       (RhStore *self, const char *key, const char *value,
+                                  GError **error);
+
+  gboolean  (*token_add)         (RhStore *self, const guint8 *token_hash, const char *login,
+                                  gint64 expires_at, GError **error);
+  gboolean  (*token_lookup)      (RhStore *self, const guint8 *token_hash, gint64 now,
+                                  char **out_login, GError **error);
+  gboolean  (*token_revoke)      (RhStore *self, const guint8 *token_hash, GError **error);
+
+  gboolean  (*slot_create)       (RhStore *self, const char *slot, const char *helper_login,
+                                  gint64 now, gint64 expires_at, gboolean *out_created,
+                                  GError **error);
+  RhSlot   *(*slot_get)          (RhStore *self, const char *slot, GError **error);
+  gboolean  (*slot_add_failure)  (RhStore *self, const char *slot, int max_failures,
+                                  int *out_failures, GError **error);
+  gboolean  (*slot_set_state)    (RhStore *self, const char *slot, RhSlotState state,
+                                  GError **error);
+
+  gboolean  (*backoff_get)       (RhStore *self, const char *key, int *out_failures,
+                                  gint64 *out_blocked_until, GError **error);
+  gboolean  (*backoff_put)       (RhStore *self, const char *key, int failures,
+                                  gint64 blocked_until, gint64 now, GError **error);
+  gboolean  (*backoff_clear)     (RhStore *self, const char *key, GError **error);
+
+  gboolean  (*audit_append)      (RhStore *self, gint64 when, const char *actor,
+                                  const char *action, const char *detail_json, GError **error);
+  gboolean  (*purge)             (RhStore *self, gint64 now, GError **error);
+};
+
+/* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
+gboolean   rh_store_user_add          (RhStore *self, const RhUser *user, GError **error);
+/* RH_ERROR_UNKNOWN_USER if there is no such login. */
+RhUser    *rh_store_user_get          (RhStore *self, const char *login, GError **error);
+/* Array of RhUser (freed with the array), sorted by login. */
+GPtrArray *rh_store_user_list         (RhStore *self, GError **error);
+/* Disabling also revokes all of the user's tokens. RH_ERROR_UNKNOWN_USER. */
+gboolean   rh_store_user_set_disabled (RhStore *self, const char *login, gboolean disabled,
+                                       GError **error);
+gboolean   rh_store_user_set_password (RhStore *self, const char *login,
+                                       const char *password_hash, GError **error);
+/* Removes the user and its tokens. RH_ERROR_UNKNOWN_USER. */
+gboolean   rh_store_user_remove       (RhStore *self, const char *login, GError **error);
+
+/* *out_value is NULL when the key was never set (the caller applies its default). */
+gboolean   rh_store_setting_get       (RhStore *self, const char *key, char **out_value,
+                                       GError **error);
+gboolean   rh_store_setting_set       (RhStore *self, const char *key, const char *value,
+                                       GError **error);
+
+/* Tokens are stored only as their SHA-256 (32 bytes). */
+gboolean   rh_store_token_add         (RhStore *self, const guint8 *token_hash, const char *login,
+                                       gint64 expires_at, GError **error);
+/* *out_login is NULL when the token is unknown, expired, revoked, or its user disabled. */
+gboolean   rh_store_token_lookup      (RhStore *self, const guint8 *token_hash, gint64 now,
+                                       char **out_login, GError **error);
+gboolean   rh_store_token_revoke      (RhStore *self, const guint8 *token_hash, GError **error);
+
+/* Creates the slot unless a LIVE, unexpired one exists (then *out_created = FALSE); dead rows
+ * for the same slot are replaced. */
+gboolean   rh_store_slot_create       (RhStore *self, const char *slot, const char *helper_login,
+                                       gint64 now, gint64 expires_at, gboolean *out_created,
+                                       GError **error);
+/* NULL without error when the slot does not exist. */
+RhSlot    *rh_store_slot_get          (RhStore *self, const char *slot, GError **error);
+/* Counts a failed attempt; the slot becomes BURNED when failures reach max_failures. */
+gboolean   rh_store_slot_add_failure  (RhStore *self, const char *slot, int max_failures,
+                                       int *out_failures, GError **error);
+gboolean   rh_store_slot_set_state    (RhStore *self, const char *slot, RhSlotState state,
+                                       GError **error);
+
+/* Failed attempts per source (e.g. "pair:127.0.0.1"); zeros when the key is unknown. */
+gboolean   rh_store_backoff_get       (RhStore *self, const char *key, int *out_failures,
+                                       gint64 *out_blocked_until, GError **error);
+gboolean   rh_store_backoff_put       (RhStore *self, const char *key, int failures,
+                                       gint64 blocked_until, gint64 now, GError **error);
+gboolean   rh_store_backoff_clear     (RhStore *self, const char *key, GError **error);
+
+/* Append-only; detail_json may be NULL. */
+gboolean   rh_store_audit_append      (RhStore *self, gint64 when, const char *actor,
+                                       const char *action, const char *detail_json,
+                                       GError **error);
+/* Deletes expired tokens, dead slots older than a day, and backoff rows idle for a day. */
+gboolean   rh_store_purge             (RhStore *self, gint64 now, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* rh-tls-cert.c: not written yet */

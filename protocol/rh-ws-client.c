@@ -1,0 +1,1 @@
+/* rh-ws-client.c: not written yet */

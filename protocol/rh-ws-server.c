@@ -1,0 +1,1 @@
+/* rh-ws-server.c: not written yet */

@@ -1,0 +1,70 @@
+/* rh-ws-server.h: a WSS server on libwebsockets' libuv event loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define RH_TYPE_WS_SERVER (rh_ws_server_get_type ())
+G_DECLARE_FINAL_TYPE (RhWsServer, rh_ws_server, RH, WS_SERVER, GObject)
+
+/* A connection; valid from "peer-opened" until "peer-closed" returns. */
+typedef struct _RhWsPeer RhWsPeer;
+
+typedef void (*RhWsServerTimerFunc) (gpointer user_data);
+
+/* Signals (all emitted on the thread running rh_ws_server_run()):
+ *   "peer-opened"   (RhWsPeer *peer)
+ *   "peer-message"  (RhWsPeer *peer, GBytes *data, gboolean is_binary)  whole message
+ *   "peer-oversize" (RhWsPeer *peer)  a message exceeded max_message; the handler may queue a
+ *                    last message, then the connection is closed (status 1009)
+ *   "peer-closed"   (RhWsPeer *peer)
+ *
+ * TLS: TLS 1.2 minimum, OpenSSL security level 2. Connections that are not marked
+ * authenticated within 30 s are dropped; idle connections are pinged after 30 s and dropped
+ * after 60 s without an answer. */
+RhWsServer *rh_ws_server_new          (const char   *address,    /* "127.0.0.1", "::1", "0.0.0.0" */
+                                       int           port,       /* 0: any free port */
+                                       const char   *cert_path,
+                                       const char   *key_path,
+                                       const char   *subprotocol,
+                                       GError      **error);
+int         rh_ws_server_get_port     (RhWsServer   *self);
+void        rh_ws_server_set_max_message (RhWsServer *self,
+                                          gsize       max_bytes);
+/* Runs the libuv loop until rh_ws_server_stop() or SIGINT/SIGTERM; then closes every
+ * connection and returns. */
+gboolean    rh_ws_server_run          (RhWsServer   *self,
+                                       GError      **error);
+void        rh_ws_server_stop         (RhWsServer   *self);
+/* One-shot timer on the server's loop; returns an id for rh_ws_server_cancel_timer(). */
+guint       rh_ws_server_add_timer    (RhWsServer          *self,
+                                       guint                ms,
+                                       RhWsServerTimerFunc  func,
+                                       gpointer             user_data);
+void        rh_ws_server_cancel_timer (RhWsServer          *self,
+                                       guint                id);
+
+void        rh_ws_peer_send_text      (RhWsPeer     *peer,
+                                       const char   *text,
+                                       gssize        len);
+void        rh_ws_peer_send_binary    (RhWsPeer     *peer,
+                                       GBytes       *data);
+gsize       rh_ws_peer_get_queued     (RhWsPeer     *peer);
+/* Flushes what is queued, then closes with the given WebSocket status. */
+void        rh_ws_peer_close          (RhWsPeer     *peer,
+                                       int           status,
+                                       const char   *reason);
+/* Numeric source address, e.g. "127.0.0.1" or "::1". */
+const char *rh_ws_peer_get_address    (RhWsPeer     *peer);
+guint64     rh_ws_peer_get_id         (RhWsPeer     *peer);
+void        rh_ws_peer_set_authenticated (RhWsPeer  *peer);
+void        rh_ws_peer_set_data       (RhWsPeer     *peer,
+                                       gpointer      data,
+                                       GDestroyNotify destroy);
+gpointer    rh_ws_peer_get_data       (RhWsPeer     *peer);
+
+G_END_DECLS

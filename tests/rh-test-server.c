@@ -1,0 +1,1 @@
+/* rh-test-server.c: not written yet */

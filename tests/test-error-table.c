@@ -1,0 +1,2 @@
+/* test-error-table.c: not written yet */
+int main (void) { return 77; }

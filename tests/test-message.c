@@ -1,0 +1,2 @@
+/* test-message.c: not written yet */
+int main (void) { return 77; }

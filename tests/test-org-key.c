@@ -1,0 +1,2 @@
+/* test-org-key.c: not written yet */
+int main (void) { return 77; }

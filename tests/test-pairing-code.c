@@ -1,0 +1,2 @@
+/* test-pairing-code.c: not written yet */
+int main (void) { return 77; }

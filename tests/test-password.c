@@ -1,0 +1,2 @@
+/* test-password.c: not written yet */
+int main (void) { return 77; }

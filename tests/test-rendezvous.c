@@ -1,0 +1,2 @@
+/* test-rendezvous.c: not written yet */
+int main (void) { return 77; }

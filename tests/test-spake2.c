@@ -1,0 +1,2 @@
+/* test-spake2.c: not written yet */
+int main (void) { return 77; }

@@ -1,0 +1,2 @@
+/* test-ws.c: not written yet */
+int main (void) { return 77; }

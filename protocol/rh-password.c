@@ -10,6 +10,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -64,6 +65,7 @@ scrypt_derive (const char   *password,
   EVP_KDF_free (kdf);
   if (kctx == NULL)
     {
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO, "scrypt is not available");
       return FALSE;
     }
@@ -81,6 +83,9 @@ scrypt_derive (const char   *password,
   EVP_KDF_CTX_free (kctx);
   if (ok != 1)
     {
+      /* The error queue is shared with the TLS code on this thread, where a stale entry
+       * misleads SSL_get_error(). */
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO, "scrypt failed");
       return FALSE;
     }
@@ -102,6 +107,7 @@ rh_password_hash (const char  *password,
 
   if (RAND_bytes (salt, sizeof salt) != 1)
     {
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO, "random number generator failed");
       return NULL;
     }

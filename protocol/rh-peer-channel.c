@@ -10,6 +10,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -253,8 +254,11 @@ rh_peer_channel_open (RhPeerChannel  *self,
 
   if (!ok)
     {
-      /* Whatever was decrypted is unauthenticated: do not leave it lying around. */
+      /* Whatever was decrypted is unauthenticated: do not leave it lying around. The error
+       * queue is shared with the TLS code on this thread, where a stale entry misleads
+       * SSL_get_error(). */
       OPENSSL_cleanse (plaintext, ct_len);
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_PEER_CHANNEL,
                    "Peer channel: frame %" G_GUINT64_FORMAT " failed authentication", counter);
       return NULL;

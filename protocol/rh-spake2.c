@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
@@ -70,10 +71,13 @@ struct _RhSpake2
   gboolean failed;
 };
 
+/* OpenSSL keeps a per-thread error queue that the TLS code on this thread reads too (a stale
+ * entry makes SSL_get_error() misreport), so failures that become a GError are cleared. */
 static gboolean
 set_crypto_error (GError    **error,
                   const char *what)
 {
+  ERR_clear_error ();
   g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO, "SPAKE2: %s", what);
   return FALSE;
 }
@@ -224,6 +228,7 @@ decode_point (RhSpake2      *self,
       EC_POINT_is_at_infinity (self->group, point))
     {
       EC_POINT_free (point);
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO,
                    "SPAKE2: peer share is not a valid P-256 point");
       return FALSE;
@@ -476,6 +481,7 @@ rh_spake2_set_scalar_for_testing (RhSpake2     *self,
       BN_is_zero (self->scalar) ||
       BN_cmp (self->scalar, EC_GROUP_get0_order (self->group)) >= 0)
     {
+      ERR_clear_error ();
       g_set_error (error, RH_CRYPTO_ERROR, RH_ERROR_CRYPTO,
                    "SPAKE2: the scalar must be 32 bytes in [1, n-1]");
       /* Never leave a rejected value in place of a good random one. */

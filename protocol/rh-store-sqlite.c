@@ -1,1 +1,1357 @@
-/* rh-store-sqlite.c: not written yet */
+/* rh-store-sqlite.c: the embedded SQLite store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "rh-error.h"
+#include "rh-store-sqlite.h"
+
+/* How long a writer waits for another process (the admin CLI next to the running server, or
+ * the other way round) before giving up with an error. */
+#define BUSY_TIMEOUT_MS 5000
+
+#define DAY_SECONDS (24 * 60 * 60)
+
+/* Entry i migrates the schema from user_version i to i + 1, in one transaction, and must end by
+ * setting user_version. Only ever append: deployed databases have run the existing entries. */
+static const char * const migrations[] = {
+  /* 1: users, settings, tokens, slots, backoff and audit. */
+  "CREATE TABLE users ("
+  "  login         TEXT    NOT NULL PRIMARY KEY,"
+  "  display_name  TEXT,"
+  "  job_title     TEXT,"
+  "  company       TEXT,"
+  "  domain        TEXT,"
+  "  photo         BLOB,"
+  "  password_hash TEXT    NOT NULL,"
+  "  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+  "  admin         INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),"
+  "  created_at    INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE settings ("
+  "  key   TEXT NOT NULL PRIMARY KEY,"
+  "  value TEXT NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE tokens ("
+  "  hash       BLOB    NOT NULL PRIMARY KEY CHECK (length (hash) = 32),"
+  "  login      TEXT    NOT NULL REFERENCES users (login) ON DELETE CASCADE ON UPDATE CASCADE,"
+  "  expires_at INTEGER NOT NULL,"
+  "  revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))"
+  ") STRICT;"
+  /* Without it, deleting or disabling a user scans every token. */
+  "CREATE INDEX tokens_login ON tokens (login);"
+  "CREATE TABLE slots ("
+  "  slot         TEXT    NOT NULL PRIMARY KEY,"
+  "  helper_login TEXT    NOT NULL,"
+  "  created_at   INTEGER NOT NULL,"
+  "  expires_at   INTEGER NOT NULL,"
+  "  failures     INTEGER NOT NULL DEFAULT 0,"
+  "  state        TEXT    NOT NULL CHECK (state IN ('live', 'consumed', 'burned', 'cancelled'))"
+  ") STRICT;"
+  "CREATE TABLE backoff ("
+  "  key           TEXT    NOT NULL PRIMARY KEY,"
+  "  failures      INTEGER NOT NULL,"
+  "  blocked_until INTEGER NOT NULL,"
+  "  updated_at    INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE audit ("
+  "  id     INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at     INTEGER NOT NULL,"
+  "  actor  TEXT    NOT NULL,"
+  "  action TEXT    NOT NULL,"
+  "  detail TEXT"
+  ") STRICT;"
+  "CREATE INDEX audit_at ON audit (at);"
+  /* The audit trail is evidence: refuse edits from any code path, including a mistaken one.
+   * The migration that adds retention will replace the delete trigger with one that only lets
+   * old rows go. */
+  "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+  "  BEGIN SELECT RAISE (ABORT, 'audit rows cannot be changed'); END;"
+  "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+  "  BEGIN SELECT RAISE (ABORT, 'audit rows cannot be deleted'); END;"
+  "PRAGMA user_version = 1;",
+};
+
+typedef enum
+{
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ROLLBACK,
+  STMT_USER_EXISTS,
+  STMT_USER_INSERT,
+  STMT_USER_GET,
+  STMT_USER_LIST,
+  STMT_USER_SET_DISABLED,
+  STMT_USER_REVOKE_TOKENS,
+  STMT_USER_SET_PASSWORD,
+  STMT_USER_DELETE,
+  STMT_SETTING_GET,
+  STMT_SETTING_SET,
+  STMT_TOKEN_INSERT,
+  STMT_TOKEN_LOOKUP,
+  STMT_TOKEN_REVOKE,
+  STMT_SLOT_CREATE,
+  STMT_SLOT_GET,
+  STMT_SLOT_ADD_FAILURE,
+  STMT_SLOT_SET_STATE,
+  STMT_BACKOFF_GET,
+  STMT_BACKOFF_PUT,
+  STMT_BACKOFF_CLEAR,
+  STMT_AUDIT_INSERT,
+  STMT_PURGE_TOKENS,
+  STMT_PURGE_SLOTS,
+  STMT_PURGE_BACKOFF,
+  N_STMTS
+} StmtId;
+
+#define USER_COLUMNS \
+  "login, display_name, job_title, company, domain, photo, password_hash, disabled, admin, " \
+  "created_at"
+
+static const char * const stmt_sql[N_STMTS] = {
+  /* IMMEDIATE takes the write lock up front, waiting through the busy timeout; a deferred
+   * transaction that reads first could fail to upgrade without waiting. */
+  [STMT_BEGIN] = "BEGIN IMMEDIATE",
+  [STMT_COMMIT] = "COMMIT",
+  [STMT_ROLLBACK] = "ROLLBACK",
+
+  [STMT_USER_EXISTS] = "SELECT 1 FROM users WHERE login = ?1",
+  [STMT_USER_INSERT] =
+    "INSERT INTO users (" USER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+  [STMT_USER_GET] = "SELECT " USER_COLUMNS " FROM users WHERE login = ?1",
+  [STMT_USER_LIST] = "SELECT " USER_COLUMNS " FROM users ORDER BY login",
+  [STMT_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE login = ?1",
+  [STMT_USER_REVOKE_TOKENS] = "UPDATE tokens SET revoked = 1 WHERE login = ?1",
+  [STMT_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE login = ?1",
+  [STMT_USER_DELETE] = "DELETE FROM users WHERE login = ?1",
+
+  [STMT_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+  [STMT_SETTING_SET] =
+    "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+
+  [STMT_TOKEN_INSERT] =
+    "INSERT INTO tokens (hash, login, expires_at, revoked) VALUES (?1, ?2, ?3, 0)",
+  [STMT_TOKEN_LOOKUP] =
+    "SELECT t.login FROM tokens t JOIN users u ON u.login = t.login"
+    " WHERE t.hash = ?1 AND t.revoked = 0 AND t.expires_at > ?2 AND u.disabled = 0",
+  [STMT_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE hash = ?1",
+
+  /* One statement decides and writes, so two servers (or a retry) cannot both get the slot. */
+  [STMT_SLOT_CREATE] =
+    "INSERT INTO slots (slot, helper_login, created_at, expires_at, failures, state)"
+    " VALUES (?1, ?2, ?3, ?4, 0, 'live')"
+    " ON CONFLICT (slot) DO UPDATE SET helper_login = excluded.helper_login,"
+    "   created_at = excluded.created_at, expires_at = excluded.expires_at,"
+    "   failures = 0, state = 'live'"
+    " WHERE slots.state <> 'live' OR slots.expires_at <= excluded.created_at",
+  [STMT_SLOT_GET] =
+    "SELECT slot, helper_login, created_at, expires_at, failures, state FROM slots"
+    " WHERE slot = ?1",
+  /* Only a LIVE slot burns: a consumed or cancelled one keeps the state that explains it. */
+  [STMT_SLOT_ADD_FAILURE] =
+    "UPDATE slots SET failures = failures + 1,"
+    "   state = CASE WHEN state = 'live' AND failures + 1 >= ?2 THEN 'burned' ELSE state END"
+    " WHERE slot = ?1 RETURNING failures",
+  [STMT_SLOT_SET_STATE] = "UPDATE slots SET state = ?2 WHERE slot = ?1",
+
+  [STMT_BACKOFF_GET] = "SELECT failures, blocked_until FROM backoff WHERE key = ?1",
+  [STMT_BACKOFF_PUT] =
+    "INSERT INTO backoff (key, failures, blocked_until, updated_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
+    "   blocked_until = excluded.blocked_until, updated_at = excluded.updated_at",
+  [STMT_BACKOFF_CLEAR] = "DELETE FROM backoff WHERE key = ?1",
+
+  [STMT_AUDIT_INSERT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+
+  [STMT_PURGE_TOKENS] = "DELETE FROM tokens WHERE revoked = 1 OR expires_at <= ?1",
+  /* A slot dies at the latest when it expires, so a row expired for a day has been dead for a
+   * day whatever its state. */
+  [STMT_PURGE_SLOTS] = "DELETE FROM slots WHERE expires_at < ?1",
+  /* A block that outlasts a day of silence must not be lifted by forgetting it. */
+  [STMT_PURGE_BACKOFF] = "DELETE FROM backoff WHERE updated_at < ?1 AND blocked_until <= ?2",
+};
+
+static const char * const slot_state_names[] = {
+  [RH_SLOT_STATE_LIVE] = "live",
+  [RH_SLOT_STATE_CONSUMED] = "consumed",
+  [RH_SLOT_STATE_BURNED] = "burned",
+  [RH_SLOT_STATE_CANCELLED] = "cancelled",
+};
+
+struct _RhStoreSqlite
+{
+  GObject parent_instance;
+
+  char *path;
+  sqlite3 *db;
+  /* Prepared on first use, finalized in dispose. */
+  sqlite3_stmt *stmts[N_STMTS];
+};
+
+static void rh_store_sqlite_iface_init (RhStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RhStoreSqlite, rh_store_sqlite, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RH_TYPE_STORE, rh_store_sqlite_iface_init))
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+/* A cached statement is lent to a caller, never owned: leaving the scope resets it, so that no
+ * half-read SELECT keeps a WAL snapshot open (hiding the other process's writes and holding back
+ * checkpoints), and clears its bindings, which point into the caller's memory. */
+typedef sqlite3_stmt BorrowedStmt;
+
+static void
+borrowed_stmt_release (BorrowedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BorrowedStmt, borrowed_stmt_release)
+
+static gboolean
+set_db_error (RhStoreSqlite *self,
+              GError       **error,
+              const char    *what)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "%s: %s", what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static BorrowedStmt *
+borrow_stmt (RhStoreSqlite *self,
+             StmtId         id,
+             GError       **error)
+{
+  if (self->stmts[id] == NULL)
+    {
+      int rc = sqlite3_prepare_v3 (self->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                   &self->stmts[id], NULL);
+
+      if (rc != SQLITE_OK)
+        {
+          set_db_error (self, error, "Cannot prepare a database statement");
+          g_clear_pointer (&self->stmts[id], sqlite3_finalize);
+          return NULL;
+        }
+    }
+
+  return self->stmts[id];
+}
+
+static gboolean
+bind_text (RhStoreSqlite *self,
+           sqlite3_stmt  *stmt,
+           int            index,
+           const char    *value,
+           GError       **error)
+{
+  int rc;
+
+  /* SQLITE_STATIC: the binding is cleared before the caller's string can go away. */
+  if (value == NULL)
+    rc = sqlite3_bind_null (stmt, index);
+  else
+    rc = sqlite3_bind_text (stmt, index, value, -1, SQLITE_STATIC);
+  if (rc != SQLITE_OK)
+    return set_db_error (self, error, "Cannot bind a text value");
+  return TRUE;
+}
+
+static gboolean
+bind_int64 (RhStoreSqlite *self,
+            sqlite3_stmt  *stmt,
+            int            index,
+            gint64         value,
+            GError       **error)
+{
+  if (sqlite3_bind_int64 (stmt, index, value) != SQLITE_OK)
+    return set_db_error (self, error, "Cannot bind an integer value");
+  return TRUE;
+}
+
+static gboolean
+bind_blob (RhStoreSqlite *self,
+           sqlite3_stmt  *stmt,
+           int            index,
+           gconstpointer  data,
+           gsize          len,
+           GError       **error)
+{
+  int rc;
+
+  if (data == NULL)
+    rc = sqlite3_bind_null (stmt, index);
+  else
+    rc = sqlite3_bind_blob64 (stmt, index, data, len, SQLITE_STATIC);
+  if (rc != SQLITE_OK)
+    return set_db_error (self, error, "Cannot bind a binary value");
+  return TRUE;
+}
+
+/* For statements that return no rows. */
+static gboolean
+stmt_run (RhStoreSqlite *self,
+          sqlite3_stmt  *stmt,
+          const char    *what,
+          GError       **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (self, error, what);
+  return TRUE;
+}
+
+/* Steps a query; *out_row tells whether a row is there to be read. */
+static gboolean
+stmt_next (RhStoreSqlite *self,
+           sqlite3_stmt  *stmt,
+           gboolean      *out_row,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  *out_row = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, what);
+  return TRUE;
+}
+
+static gboolean
+tx_begin (RhStoreSqlite *self,
+          GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_BEGIN, error);
+
+  return stmt != NULL && stmt_run (self, stmt, "Cannot start a database transaction", error);
+}
+
+/* Always returns FALSE, so that a failing method can end with "return tx_abort (self);". */
+static gboolean
+tx_abort (RhStoreSqlite *self)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  /* After disk-full, I/O and some other errors SQLite has already rolled back by itself. */
+  if (sqlite3_get_autocommit (self->db))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_ROLLBACK, &local_error);
+  if (stmt == NULL || !stmt_run (self, stmt, "Cannot roll back", &local_error))
+    g_warning ("%s", local_error->message);
+  return FALSE;
+}
+
+static gboolean
+tx_commit (RhStoreSqlite *self,
+           GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_COMMIT, error);
+
+  if (stmt != NULL && stmt_run (self, stmt, "Cannot commit to the database", error))
+    return TRUE;
+  return tx_abort (self);
+}
+
+static gboolean
+user_exists (RhStoreSqlite *self,
+             const char    *login,
+             gboolean      *out_exists,
+             GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_EXISTS, error);
+
+  return stmt != NULL &&
+         bind_text (self, stmt, 1, login, error) &&
+         stmt_next (self, stmt, out_exists, "Cannot look up a user", error);
+}
+
+static gboolean
+set_unknown_user (GError    **error,
+                  const char *login)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER, "No user “%s”", login);
+  return FALSE;
+}
+
+static gboolean
+set_unknown_slot (GError **error)
+{
+  /* The slot name is part of a security code: keep it out of messages. */
+  g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_CODE_INVALID, "No such security code slot");
+  return FALSE;
+}
+
+static char *
+column_strdup (sqlite3_stmt *stmt,
+               int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static RhUser *
+user_from_row (sqlite3_stmt *stmt)
+{
+  g_autoptr(RhUser) user = g_new0 (RhUser, 1);
+
+  user->login = column_strdup (stmt, 0);
+  user->display_name = column_strdup (stmt, 1);
+  user->job_title = column_strdup (stmt, 2);
+  user->company = column_strdup (stmt, 3);
+  user->domain = column_strdup (stmt, 4);
+  if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+    {
+      /* Blob before bytes, as SQLite documents: the length is of the converted value. */
+      gconstpointer data = sqlite3_column_blob (stmt, 5);
+      int len = sqlite3_column_bytes (stmt, 5);
+
+      user->photo = g_bytes_new (data, len);
+    }
+  user->password_hash = column_strdup (stmt, 6);
+  user->disabled = sqlite3_column_int (stmt, 7) != 0;
+  user->admin = sqlite3_column_int (stmt, 8) != 0;
+  user->created_at = sqlite3_column_int64 (stmt, 9);
+  return g_steal_pointer (&user);
+}
+
+static gboolean
+rh_store_sqlite_user_add (RhStore      *store,
+                          const RhUser *user,
+                          GError      **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  gconstpointer photo = NULL;
+  gsize photo_len = 0;
+  gboolean exists;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  if (!user_exists (self, user->login, &exists, error))
+    return tx_abort (self);
+  if (exists)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_USER_EXISTS, "User “%s” exists already",
+                   user->login);
+      return tx_abort (self);
+    }
+
+  /* g_bytes_get_data() gives NULL for an empty GBytes, which would store "no photo". */
+  if (user->photo != NULL)
+    {
+      photo = g_bytes_get_data (user->photo, &photo_len);
+      if (photo == NULL)
+        photo = "";
+    }
+
+  stmt = borrow_stmt (self, STMT_USER_INSERT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, user->login, error) ||
+      !bind_text (self, stmt, 2, user->display_name, error) ||
+      !bind_text (self, stmt, 3, user->job_title, error) ||
+      !bind_text (self, stmt, 4, user->company, error) ||
+      !bind_text (self, stmt, 5, user->domain, error) ||
+      !bind_blob (self, stmt, 6, photo, photo_len, error) ||
+      !bind_text (self, stmt, 7, user->password_hash, error) ||
+      !bind_int64 (self, stmt, 8, user->disabled ? 1 : 0, error) ||
+      !bind_int64 (self, stmt, 9, user->admin ? 1 : 0, error) ||
+      !bind_int64 (self, stmt, 10, user->created_at, error) ||
+      !stmt_run (self, stmt, "Cannot add a user", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static RhUser *
+rh_store_sqlite_user_get (RhStore    *store,
+                          const char *login,
+                          GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_GET, error);
+  gboolean row;
+
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, login, error) ||
+      !stmt_next (self, stmt, &row, "Cannot read a user", error))
+    return NULL;
+  if (!row)
+    {
+      set_unknown_user (error, login);
+      return NULL;
+    }
+  return user_from_row (stmt);
+}
+
+static GPtrArray *
+rh_store_sqlite_user_list (RhStore *store,
+                           GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_LIST, error);
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_user_free);
+  gboolean row;
+
+  if (stmt == NULL)
+    return NULL;
+
+  for (;;)
+    {
+      if (!stmt_next (self, stmt, &row, "Cannot list users", error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (users, user_from_row (stmt));
+    }
+
+  return g_steal_pointer (&users);
+}
+
+static gboolean
+rh_store_sqlite_user_set_disabled (RhStore    *store,
+                                   const char *login,
+                                   gboolean    disabled,
+                                   GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) update = NULL;
+  g_autoptr(BorrowedStmt) revoke = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  update = borrow_stmt (self, STMT_USER_SET_DISABLED, error);
+  if (update == NULL ||
+      !bind_text (self, update, 1, login, error) ||
+      !bind_int64 (self, update, 2, disabled ? 1 : 0, error) ||
+      !stmt_run (self, update, "Cannot change a user", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_user (error, login);
+      return tx_abort (self);
+    }
+
+  /* Revoked rather than merely hidden by the disabled flag, so that enabling the account again
+   * does not bring back sessions that may have been the reason for disabling it. */
+  if (disabled)
+    {
+      revoke = borrow_stmt (self, STMT_USER_REVOKE_TOKENS, error);
+      if (revoke == NULL ||
+          !bind_text (self, revoke, 1, login, error) ||
+          !stmt_run (self, revoke, "Cannot revoke a user's tokens", error))
+        return tx_abort (self);
+    }
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_user_set_password (RhStore    *store,
+                                   const char *login,
+                                   const char *password_hash,
+                                   GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_USER_SET_PASSWORD, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, login, error) ||
+      !bind_text (self, stmt, 2, password_hash, error) ||
+      !stmt_run (self, stmt, "Cannot change a user's password", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_user (error, login);
+      return tx_abort (self);
+    }
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_user_remove (RhStore    *store,
+                             const char *login,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  /* The user's tokens go with it through ON DELETE CASCADE. */
+  stmt = borrow_stmt (self, STMT_USER_DELETE, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, login, error) ||
+      !stmt_run (self, stmt, "Cannot remove a user", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_user (error, login);
+      return tx_abort (self);
+    }
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_setting_get (RhStore    *store,
+                             const char *key,
+                             char      **out_value,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SETTING_GET, error);
+  gboolean row;
+
+  *out_value = NULL;
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !stmt_next (self, stmt, &row, "Cannot read a setting", error))
+    return FALSE;
+  if (row)
+    *out_value = column_strdup (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_setting_set (RhStore    *store,
+                             const char *key,
+                             const char *value,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SETTING_SET, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !bind_text (self, stmt, 2, value, error) ||
+      !stmt_run (self, stmt, "Cannot change a setting", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_token_add (RhStore      *store,
+                           const guint8 *token_hash,
+                           const char   *login,
+                           gint64        expires_at,
+                           GError      **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  gboolean exists;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  /* Checked here rather than read from the foreign key failure, whose message names no cause. */
+  if (!user_exists (self, login, &exists, error))
+    return tx_abort (self);
+  if (!exists)
+    {
+      set_unknown_user (error, login);
+      return tx_abort (self);
+    }
+
+  stmt = borrow_stmt (self, STMT_TOKEN_INSERT, error);
+  if (stmt == NULL ||
+      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
+      !bind_text (self, stmt, 2, login, error) ||
+      !bind_int64 (self, stmt, 3, expires_at, error) ||
+      !stmt_run (self, stmt, "Cannot add a token", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_token_lookup (RhStore      *store,
+                              const guint8 *token_hash,
+                              gint64        now,
+                              char        **out_login,
+                              GError      **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_TOKEN_LOOKUP, error);
+  gboolean row;
+
+  *out_login = NULL;
+  if (stmt == NULL ||
+      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
+      !bind_int64 (self, stmt, 2, now, error) ||
+      !stmt_next (self, stmt, &row, "Cannot look up a token", error))
+    return FALSE;
+  if (row)
+    *out_login = column_strdup (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_token_revoke (RhStore      *store,
+                              const guint8 *token_hash,
+                              GError      **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_TOKEN_REVOKE, error);
+  if (stmt == NULL ||
+      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
+      !stmt_run (self, stmt, "Cannot revoke a token", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_slot_create (RhStore    *store,
+                             const char *slot,
+                             const char *helper_login,
+                             gint64      now,
+                             gint64      expires_at,
+                             gboolean   *out_created,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  gboolean created;
+
+  *out_created = FALSE;
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SLOT_CREATE, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, slot, error) ||
+      !bind_text (self, stmt, 2, helper_login, error) ||
+      !bind_int64 (self, stmt, 3, now, error) ||
+      !bind_int64 (self, stmt, 4, expires_at, error) ||
+      !stmt_run (self, stmt, "Cannot create a slot", error))
+    return tx_abort (self);
+  created = sqlite3_changes (self->db) > 0;
+
+  if (!tx_commit (self, error))
+    return FALSE;
+  *out_created = created;
+  return TRUE;
+}
+
+static RhSlot *
+rh_store_sqlite_slot_get (RhStore    *store,
+                          const char *slot,
+                          GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SLOT_GET, error);
+  g_autoptr(RhSlot) result = NULL;
+  const char *state;
+  gboolean row;
+
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, slot, error) ||
+      !stmt_next (self, stmt, &row, "Cannot read a slot", error) ||
+      !row)
+    return NULL;
+
+  result = g_new0 (RhSlot, 1);
+  result->slot = column_strdup (stmt, 0);
+  result->helper_login = column_strdup (stmt, 1);
+  result->created_at = sqlite3_column_int64 (stmt, 2);
+  result->expires_at = sqlite3_column_int64 (stmt, 3);
+  result->failures = sqlite3_column_int (stmt, 4);
+
+  state = (const char *) sqlite3_column_text (stmt, 5);
+  for (guint i = 0; i < G_N_ELEMENTS (slot_state_names); i++)
+    if (g_strcmp0 (state, slot_state_names[i]) == 0)
+      {
+        result->state = (RhSlotState) i;
+        return g_steal_pointer (&result);
+      }
+
+  /* The CHECK constraint makes this reachable only by editing the file by hand. */
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "Slot has an unknown state “%s”",
+               state != NULL ? state : "");
+  return NULL;
+}
+
+static gboolean
+rh_store_sqlite_slot_add_failure (RhStore    *store,
+                                  const char *slot,
+                                  int         max_failures,
+                                  int        *out_failures,
+                                  GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  gboolean row, more;
+  int failures;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SLOT_ADD_FAILURE, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, slot, error) ||
+      !bind_int64 (self, stmt, 2, max_failures, error) ||
+      !stmt_next (self, stmt, &row, "Cannot count a failed attempt", error))
+    return tx_abort (self);
+  if (!row)
+    {
+      set_unknown_slot (error);
+      return tx_abort (self);
+    }
+  failures = sqlite3_column_int (stmt, 0);
+
+  /* Run the statement to its end so that it is no longer active when the transaction commits. */
+  if (!stmt_next (self, stmt, &more, "Cannot count a failed attempt", error))
+    return tx_abort (self);
+  g_assert (!more);
+
+  if (!tx_commit (self, error))
+    return FALSE;
+  *out_failures = failures;
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_slot_set_state (RhStore     *store,
+                                const char  *slot,
+                                RhSlotState  state,
+                                GError     **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SLOT_SET_STATE, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, slot, error) ||
+      !bind_text (self, stmt, 2, slot_state_names[state], error) ||
+      !stmt_run (self, stmt, "Cannot change a slot", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_slot (error);
+      return tx_abort (self);
+    }
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_backoff_get (RhStore    *store,
+                             const char *key,
+                             int        *out_failures,
+                             gint64     *out_blocked_until,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_BACKOFF_GET, error);
+  gboolean row;
+
+  *out_failures = 0;
+  *out_blocked_until = 0;
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !stmt_next (self, stmt, &row, "Cannot read a backoff entry", error))
+    return FALSE;
+  if (row)
+    {
+      *out_failures = sqlite3_column_int (stmt, 0);
+      *out_blocked_until = sqlite3_column_int64 (stmt, 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_backoff_put (RhStore    *store,
+                             const char *key,
+                             int         failures,
+                             gint64      blocked_until,
+                             gint64      now,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_BACKOFF_PUT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !bind_int64 (self, stmt, 2, failures, error) ||
+      !bind_int64 (self, stmt, 3, blocked_until, error) ||
+      !bind_int64 (self, stmt, 4, now, error) ||
+      !stmt_run (self, stmt, "Cannot write a backoff entry", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_backoff_clear (RhStore    *store,
+                               const char *key,
+                               GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_BACKOFF_CLEAR, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !stmt_run (self, stmt, "Cannot clear a backoff entry", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_audit_append (RhStore    *store,
+                              gint64      when,
+                              const char *actor,
+                              const char *action,
+                              const char *detail_json,
+                              GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_AUDIT_INSERT, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, when, error) ||
+      !bind_text (self, stmt, 2, actor, error) ||
+      !bind_text (self, stmt, 3, action, error) ||
+      !bind_text (self, stmt, 4, detail_json, error) ||
+      !stmt_run (self, stmt, "Cannot append to the audit log", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_purge (RhStore *store,
+                       gint64   now,
+                       GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) tokens = NULL;
+  g_autoptr(BorrowedStmt) slots = NULL;
+  g_autoptr(BorrowedStmt) backoff = NULL;
+  int n_tokens, n_slots, n_backoff;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  tokens = borrow_stmt (self, STMT_PURGE_TOKENS, error);
+  if (tokens == NULL ||
+      !bind_int64 (self, tokens, 1, now, error) ||
+      !stmt_run (self, tokens, "Cannot purge tokens", error))
+    return tx_abort (self);
+  n_tokens = sqlite3_changes (self->db);
+
+  slots = borrow_stmt (self, STMT_PURGE_SLOTS, error);
+  if (slots == NULL ||
+      !bind_int64 (self, slots, 1, now - DAY_SECONDS, error) ||
+      !stmt_run (self, slots, "Cannot purge slots", error))
+    return tx_abort (self);
+  n_slots = sqlite3_changes (self->db);
+
+  backoff = borrow_stmt (self, STMT_PURGE_BACKOFF, error);
+  if (backoff == NULL ||
+      !bind_int64 (self, backoff, 1, now - DAY_SECONDS, error) ||
+      !bind_int64 (self, backoff, 2, now, error) ||
+      !stmt_run (self, backoff, "Cannot purge backoff entries", error))
+    return tx_abort (self);
+  n_backoff = sqlite3_changes (self->db);
+
+  if (!tx_commit (self, error))
+    return FALSE;
+
+  g_debug ("Purged %d tokens, %d slots and %d backoff entries", n_tokens, n_slots, n_backoff);
+  return TRUE;
+}
+
+/* Creates the file before SQLite does, which would use the umask's mode: the database holds
+ * password hashes. SQLite gives its -wal and -shm files the mode of the database. */
+static gboolean
+create_private_file (const char *path,
+                     GError    **error)
+{
+  struct stat st;
+  int saved_errno;
+  int fd;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "Cannot open database %s: %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) != 0)
+    {
+      saved_errno = errno;
+      g_close (fd, NULL);
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "Cannot open database %s: %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_close (fd, NULL);
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                   "Cannot open database %s: not a regular file", path);
+      return FALSE;
+    }
+  /* An existing file made readable by someone else is tightened rather than refused: the
+   * server's own data directory is already 0700, so this only closes a gap. */
+  if ((st.st_mode & 07077) != 0 && fchmod (fd, 0600) != 0)
+    {
+      saved_errno = errno;
+      g_close (fd, NULL);
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                   "Cannot make database %s private (mode 0600): %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  g_close (fd, NULL);
+  return TRUE;
+}
+
+/* Runs a one-off query, such as a pragma at open time, that returns one row. */
+static sqlite3_stmt *
+query_row (RhStoreSqlite *self,
+           const char    *sql,
+           const char    *what,
+           GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error, what);
+      return NULL;
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "%s: “%s” returned nothing", what, sql);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_db_error (self, error, what);
+      return NULL;
+    }
+
+  return g_steal_pointer (&stmt);
+}
+
+static gboolean
+query_int (RhStoreSqlite *self,
+           const char    *sql,
+           const char    *what,
+           gint64        *out_value,
+           GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = query_row (self, sql, what, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  *out_value = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+exec_sql (RhStoreSqlite *self,
+          const char    *sql,
+          const char    *what,
+          GError       **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "%s: %s", what,
+                   message != NULL ? message : sqlite3_errmsg (self->db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* WAL lets the admin CLI write while the server reads. The switch needs an exclusive lock that
+ * SQLite tries once, without the busy handler, so two processes opening a new file at the same
+ * moment would fail: wait here as the busy timeout would. This is also the first read of the
+ * file, where a damaged one is noticed. */
+static gboolean
+switch_to_wal (RhStoreSqlite *self,
+               const char    *what,
+               GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *mode;
+  int rc;
+
+  for (;;)
+    {
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_step (stmt);
+      if ((rc & 0xff) != SQLITE_BUSY || g_get_monotonic_time () >= deadline)
+        break;
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self, error, what);
+
+  /* The pragma answers with the mode it ended up in, the old one if the switch was refused. */
+  mode = (const char *) sqlite3_column_text (stmt, 0);
+  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                   "%s: cannot switch to write-ahead logging (journal mode is %s)", what,
+                   mode != NULL ? mode : "unknown");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+configure_connection (RhStoreSqlite *self,
+                      GError       **error)
+{
+  g_autofree char *what = g_strdup_printf ("Cannot open database %s", self->path);
+  gint64 value;
+  int rc;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "%s: %s", what,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  if (!switch_to_wal (self, what, error))
+    return FALSE;
+
+  /* FULL, not WAL's usual NORMAL: a token revocation or a disabled account must survive a
+   * power cut that follows the admin's confirmation. */
+  if (!exec_sql (self, "PRAGMA synchronous = FULL", what, error) ||
+      !query_int (self, "PRAGMA synchronous", what, &value, error))
+    return FALSE;
+  if (value != 2)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE, "%s: cannot set synchronous=FULL",
+                   what);
+      return FALSE;
+    }
+
+  /* Removing a user relies on the cascade to remove its tokens. */
+  if (!exec_sql (self, "PRAGMA foreign_keys = ON", what, error) ||
+      !query_int (self, "PRAGMA foreign_keys", what, &value, error))
+    return FALSE;
+  if (value != 1)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                   "%s: this SQLite does not enforce foreign keys", what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+migrate (RhStoreSqlite *self,
+         GError       **error)
+{
+  const gint64 latest = G_N_ELEMENTS (migrations);
+  g_autofree char *what = g_strdup_printf ("Cannot update the schema of database %s",
+                                           self->path);
+  gint64 version;
+
+  if (!query_int (self, "PRAGMA user_version", what, &version, error))
+    return FALSE;
+
+  while (version >= 0 && version < latest)
+    {
+      gint64 new_version;
+
+      if (!tx_begin (self, error))
+        return FALSE;
+
+      /* Another process opening the same file may have migrated while we waited for the lock. */
+      if (!query_int (self, "PRAGMA user_version", what, &version, error))
+        return tx_abort (self);
+      if (version < 0 || version >= latest)
+        {
+          tx_abort (self);
+          break;
+        }
+
+      if (!exec_sql (self, migrations[version], what, error) ||
+          !query_int (self, "PRAGMA user_version", what, &new_version, error))
+        return tx_abort (self);
+      if (new_version != version + 1)
+        {
+          g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                       "%s: migration %" G_GINT64_FORMAT " did not set the schema version",
+                       what, version + 1);
+          return tx_abort (self);
+        }
+
+      if (!tx_commit (self, error))
+        return FALSE;
+      g_debug ("Database %s now has schema version %" G_GINT64_FORMAT, self->path, new_version);
+      version = new_version;
+    }
+
+  if (version != latest)
+    {
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                   "Database %s has schema version %" G_GINT64_FORMAT ", but this program knows "
+                   "only versions up to %" G_GINT64_FORMAT "; use a newer remote-help-server",
+                   self->path, version, latest);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+rh_store_sqlite_dispose (GObject *object)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (object);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+
+  if (self->db != NULL)
+    {
+      /* The last connection to close checkpoints the WAL into the database file. */
+      if (sqlite3_close_v2 (self->db) != SQLITE_OK)
+        g_warning ("Cannot close database %s: %s", self->path, sqlite3_errmsg (self->db));
+      self->db = NULL;
+    }
+
+  G_OBJECT_CLASS (rh_store_sqlite_parent_class)->dispose (object);
+}
+
+static void
+rh_store_sqlite_finalize (GObject *object)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (object);
+
+  g_free (self->path);
+
+  G_OBJECT_CLASS (rh_store_sqlite_parent_class)->finalize (object);
+}
+
+static void
+rh_store_sqlite_class_init (RhStoreSqliteClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rh_store_sqlite_dispose;
+  object_class->finalize = rh_store_sqlite_finalize;
+}
+
+static void
+rh_store_sqlite_init (RhStoreSqlite *self)
+{
+}
+
+static void
+rh_store_sqlite_iface_init (RhStoreInterface *iface)
+{
+  iface->user_add = rh_store_sqlite_user_add;
+  iface->user_get = rh_store_sqlite_user_get;
+  iface->user_list = rh_store_sqlite_user_list;
+  iface->user_set_disabled = rh_store_sqlite_user_set_disabled;
+  iface->user_set_password = rh_store_sqlite_user_set_password;
+  iface->user_remove = rh_store_sqlite_user_remove;
+  iface->setting_get = rh_store_sqlite_setting_get;
+  iface->setting_set = rh_store_sqlite_setting_set;
+  iface->token_add = rh_store_sqlite_token_add;
+  iface->token_lookup = rh_store_sqlite_token_lookup;
+  iface->token_revoke = rh_store_sqlite_token_revoke;
+  iface->slot_create = rh_store_sqlite_slot_create;
+  iface->slot_get = rh_store_sqlite_slot_get;
+  iface->slot_add_failure = rh_store_sqlite_slot_add_failure;
+  iface->slot_set_state = rh_store_sqlite_slot_set_state;
+  iface->backoff_get = rh_store_sqlite_backoff_get;
+  iface->backoff_put = rh_store_sqlite_backoff_put;
+  iface->backoff_clear = rh_store_sqlite_backoff_clear;
+  iface->audit_append = rh_store_sqlite_audit_append;
+  iface->purge = rh_store_sqlite_purge;
+}
+
+RhStore *
+rh_store_sqlite_new (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(RhStoreSqlite) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (RH_TYPE_STORE_SQLITE, NULL);
+  self->path = g_strdup (path);
+
+  if (!create_private_file (path, error) ||
+      !configure_connection (self, error) ||
+      !migrate (self, error))
+    return NULL;
+
+  g_debug ("Opened database %s", path);
+  return RH_STORE (g_steal_pointer (&self));
+}

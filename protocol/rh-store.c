@@ -1,1 +1,358 @@
-/* rh-store.c: not written yet */
+/* rh-store.c: the RhStore interface and the records it hands out
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-store"
+
+#include "config.h"
+
+#include "rh-store.h"
+
+G_DEFINE_BOXED_TYPE (RhUser, rh_user, rh_user_copy, rh_user_free)
+
+RhUser *
+rh_user_copy (const RhUser *user)
+{
+  RhUser *copy;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  copy = g_new0 (RhUser, 1);
+  copy->login = g_strdup (user->login);
+  copy->display_name = g_strdup (user->display_name);
+  copy->job_title = g_strdup (user->job_title);
+  copy->company = g_strdup (user->company);
+  copy->domain = g_strdup (user->domain);
+  copy->photo = user->photo != NULL ? g_bytes_ref (user->photo) : NULL;
+  copy->password_hash = g_strdup (user->password_hash);
+  copy->disabled = user->disabled;
+  copy->admin = user->admin;
+  copy->created_at = user->created_at;
+  return copy;
+}
+
+void
+rh_user_free (RhUser *user)
+{
+  if (user == NULL)
+    return;
+
+  g_free (user->login);
+  g_free (user->display_name);
+  g_free (user->job_title);
+  g_free (user->company);
+  g_free (user->domain);
+  g_clear_pointer (&user->photo, g_bytes_unref);
+  g_free (user->password_hash);
+  g_free (user);
+}
+
+void
+rh_slot_free (RhSlot *slot)
+{
+  if (slot == NULL)
+    return;
+
+  g_free (slot->slot);
+  g_free (slot->helper_login);
+  g_free (slot);
+}
+
+G_DEFINE_INTERFACE (RhStore, rh_store, G_TYPE_OBJECT)
+
+static void
+rh_store_default_init (RhStoreInterface *iface)
+{
+}
+
+gboolean
+rh_store_user_add (RhStore      *self,
+                   const RhUser *user,
+                   GError      **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (user != NULL, FALSE);
+  g_return_val_if_fail (user->login != NULL, FALSE);
+  g_return_val_if_fail (user->password_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->user_add (self, user, error);
+}
+
+RhUser *
+rh_store_user_get (RhStore    *self,
+                   const char *login,
+                   GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (login != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->user_get (self, login, error);
+}
+
+GPtrArray *
+rh_store_user_list (RhStore *self,
+                    GError **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->user_list (self, error);
+}
+
+gboolean
+rh_store_user_set_disabled (RhStore    *self,
+                            const char *login,
+                            gboolean    disabled,
+                            GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (login != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->user_set_disabled (self, login, !!disabled, error);
+}
+
+gboolean
+rh_store_user_set_password (RhStore    *self,
+                            const char *login,
+                            const char *password_hash,
+                            GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (login != NULL, FALSE);
+  g_return_val_if_fail (password_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->user_set_password (self, login, password_hash, error);
+}
+
+gboolean
+rh_store_user_remove (RhStore    *self,
+                      const char *login,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (login != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->user_remove (self, login, error);
+}
+
+gboolean
+rh_store_setting_get (RhStore    *self,
+                      const char *key,
+                      char      **out_value,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (out_value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_value = NULL;
+  return RH_STORE_GET_IFACE (self)->setting_get (self, key, out_value, error);
+}
+
+gboolean
+rh_store_setting_set (RhStore    *self,
+                      const char *key,
+                      const char *value,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->setting_set (self, key, value, error);
+}
+
+gboolean
+rh_store_token_add (RhStore      *self,
+                    const guint8 *token_hash,
+                    const char   *login,
+                    gint64        expires_at,
+                    GError      **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (login != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->token_add (self, token_hash, login, expires_at, error);
+}
+
+gboolean
+rh_store_token_lookup (RhStore      *self,
+                       const guint8 *token_hash,
+                       gint64        now,
+                       char        **out_login,
+                       GError      **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (out_login != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_login = NULL;
+  return RH_STORE_GET_IFACE (self)->token_lookup (self, token_hash, now, out_login, error);
+}
+
+gboolean
+rh_store_token_revoke (RhStore      *self,
+                       const guint8 *token_hash,
+                       GError      **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->token_revoke (self, token_hash, error);
+}
+
+gboolean
+rh_store_slot_create (RhStore    *self,
+                      const char *slot,
+                      const char *helper_login,
+                      gint64      now,
+                      gint64      expires_at,
+                      gboolean   *out_created,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (slot != NULL, FALSE);
+  g_return_val_if_fail (helper_login != NULL, FALSE);
+  g_return_val_if_fail (out_created != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_created = FALSE;
+  return RH_STORE_GET_IFACE (self)->slot_create (self, slot, helper_login, now, expires_at,
+                                                 out_created, error);
+}
+
+RhSlot *
+rh_store_slot_get (RhStore    *self,
+                   const char *slot,
+                   GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (slot != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->slot_get (self, slot, error);
+}
+
+gboolean
+rh_store_slot_add_failure (RhStore    *self,
+                           const char *slot,
+                           int         max_failures,
+                           int        *out_failures,
+                           GError    **error)
+{
+  int failures = 0;
+
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (slot != NULL, FALSE);
+  g_return_val_if_fail (max_failures > 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!RH_STORE_GET_IFACE (self)->slot_add_failure (self, slot, max_failures, &failures, error))
+    return FALSE;
+  if (out_failures != NULL)
+    *out_failures = failures;
+  return TRUE;
+}
+
+gboolean
+rh_store_slot_set_state (RhStore     *self,
+                         const char  *slot,
+                         RhSlotState  state,
+                         GError     **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (slot != NULL, FALSE);
+  g_return_val_if_fail ((guint) state <= RH_SLOT_STATE_CANCELLED, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->slot_set_state (self, slot, state, error);
+}
+
+gboolean
+rh_store_backoff_get (RhStore    *self,
+                      const char *key,
+                      int        *out_failures,
+                      gint64     *out_blocked_until,
+                      GError    **error)
+{
+  int failures = 0;
+  gint64 blocked_until = 0;
+
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!RH_STORE_GET_IFACE (self)->backoff_get (self, key, &failures, &blocked_until, error))
+    return FALSE;
+  if (out_failures != NULL)
+    *out_failures = failures;
+  if (out_blocked_until != NULL)
+    *out_blocked_until = blocked_until;
+  return TRUE;
+}
+
+gboolean
+rh_store_backoff_put (RhStore    *self,
+                      const char *key,
+                      int         failures,
+                      gint64      blocked_until,
+                      gint64      now,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (failures >= 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->backoff_put (self, key, failures, blocked_until, now, error);
+}
+
+gboolean
+rh_store_backoff_clear (RhStore    *self,
+                        const char *key,
+                        GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->backoff_clear (self, key, error);
+}
+
+gboolean
+rh_store_audit_append (RhStore    *self,
+                       gint64      when,
+                       const char *actor,
+                       const char *action,
+                       const char *detail_json,
+                       GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (action != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->audit_append (self, when, actor, action, detail_json, error);
+}
+
+gboolean
+rh_store_purge (RhStore *self,
+                gint64   now,
+                GError **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->purge (self, now, error);
+}

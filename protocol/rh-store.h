@@ -26,8 +26,11 @@ typedef struct
   gint64   created_at;     /* unix seconds */
 } RhUser;
 
-RhUser *rh_user_copy (const RhUser *user);
-void    rh_user_free (RhUser *user);
+#define RH_TYPE_USER (rh_user_get_type ())
+
+GType   rh_user_get_type (void);
+RhUser *rh_user_copy     (const RhUser *user);
+void    rh_user_free     (RhUser       *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhUser, rh_user_free)
 
 typedef enum
@@ -118,12 +121,16 @@ gboolean   rh_store_setting_get       (RhStore *self, const char *key, char **ou
 gboolean   rh_store_setting_set       (RhStore *self, const char *key, const char *value,
                                        GError **error);
 
-/* Tokens are stored only as their SHA-256 (32 bytes). */
+/* Tokens are stored only as their SHA-256 (RH_STORE_TOKEN_HASH_LEN bytes). Adding a token for
+ * a login that does not exist fails with RH_ERROR_UNKNOWN_USER. */
+#define RH_STORE_TOKEN_HASH_LEN 32
+
 gboolean   rh_store_token_add         (RhStore *self, const guint8 *token_hash, const char *login,
                                        gint64 expires_at, GError **error);
 /* *out_login is NULL when the token is unknown, expired, revoked, or its user disabled. */
 gboolean   rh_store_token_lookup      (RhStore *self, const guint8 *token_hash, gint64 now,
                                        char **out_login, GError **error);
+/* Revoking an unknown token succeeds: signing out twice is not an error. */
 gboolean   rh_store_token_revoke      (RhStore *self, const guint8 *token_hash, GError **error);
 
 /* Creates the slot unless a LIVE, unexpired one exists (then *out_created = FALSE); dead rows
@@ -133,7 +140,8 @@ gboolean   rh_store_slot_create       (RhStore *self, const char *slot, const ch
                                        GError **error);
 /* NULL without error when the slot does not exist. */
 RhSlot    *rh_store_slot_get          (RhStore *self, const char *slot, GError **error);
-/* Counts a failed attempt; the slot becomes BURNED when failures reach max_failures. */
+/* Counts a failed attempt; a LIVE slot becomes BURNED when failures reach max_failures.
+ * This and slot_set_state fail with RH_ERROR_CODE_INVALID when the slot does not exist. */
 gboolean   rh_store_slot_add_failure  (RhStore *self, const char *slot, int max_failures,
                                        int *out_failures, GError **error);
 gboolean   rh_store_slot_set_state    (RhStore *self, const char *slot, RhSlotState state,
@@ -150,7 +158,8 @@ gboolean   rh_store_backoff_clear     (RhStore *self, const char *key, GError **
 gboolean   rh_store_audit_append      (RhStore *self, gint64 when, const char *actor,
                                        const char *action, const char *detail_json,
                                        GError **error);
-/* Deletes expired tokens, dead slots older than a day, and backoff rows idle for a day. */
+/* Deletes expired or revoked tokens, slots that have been dead (expired, or no longer LIVE)
+ * for more than a day, and backoff rows idle for a day whose block is over. Audit rows stay. */
 gboolean   rh_store_purge             (RhStore *self, gint64 now, GError **error);
 
 G_END_DECLS

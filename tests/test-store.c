@@ -1,2 +1,1161 @@
-/* test-store.c: not written yet */
-int main (void) { return 77; }
+/* test-store.c: the SQLite store on real database files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-store"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "rh-error.h"
+#include "rh-store-sqlite.h"
+
+#define DAY (24 * 60 * 60)
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture      *fixture,
+               gconstpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("rh-test-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "server.db", NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_assert_cmpint (g_rmdir (path), ==, 0);
+    }
+  else
+    {
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+}
+
+static void
+fixture_teardown (Fixture      *fixture,
+                  gconstpointer user_data)
+{
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->path);
+}
+
+static RhStore *
+open_store (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  RhStore *store = rh_store_sqlite_new (fixture->path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+/* A connection of the test's own, as another process (the admin CLI, or someone inspecting the
+ * file with sqlite3) would have. */
+static sqlite3 *
+raw_open (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static gint64
+raw_int (sqlite3    *db,
+         const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static char *
+raw_text (sqlite3    *db,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static void
+raw_exec (sqlite3    *db,
+          const char *sql)
+{
+  char *message = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+
+  if (rc != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static RhUser *
+make_user (const char *login,
+           const char *display_name)
+{
+  RhUser *user = g_new0 (RhUser, 1);
+
+  user->login = g_strdup (login);
+  user->display_name = g_strdup (display_name);
+  user->job_title = g_strdup ("Support engineer");
+  user->company = g_strdup ("Example Ltd");
+  user->domain = g_strdup ("example.org");
+  user->password_hash = g_strdup ("$scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA");
+  user->created_at = 1700000000;
+  return user;
+}
+
+static void
+add_user (RhStore    *store,
+          const char *login)
+{
+  g_autoptr(RhUser) user = make_user (login, login);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (rh_store_user_add (store, user, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fill_hash (guint8 hash[RH_STORE_TOKEN_HASH_LEN],
+           guint8 seed)
+{
+  for (guint i = 0; i < RH_STORE_TOKEN_HASH_LEN; i++)
+    hash[i] = (guint8) (seed + i * 7);
+}
+
+static char *
+lookup (RhStore      *store,
+        const guint8 *hash,
+        gint64        now)
+{
+  g_autoptr(GError) error = NULL;
+  char *login = (char *) 0x1;
+
+  g_assert_true (rh_store_token_lookup (store, hash, now, &login, &error));
+  g_assert_no_error (error);
+  return login;
+}
+
+static void
+assert_bytes_equal (GBytes *a,
+                    GBytes *b)
+{
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpmem (g_bytes_get_data (a, NULL), g_bytes_get_size (a),
+                   g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+}
+
+static void
+assert_users_equal (const RhUser *a,
+                    const RhUser *b)
+{
+  g_assert_cmpstr (a->login, ==, b->login);
+  g_assert_cmpstr (a->display_name, ==, b->display_name);
+  g_assert_cmpstr (a->job_title, ==, b->job_title);
+  g_assert_cmpstr (a->company, ==, b->company);
+  g_assert_cmpstr (a->domain, ==, b->domain);
+  g_assert_cmpstr (a->password_hash, ==, b->password_hash);
+  g_assert_cmpint (a->disabled, ==, b->disabled);
+  g_assert_cmpint (a->admin, ==, b->admin);
+  g_assert_cmpint (a->created_at, ==, b->created_at);
+  if (a->photo == NULL || b->photo == NULL)
+    g_assert_true (a->photo == b->photo);
+  else
+    assert_bytes_equal (a->photo, b->photo);
+}
+
+/* The store's own connection is private; SQLite hands every new connection in the process to
+ * registered auto-extensions, which lets the test look at the one the store opened. */
+static sqlite3 *captured_db;
+
+static int
+capture_connection (sqlite3                           *db,
+                    const char                       **message,
+                    const struct sqlite3_api_routines *api)
+{
+  captured_db = db;
+  return SQLITE_OK;
+}
+
+static void
+test_open_pragmas (Fixture      *fixture,
+                   gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *mode = NULL;
+  sqlite3 *db;
+
+  captured_db = NULL;
+  sqlite3_auto_extension ((void (*) (void)) capture_connection);
+  store = open_store (fixture);
+  sqlite3_cancel_auto_extension ((void (*) (void)) capture_connection);
+  g_assert_nonnull (captured_db);
+
+  /* Per-connection settings, so only the store's own connection can show them. */
+  g_assert_cmpint (raw_int (captured_db, "PRAGMA synchronous"), ==, 2 /* FULL */);
+  g_assert_cmpint (raw_int (captured_db, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (raw_int (captured_db, "PRAGMA busy_timeout"), ==, 5000);
+
+  /* WAL mode and the schema version are in the file: any other opener sees them. */
+  db = raw_open (fixture->path);
+  mode = raw_text (db, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
+                                " name IN ('users', 'settings', 'tokens', 'slots', 'backoff',"
+                                " 'audit')"), ==, 6);
+  sqlite3_close (db);
+}
+
+static void
+assert_private (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+}
+
+static void
+test_open_file_mode (Fixture      *fixture,
+                     gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(RhStore) again = NULL;
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autoptr(GError) error = NULL;
+  mode_t old_umask;
+
+  /* Even with a permissive umask. */
+  old_umask = umask (0);
+  store = open_store (fixture);
+  umask (old_umask);
+  assert_private (fixture->path);
+
+  g_assert_true (rh_store_setting_set (store, "k", "v", &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  assert_private (wal);
+  g_clear_object (&store);
+
+  /* A file that someone made world-readable is tightened when it is opened. */
+  g_assert_cmpint (g_chmod (fixture->path, 0644), ==, 0);
+  again = open_store (fixture);
+  assert_private (fixture->path);
+}
+
+static void
+test_open_garbage (Fixture      *fixture,
+                   gconstpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *after = NULL;
+  guint8 garbage[8192];
+  gsize len;
+
+  for (gsize i = 0; i < sizeof garbage; i++)
+    garbage[i] = (guint8) g_random_int_range (0, 256);
+  g_assert_true (g_file_set_contents (fixture->path, (const char *) garbage, sizeof garbage,
+                                      &error));
+  g_assert_no_error (error);
+
+  store = rh_store_sqlite_new (fixture->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+  g_test_message ("%s", error->message);
+
+  /* Whatever the file was, the store did not overwrite it. */
+  g_assert_true (g_file_get_contents (fixture->path, &after, &len, NULL));
+  g_assert_cmpmem (after, len, garbage, sizeof garbage);
+}
+
+static void
+test_open_missing_dir (Fixture      *fixture,
+                       gconstpointer user_data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "missing", "server.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhStore) store = rh_store_sqlite_new (path, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+}
+
+static void
+test_open_newer_schema (Fixture      *fixture,
+                        gconstpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhStore) store = open_store (fixture);
+  sqlite3 *db;
+
+  g_clear_object (&store);
+  db = raw_open (fixture->path);
+  raw_exec (db, "PRAGMA user_version = 99");
+  sqlite3_close (db);
+
+  store = rh_store_sqlite_new (fixture->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+}
+
+static void
+test_users (Fixture      *fixture,
+            gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(RhUser) alice = make_user ("alice", "Alice Example");
+  g_autoptr(RhUser) bare = g_new0 (RhUser, 1);
+  g_autoptr(RhUser) got = NULL;
+  g_autoptr(RhUser) copy = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  alice->admin = TRUE;
+  g_assert_true (rh_store_user_add (store, alice, &error));
+  g_assert_no_error (error);
+
+  got = rh_store_user_get (store, "alice", &error);
+  g_assert_no_error (error);
+  assert_users_equal (got, alice);
+  g_clear_pointer (&got, rh_user_free);
+
+  g_assert_false (rh_store_user_add (store, alice, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_USER_EXISTS);
+  g_clear_error (&error);
+
+  /* Logins are compared exactly. */
+  g_assert_null (rh_store_user_get (store, "Alice", &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  /* Optional fields stay absent rather than becoming empty strings. */
+  bare->login = g_strdup ("bare");
+  bare->password_hash = g_strdup ("hash");
+  g_assert_true (rh_store_user_add (store, bare, &error));
+  g_assert_no_error (error);
+  got = rh_store_user_get (store, "bare", &error);
+  g_assert_no_error (error);
+  assert_users_equal (got, bare);
+  g_assert_null (got->display_name);
+  g_assert_null (got->photo);
+  g_clear_pointer (&got, rh_user_free);
+
+  add_user (store, "carol");
+  add_user (store, "bob");
+  users = rh_store_user_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 4);
+  g_assert_cmpstr (((RhUser *) users->pdata[0])->login, ==, "alice");
+  g_assert_cmpstr (((RhUser *) users->pdata[1])->login, ==, "bare");
+  g_assert_cmpstr (((RhUser *) users->pdata[2])->login, ==, "bob");
+  g_assert_cmpstr (((RhUser *) users->pdata[3])->login, ==, "carol");
+  assert_users_equal (users->pdata[0], alice);
+
+  g_assert_true (rh_store_user_set_password (store, "bob", "new-hash", &error));
+  g_assert_no_error (error);
+  got = rh_store_user_get (store, "bob", &error);
+  g_assert_cmpstr (got->password_hash, ==, "new-hash");
+  g_clear_pointer (&got, rh_user_free);
+  g_assert_false (rh_store_user_set_password (store, "nobody", "x", &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  g_assert_true (rh_store_user_set_disabled (store, "bob", TRUE, &error));
+  g_assert_no_error (error);
+  /* Setting the same value again is not an "unknown user". */
+  g_assert_true (rh_store_user_set_disabled (store, "bob", TRUE, &error));
+  g_assert_no_error (error);
+  got = rh_store_user_get (store, "bob", &error);
+  g_assert_true (got->disabled);
+  g_clear_pointer (&got, rh_user_free);
+  g_assert_true (rh_store_user_set_disabled (store, "bob", FALSE, &error));
+  got = rh_store_user_get (store, "bob", &error);
+  g_assert_false (got->disabled);
+  g_clear_pointer (&got, rh_user_free);
+  g_assert_false (rh_store_user_set_disabled (store, "nobody", TRUE, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  g_assert_true (rh_store_user_remove (store, "bob", &error));
+  g_assert_no_error (error);
+  g_assert_null (rh_store_user_get (store, "bob", &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+  g_assert_false (rh_store_user_remove (store, "bob", &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  /* The login is free again. */
+  add_user (store, "bob");
+
+  copy = g_boxed_copy (RH_TYPE_USER, alice);
+  assert_users_equal (copy, alice);
+}
+
+static void
+test_users_photo_unicode (Fixture      *fixture,
+                          gconstpointer user_data)
+{
+  static const char * const names[] = { "李小龙", "محمد", "Zoë Ångström", "😀 emoji" };
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_user_free);
+  g_autoptr(GByteArray) photo = g_byte_array_new ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Every byte value, NULs included, with a PNG signature in front. */
+  g_byte_array_append (photo, (const guint8 *) "\x89PNG\r\n\x1a\n", 8);
+  for (guint i = 0; i < 24 * 1024; i++)
+    {
+      guint8 b = (guint8) (i * 31 + (i >> 8));
+
+      g_byte_array_append (photo, &b, 1);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *login = g_strdup_printf ("user%u", i);
+      RhUser *user = make_user (login, names[i]);
+
+      user->job_title = (g_free (user->job_title), g_strdup ("Ingénieure réseau"));
+      user->company = (g_free (user->company), g_strdup ("شركة المثال"));
+      if (i == 0)
+        user->photo = g_bytes_new (photo->data, photo->len);
+      else if (i == 1)
+        user->photo = g_bytes_new (NULL, 0);
+      g_assert_true (rh_store_user_add (store, user, &error));
+      g_assert_no_error (error);
+      g_ptr_array_add (added, user);
+    }
+
+  /* Byte-exact after the data went through the file, not only through the cache. */
+  g_clear_object (&store);
+  store = open_store (fixture);
+
+  for (guint i = 0; i < added->len; i++)
+    {
+      const RhUser *want = added->pdata[i];
+      g_autoptr(RhUser) got = rh_store_user_get (store, want->login, &error);
+
+      g_assert_no_error (error);
+      assert_users_equal (got, want);
+    }
+  users = rh_store_user_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (names));
+  g_assert_cmpstr (((RhUser *) users->pdata[0])->display_name, ==, "李小龙");
+  g_assert_cmpuint (g_bytes_get_size (((RhUser *) users->pdata[0])->photo), ==, photo->len);
+  g_assert_cmpuint (g_bytes_get_size (((RhUser *) users->pdata[1])->photo), ==, 0);
+}
+
+static void
+test_settings (Fixture      *fixture,
+               gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  char *value = (char *) 0x1;
+
+  g_assert_true (rh_store_setting_get (store, "remote-help-enabled", &value, &error));
+  g_assert_no_error (error);
+  g_assert_null (value);
+
+  g_assert_true (rh_store_setting_set (store, "remote-help-enabled", "false", &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_setting_get (store, "remote-help-enabled", &value, &error));
+  g_assert_cmpstr (value, ==, "false");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_true (rh_store_setting_set (store, "remote-help-enabled", "true", &error));
+  g_assert_true (rh_store_setting_get (store, "remote-help-enabled", &value, &error));
+  g_assert_cmpstr (value, ==, "true");
+  g_clear_pointer (&value, g_free);
+
+  /* An empty value is a value, not "never set". */
+  g_assert_true (rh_store_setting_set (store, "motd", "", &error));
+  g_assert_true (rh_store_setting_get (store, "motd", &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "");
+  g_clear_pointer (&value, g_free);
+}
+
+static void
+test_tokens (Fixture      *fixture,
+             gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  guint8 t1[RH_STORE_TOKEN_HASH_LEN], t2[RH_STORE_TOKEN_HASH_LEN];
+  guint8 t3[RH_STORE_TOKEN_HASH_LEN], t4[RH_STORE_TOKEN_HASH_LEN];
+  guint8 unknown[RH_STORE_TOKEN_HASH_LEN];
+  char *login;
+  sqlite3 *db;
+
+  fill_hash (t1, 1);
+  fill_hash (t2, 2);
+  fill_hash (t3, 3);
+  fill_hash (t4, 4);
+  fill_hash (unknown, 99);
+
+  g_assert_false (rh_store_token_add (store, t1, "nobody", 2000, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  add_user (store, "alice");
+  add_user (store, "bob");
+  g_assert_true (rh_store_token_add (store, t1, "alice", 2000, &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_token_add (store, t2, "alice", 5000, &error));
+  g_assert_true (rh_store_token_add (store, t3, "bob", 5000, &error));
+  g_assert_no_error (error);
+
+  /* Valid up to, not including, expires_at. */
+  login = lookup (store, t1, 1000);
+  g_assert_cmpstr (login, ==, "alice");
+  g_free (login);
+  login = lookup (store, t1, 1999);
+  g_assert_cmpstr (login, ==, "alice");
+  g_free (login);
+  g_assert_null (lookup (store, t1, 2000));
+  g_assert_null (lookup (store, t1, 3000));
+  g_assert_null (lookup (store, unknown, 1000));
+
+  g_assert_true (rh_store_token_revoke (store, t2, &error));
+  g_assert_no_error (error);
+  g_assert_null (lookup (store, t2, 1000));
+  g_assert_true (rh_store_token_revoke (store, t2, &error));
+  g_assert_true (rh_store_token_revoke (store, unknown, &error));
+  g_assert_no_error (error);
+
+  /* Disabling revokes for good: enabling again does not revive the old session. */
+  login = lookup (store, t3, 1000);
+  g_assert_cmpstr (login, ==, "bob");
+  g_free (login);
+  g_assert_true (rh_store_user_set_disabled (store, "bob", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_null (lookup (store, t3, 1000));
+  g_assert_true (rh_store_user_set_disabled (store, "bob", FALSE, &error));
+  g_assert_null (lookup (store, t3, 1000));
+  g_assert_true (rh_store_token_add (store, t4, "bob", 5000, &error));
+  g_assert_no_error (error);
+  login = lookup (store, t4, 1000);
+  g_assert_cmpstr (login, ==, "bob");
+  g_free (login);
+
+  /* A token added while the user is disabled (a race with the admin) does not work either. */
+  g_assert_true (rh_store_user_set_disabled (store, "bob", TRUE, &error));
+  fill_hash (t4, 5);
+  g_assert_true (rh_store_token_add (store, t4, "bob", 5000, &error));
+  g_assert_null (lookup (store, t4, 1000));
+
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM tokens WHERE login = 'bob'"), ==, 3);
+  g_assert_true (rh_store_user_remove (store, "bob", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM tokens WHERE login = 'bob'"), ==, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM tokens WHERE login = 'alice'"), ==, 2);
+  sqlite3_close (db);
+}
+
+static RhSlot *
+get_slot (RhStore    *store,
+          const char *slot)
+{
+  g_autoptr(GError) error = NULL;
+  RhSlot *result = rh_store_slot_get (store, slot, &error);
+
+  g_assert_no_error (error);
+  return result;
+}
+
+static gboolean
+create_slot (RhStore    *store,
+             const char *slot,
+             const char *helper,
+             gint64      now,
+             gint64      expires_at)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean created = -1;
+
+  g_assert_true (rh_store_slot_create (store, slot, helper, now, expires_at, &created, &error));
+  g_assert_no_error (error);
+  return created;
+}
+
+static void
+test_slots (Fixture      *fixture,
+            gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhSlot) slot = NULL;
+  int failures = -1;
+
+  g_assert_null (get_slot (store, "ABC"));
+
+  g_assert_true (create_slot (store, "ABC", "alice", 1000, 1600));
+  slot = get_slot (store, "ABC");
+  g_assert_cmpstr (slot->slot, ==, "ABC");
+  g_assert_cmpstr (slot->helper_login, ==, "alice");
+  g_assert_cmpint (slot->created_at, ==, 1000);
+  g_assert_cmpint (slot->expires_at, ==, 1600);
+  g_assert_cmpint (slot->failures, ==, 0);
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_LIVE);
+  g_clear_pointer (&slot, rh_slot_free);
+
+  /* Refused while live and unexpired, and the live row is left alone. */
+  g_assert_false (create_slot (store, "ABC", "bob", 1100, 1700));
+  g_assert_false (create_slot (store, "ABC", "bob", 1599, 2200));
+  slot = get_slot (store, "ABC");
+  g_assert_cmpstr (slot->helper_login, ==, "alice");
+  g_assert_cmpint (slot->expires_at, ==, 1600);
+  g_clear_pointer (&slot, rh_slot_free);
+
+  /* Burned on the third failure; further failures still count but it stays burned. */
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 3, &failures, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (failures, ==, 1);
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 3, &failures, &error));
+  g_assert_cmpint (failures, ==, 2);
+  slot = get_slot (store, "ABC");
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_LIVE);
+  g_clear_pointer (&slot, rh_slot_free);
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 3, &failures, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (failures, ==, 3);
+  slot = get_slot (store, "ABC");
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_BURNED);
+  g_assert_cmpint (slot->failures, ==, 3);
+  g_clear_pointer (&slot, rh_slot_free);
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 3, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A burned slot can be issued again, fresh. */
+  g_assert_true (create_slot (store, "ABC", "bob", 1200, 1800));
+  slot = get_slot (store, "ABC");
+  g_assert_cmpstr (slot->helper_login, ==, "bob");
+  g_assert_cmpint (slot->created_at, ==, 1200);
+  g_assert_cmpint (slot->failures, ==, 0);
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_LIVE);
+  g_clear_pointer (&slot, rh_slot_free);
+
+  /* Consumed: not live any more, failures do not turn it into burned, and it can be reissued. */
+  g_assert_true (rh_store_slot_set_state (store, "ABC", RH_SLOT_STATE_CONSUMED, &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 1, &failures, &error));
+  g_assert_cmpint (failures, ==, 1);
+  slot = get_slot (store, "ABC");
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_CONSUMED);
+  g_clear_pointer (&slot, rh_slot_free);
+  g_assert_true (create_slot (store, "ABC", "carol", 1300, 1900));
+
+  /* Expired while live: reissued from expires_at on. */
+  g_assert_false (create_slot (store, "ABC", "dave", 1899, 2500));
+  g_assert_true (create_slot (store, "ABC", "dave", 1900, 2500));
+  slot = get_slot (store, "ABC");
+  g_assert_cmpstr (slot->helper_login, ==, "dave");
+  g_clear_pointer (&slot, rh_slot_free);
+
+  g_assert_true (rh_store_slot_set_state (store, "ABC", RH_SLOT_STATE_CANCELLED, &error));
+  slot = get_slot (store, "ABC");
+  g_assert_cmpint (slot->state, ==, RH_SLOT_STATE_CANCELLED);
+  g_clear_pointer (&slot, rh_slot_free);
+  g_assert_true (create_slot (store, "ABC", "erin", 2000, 2600));
+
+  /* Other slots are independent. */
+  g_assert_true (create_slot (store, "XYZ", "alice", 2000, 2600));
+
+  g_assert_false (rh_store_slot_add_failure (store, "NOPE", 3, &failures, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_CODE_INVALID);
+  g_clear_error (&error);
+  g_assert_false (rh_store_slot_set_state (store, "NOPE", RH_SLOT_STATE_CONSUMED, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_CODE_INVALID);
+  g_clear_error (&error);
+  g_assert_null (get_slot (store, "NOPE"));
+}
+
+static void
+test_backoff (Fixture      *fixture,
+              gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  gint64 blocked_until = -1;
+  int failures = -1;
+
+  g_assert_true (rh_store_backoff_get (store, "pair:127.0.0.1", &failures, &blocked_until,
+                                       &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (failures, ==, 0);
+  g_assert_cmpint (blocked_until, ==, 0);
+
+  g_assert_true (rh_store_backoff_put (store, "pair:127.0.0.1", 3, 1060, 1000, &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_backoff_put (store, "login:alice", 1, 0, 1000, &error));
+  g_assert_true (rh_store_backoff_get (store, "pair:127.0.0.1", &failures, &blocked_until,
+                                       &error));
+  g_assert_cmpint (failures, ==, 3);
+  g_assert_cmpint (blocked_until, ==, 1060);
+
+  g_assert_true (rh_store_backoff_put (store, "pair:127.0.0.1", 4, 1200, 1070, &error));
+  g_assert_true (rh_store_backoff_get (store, "pair:127.0.0.1", &failures, &blocked_until,
+                                       &error));
+  g_assert_cmpint (failures, ==, 4);
+  g_assert_cmpint (blocked_until, ==, 1200);
+
+  g_assert_true (rh_store_backoff_clear (store, "pair:127.0.0.1", &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_backoff_get (store, "pair:127.0.0.1", &failures, &blocked_until,
+                                       &error));
+  g_assert_cmpint (failures, ==, 0);
+  g_assert_cmpint (blocked_until, ==, 0);
+  g_assert_true (rh_store_backoff_clear (store, "pair:127.0.0.1", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (rh_store_backoff_get (store, "login:alice", &failures, NULL, &error));
+  g_assert_cmpint (failures, ==, 1);
+}
+
+static void
+test_audit (Fixture      *fixture,
+            gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+
+  g_assert_true (rh_store_audit_append (store, 1000, "admin", "user-add",
+                                        "{\"login\":\"李小龙\"}", &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_audit_append (store, 1001, "alice", "sign-in", NULL, &error));
+  g_assert_no_error (error);
+
+  db = raw_open (fixture->path);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id, at, actor, action, detail FROM audit"
+                                           " ORDER BY id", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, 1000);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "admin");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "user-add");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 4), ==, "{\"login\":\"李小龙\"}");
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, 1001);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "alice");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "sign-in");
+  g_assert_cmpint (sqlite3_column_type (stmt, 4), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+
+  /* Append-only, even for someone with the file. */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE audit SET actor = 'mallory'", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM audit", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE actor = 'admin'"), ==, 1);
+  sqlite3_close (db);
+}
+
+static void
+test_purge (Fixture      *fixture,
+            gconstpointer user_data)
+{
+  const gint64 now = 10 * DAY;
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  guint8 valid[RH_STORE_TOKEN_HASH_LEN], expired[RH_STORE_TOKEN_HASH_LEN];
+  guint8 revoked[RH_STORE_TOKEN_HASH_LEN];
+  g_autofree char *login = NULL;
+  gint64 blocked_until;
+  int failures;
+  sqlite3 *db;
+
+  add_user (store, "alice");
+  fill_hash (valid, 1);
+  fill_hash (expired, 2);
+  fill_hash (revoked, 3);
+  g_assert_true (rh_store_token_add (store, valid, "alice", now + 60, &error));
+  g_assert_true (rh_store_token_add (store, expired, "alice", now, &error));
+  g_assert_true (rh_store_token_add (store, revoked, "alice", now + 60, &error));
+  g_assert_true (rh_store_token_revoke (store, revoked, &error));
+  g_assert_no_error (error);
+
+  /* Live and current; consumed an hour ago; expired an hour ago; dead for more than a day. */
+  g_assert_true (create_slot (store, "LIVE", "alice", now - 60, now + 600));
+  g_assert_true (create_slot (store, "USED", "alice", now - 3600, now - 3000));
+  g_assert_true (rh_store_slot_set_state (store, "USED", RH_SLOT_STATE_CONSUMED, &error));
+  g_assert_true (create_slot (store, "LAPSED", "alice", now - 3600, now - 3000));
+  g_assert_true (create_slot (store, "OLDLIVE", "alice", now - DAY - 700, now - DAY - 100));
+  g_assert_true (create_slot (store, "OLDBURNT", "alice", now - 2 * DAY, now - 2 * DAY + 600));
+  g_assert_true (rh_store_slot_add_failure (store, "OLDBURNT", 1, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (rh_store_backoff_put (store, "recent", 2, 0, now - 3600, &error));
+  g_assert_true (rh_store_backoff_put (store, "idle", 2, now - DAY - 100, now - DAY - 160,
+                                       &error));
+  g_assert_true (rh_store_backoff_put (store, "long-block", 9, now + DAY, now - 2 * DAY,
+                                       &error));
+  g_assert_no_error (error);
+
+  g_assert_true (rh_store_audit_append (store, 1, "admin", "ancient", NULL, &error));
+  g_assert_true (rh_store_audit_append (store, now, "admin", "recent", NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (rh_store_purge (store, now, &error));
+  g_assert_no_error (error);
+
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM tokens"), ==, 1);
+  login = lookup (store, valid, now);
+  g_assert_cmpstr (login, ==, "alice");
+
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM slots"), ==, 3);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM slots WHERE slot IN"
+                                " ('LIVE', 'USED', 'LAPSED')"), ==, 3);
+
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM backoff"), ==, 2);
+  g_assert_true (rh_store_backoff_get (store, "long-block", &failures, &blocked_until, &error));
+  g_assert_cmpint (failures, ==, 9);
+  g_assert_cmpint (blocked_until, ==, now + DAY);
+  g_assert_true (rh_store_backoff_get (store, "recent", &failures, NULL, &error));
+  g_assert_cmpint (failures, ==, 2);
+
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 2);
+
+  /* A day later the recently dead slots go too, and purge is idempotent. */
+  g_assert_true (rh_store_purge (store, now + DAY, &error));
+  g_assert_true (rh_store_purge (store, now + DAY, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM slots"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM slots WHERE slot = 'LIVE'"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 2);
+  sqlite3_close (db);
+}
+
+static void
+test_persistence (Fixture      *fixture,
+                  gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autoptr(RhSlot) slot = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *login = NULL;
+  guint8 hash[RH_STORE_TOKEN_HASH_LEN];
+  gint64 blocked_until;
+  int failures;
+  sqlite3 *db;
+
+  fill_hash (hash, 42);
+  add_user (store, "alice");
+  g_assert_true (rh_store_setting_set (store, "chat-disabled", "true", &error));
+  g_assert_true (rh_store_token_add (store, hash, "alice", 5000, &error));
+  g_assert_true (create_slot (store, "ABC", "alice", 1000, 1600));
+  g_assert_true (rh_store_slot_add_failure (store, "ABC", 3, NULL, &error));
+  g_assert_true (rh_store_backoff_put (store, "pair:10.0.0.1", 2, 1300, 1000, &error));
+  g_assert_true (rh_store_audit_append (store, 1000, "admin", "user-add", NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&store);
+  store = open_store (fixture);
+
+  user = rh_store_user_get (store, "alice", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->display_name, ==, "alice");
+  g_assert_true (rh_store_setting_get (store, "chat-disabled", &value, &error));
+  g_assert_cmpstr (value, ==, "true");
+  login = lookup (store, hash, 1000);
+  g_assert_cmpstr (login, ==, "alice");
+  slot = get_slot (store, "ABC");
+  g_assert_nonnull (slot);
+  g_assert_cmpint (slot->failures, ==, 1);
+  g_assert_true (rh_store_backoff_get (store, "pair:10.0.0.1", &failures, &blocked_until,
+                                       &error));
+  g_assert_cmpint (failures, ==, 2);
+  g_assert_cmpint (blocked_until, ==, 1300);
+  g_assert_no_error (error);
+
+  /* Reopening does not run the migrations again. */
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
+  sqlite3_close (db);
+}
+
+/* The running server and an admin command each have their own store on the same file. */
+static void
+test_two_stores (Fixture      *fixture,
+                 gconstpointer user_data)
+{
+  g_autoptr(RhStore) server = open_store (fixture);
+  g_autoptr(RhStore) admin = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autoptr(RhUser) dup = make_user ("alice", "Alice");
+  g_autoptr(GTimer) timer = NULL;
+  g_autofree char *login = NULL;
+  guint8 hash[RH_STORE_TOKEN_HASH_LEN];
+  char *value = NULL;
+
+  add_user (admin, "alice");
+  user = rh_store_user_get (server, "alice", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (user->login, ==, "alice");
+
+  g_assert_true (rh_store_setting_set (admin, "remote-help-enabled", "false", &error));
+  g_assert_true (rh_store_setting_get (server, "remote-help-enabled", &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "false");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_true (rh_store_setting_set (server, "chat-disabled", "true", &error));
+  g_assert_true (rh_store_setting_get (admin, "chat-disabled", &value, &error));
+  g_assert_cmpstr (value, ==, "true");
+  g_clear_pointer (&value, g_free);
+
+  /* The server signs alice in; the admin disables her; the server stops accepting her. */
+  fill_hash (hash, 7);
+  g_assert_true (rh_store_token_add (server, hash, "alice", 5000, &error));
+  login = lookup (server, hash, 1000);
+  g_assert_cmpstr (login, ==, "alice");
+  g_assert_true (rh_store_user_set_disabled (admin, "alice", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_null (lookup (server, hash, 1000));
+
+  /* A failed call leaves no transaction open behind it: the other side writes at once instead
+   * of waiting out the busy timeout. */
+  g_assert_false (rh_store_user_add (admin, dup, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_USER_EXISTS);
+  g_clear_error (&error);
+  timer = g_timer_new ();
+  for (int i = 0; i < 50; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%d", i);
+
+      g_assert_true (rh_store_setting_set (i % 2 ? server : admin, key, "v", &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpfloat (g_timer_elapsed (timer, NULL), <, 4.0);
+  g_assert_true (rh_store_setting_get (server, "k48", &value, &error));
+  g_assert_cmpstr (value, ==, "v");
+  g_clear_pointer (&value, g_free);
+}
+
+typedef struct
+{
+  const char *path;
+  GMutex mutex;
+  GCond cond;
+  gboolean locked;
+} LockHolder;
+
+static gpointer
+hold_write_lock (gpointer data)
+{
+  LockHolder *holder = data;
+  sqlite3 *db = raw_open (holder->path);
+
+  raw_exec (db, "BEGIN IMMEDIATE");
+  raw_exec (db, "INSERT INTO settings (key, value) VALUES ('held', 'yes')");
+  g_mutex_lock (&holder->mutex);
+  holder->locked = TRUE;
+  g_cond_signal (&holder->cond);
+  g_mutex_unlock (&holder->mutex);
+
+  g_usleep (300 * 1000);
+  raw_exec (db, "COMMIT");
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* A writer that finds the database locked waits for the lock instead of failing. */
+static void
+test_busy_wait (Fixture      *fixture,
+                gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTimer) timer = NULL;
+  g_autofree char *value = NULL;
+  LockHolder holder = { .path = fixture->path };
+  GThread *thread;
+
+  g_mutex_init (&holder.mutex);
+  g_cond_init (&holder.cond);
+  thread = g_thread_new ("lock-holder", hold_write_lock, &holder);
+  g_mutex_lock (&holder.mutex);
+  while (!holder.locked)
+    g_cond_wait (&holder.cond, &holder.mutex);
+  g_mutex_unlock (&holder.mutex);
+
+  timer = g_timer_new ();
+  g_assert_true (rh_store_setting_set (store, "after", "lock", &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (g_timer_elapsed (timer, NULL), >=, 0.1);
+  g_thread_join (thread);
+
+  g_assert_true (rh_store_setting_get (store, "held", &value, &error));
+  g_assert_cmpstr (value, ==, "yes");
+  g_mutex_clear (&holder.mutex);
+  g_cond_clear (&holder.cond);
+}
+
+static int opener_count;
+
+static gpointer
+open_in_thread (gpointer data)
+{
+  const char *path = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhStore) store = rh_store_sqlite_new (path, &error);
+  g_autofree char *login = g_strdup_printf ("user%d", g_atomic_int_add (&opener_count, 1));
+
+  g_assert_no_error (error);
+  add_user (store, login);
+  return NULL;
+}
+
+/* The server and an admin command started at the same moment on a fresh data directory both
+ * create and migrate the file; exactly one of them runs the migration. */
+static void
+test_first_open_race (Fixture      *fixture,
+                      gconstpointer user_data)
+{
+  GThread *threads[4];
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("opener", open_in_thread, fixture->path);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  store = open_store (fixture);
+  users = rh_store_user_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (threads));
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  sqlite3_close (db);
+}
+
+/* A method that fails half-way leaves nothing of what it did before the failure. */
+static void
+test_rollback (Fixture      *fixture,
+               gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autofree char *login = NULL;
+  guint8 hash[RH_STORE_TOKEN_HASH_LEN];
+  sqlite3 *db;
+
+  add_user (store, "alice");
+  fill_hash (hash, 9);
+  g_assert_true (rh_store_token_add (store, hash, "alice", 5000, &error));
+  g_assert_no_error (error);
+
+  /* Disabling updates the user, then the tokens: make the second step fail. */
+  db = raw_open (fixture->path);
+  raw_exec (db, "CREATE TRIGGER fail_tokens BEFORE UPDATE ON tokens"
+                " BEGIN SELECT RAISE (ABORT, 'injected failure'); END");
+
+  g_assert_false (rh_store_user_set_disabled (store, "alice", TRUE, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "injected failure"));
+  g_clear_error (&error);
+
+  user = rh_store_user_get (store, "alice", &error);
+  g_assert_no_error (error);
+  g_assert_false (user->disabled);
+  g_assert_cmpint (raw_int (db, "SELECT disabled FROM users WHERE login = 'alice'"), ==, 0);
+
+  /* And the store is usable afterwards, with no transaction left open. */
+  g_assert_true (rh_store_setting_set (store, "k", "v", &error));
+  g_assert_no_error (error);
+  raw_exec (db, "DROP TRIGGER fail_tokens");
+  g_assert_true (rh_store_user_set_disabled (store, "alice", TRUE, &error));
+  g_assert_no_error (error);
+  sqlite3_close (db);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/store/open/pragmas", test_open_pragmas);
+  ADD ("/store/open/file-mode", test_open_file_mode);
+  ADD ("/store/open/garbage", test_open_garbage);
+  ADD ("/store/open/missing-dir", test_open_missing_dir);
+  ADD ("/store/open/newer-schema", test_open_newer_schema);
+  ADD ("/store/users", test_users);
+  ADD ("/store/users/photo-unicode", test_users_photo_unicode);
+  ADD ("/store/settings", test_settings);
+  ADD ("/store/tokens", test_tokens);
+  ADD ("/store/slots", test_slots);
+  ADD ("/store/backoff", test_backoff);
+  ADD ("/store/audit", test_audit);
+  ADD ("/store/purge", test_purge);
+  ADD ("/store/persistence", test_persistence);
+  ADD ("/store/concurrency/two-stores", test_two_stores);
+  ADD ("/store/concurrency/busy-wait", test_busy_wait);
+  ADD ("/store/concurrency/first-open", test_first_open_race);
+  ADD ("/store/rollback", test_rollback);
+
+#undef ADD
+
+  return g_test_run ();
+}

@@ -35,10 +35,20 @@ RhWsServer *rh_ws_server_new          (const char   *address,    /* "127.0.0.1",
 int         rh_ws_server_get_port     (RhWsServer   *self);
 void        rh_ws_server_set_max_message (RhWsServer *self,
                                           gsize       max_bytes);
+/* Seconds a connection may stay without rh_ws_peer_set_authenticated() (default 30; 0: no
+ * limit). Applies to connections opened afterwards. */
+void        rh_ws_server_set_auth_timeout (RhWsServer *self,
+                                           guint       seconds);
+/* Idle connections are pinged after ping_secs and dropped after hangup_secs without any
+ * traffic or answer (defaults 30 and 60). Call before rh_ws_server_run(). */
+void        rh_ws_server_set_idle_timeouts (RhWsServer *self,
+                                            guint       ping_secs,
+                                            guint       hangup_secs);
 /* Runs the libuv loop until rh_ws_server_stop() or SIGINT/SIGTERM; then closes every
- * connection and returns. */
+ * connection ("peer-closed" for each), stops listening and returns. A server runs once. */
 gboolean    rh_ws_server_run          (RhWsServer   *self,
                                        GError      **error);
+/* May be called from any signal handler or timer on the server's thread, or before run(). */
 void        rh_ws_server_stop         (RhWsServer   *self);
 /* One-shot timer on the server's loop; returns an id for rh_ws_server_cancel_timer(). */
 guint       rh_ws_server_add_timer    (RhWsServer          *self,

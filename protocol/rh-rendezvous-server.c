@@ -1,1 +1,1347 @@
-/* rh-rendezvous-server.c: not written yet */
+/* rh-rendezvous-server.c: the rendezvous service
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The server never learns a security code: it allocates the slot (the first four characters)
+ * and relays the SPAKE2 messages between the helper, who made up the secret part, and the
+ * sharer, who typed it. It sees whether an attempt succeeded only because the helper tells
+ * it; an attempt counts against the code as soon as the sharer could have learnt anything
+ * from it (its key confirmation reached the helper).
+ */
+#define G_LOG_DOMAIN "rh-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "rh-error.h"
+#include "rh-fingerprint.h"
+#include "rh-identity-card.h"
+#include "rh-message.h"
+#include "rh-pairing-code.h"
+#include "rh-password.h"
+#include "rh-rendezvous-server.h"
+#include "rh-settings.h"
+#include "rh-spake2.h"
+#include "rh-ws-client.h"
+#include "rh-ws-server.h"
+
+/* A connection that keeps sending invalid requests is dropped. */
+#define MAX_PROTOCOL_ERRORS 10
+#define CARD_GRACE_SECONDS  3600
+#define PURGE_INTERVAL_MS   (3600 * 1000)
+#define MAX_LOGIN_LEN       64
+#define MAX_PASSWORD_LEN    1024
+#define MAX_TOKEN_LEN       128
+#define MAX_PEER_DATA       (48 * 1024)
+
+typedef enum
+{
+  RV_WAITING,   /* code issued, no sharer yet */
+  RV_ATTEMPT,   /* a sharer is running the PAKE */
+  RV_PAIRED,
+} RendezvousState;
+
+typedef struct _Conn Conn;
+
+typedef struct
+{
+  RhRendezvousServer *server;
+  char                slot[RH_PAIRING_SLOT_LEN + 1];
+  RendezvousState     state;
+  Conn               *helper;
+  Conn               *sharer;
+  char               *helper_login;
+  char               *sharer_login;
+  char               *sharer_address;
+  gint64              sharer_pending_id;
+  gboolean            reply_sent;
+  gboolean            confirm_sent;
+  char                pairing_id[33];
+  guint               expiry_timer;
+  guint               attempt_timer;
+} Rendezvous;
+
+struct _Conn
+{
+  RhRendezvousServer *server;
+  RhWsPeer           *peer;
+  char               *login;
+  Rendezvous         *rendezvous;
+  guint               errors;
+};
+
+struct _RhRendezvousServer
+{
+  GObject                    parent_instance;
+
+  RhStore                   *store;
+  RhOrgKey                  *org_key;
+  RhWsServer                *ws;
+  RhRendezvousServerOptions  options;
+  GHashTable                *rendezvous; /* slot → Rendezvous */
+  guint                      purge_timer;
+};
+
+G_DEFINE_FINAL_TYPE (RhRendezvousServer, rh_rendezvous_server, G_TYPE_OBJECT)
+
+static void rendezvous_free (Rendezvous *rv);
+static void end_pairing     (Rendezvous *rv,
+                             Conn       *leaving,
+                             const char *reason);
+
+guint
+rh_backoff_delay (int failures)
+{
+  guint delay = RH_BACKOFF_BASE_SECONDS;
+
+  if (failures < RH_BACKOFF_THRESHOLD)
+    return 0;
+  for (int i = RH_BACKOFF_THRESHOLD; i < failures && delay < RH_BACKOFF_MAX_SECONDS; i++)
+    delay *= 2;
+  return MIN (delay, RH_BACKOFF_MAX_SECONDS);
+}
+
+void
+rh_rendezvous_server_options_init (RhRendezvousServerOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->address = "127.0.0.1";
+  options->port = 8443;
+  options->code_lifetime = 600;
+  options->token_lifetime = 12 * 3600;
+  options->pake_timeout = 30;
+  options->auth_timeout = 30;
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* Sending */
+
+static void
+send_object (Conn       *conn,
+             JsonObject *msg)
+{
+  g_autofree char *text = rh_message_to_string (msg);
+
+  rh_ws_peer_send_text (conn->peer, text, -1);
+}
+
+static void
+send_error (Conn         *conn,
+            gint64        id,
+            const GError *error)
+{
+  g_autoptr(JsonObject) msg = rh_message_new_error (id, error);
+
+  send_object (conn, msg);
+}
+
+static void
+send_error_code (Conn        *conn,
+                 gint64       id,
+                 RhErrorCode  code,
+                 const char  *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (RH_PROTOCOL_ERROR, code, message);
+
+  send_error (conn, id, error);
+}
+
+static JsonObject *
+new_reply (const char *type,
+           gint64      id)
+{
+  JsonObject *msg = rh_message_new (type);
+
+  if (id >= 0)
+    json_object_set_int_member (msg, "id", id);
+  return msg;
+}
+
+static void
+send_ok (Conn   *conn,
+         gint64  id)
+{
+  g_autoptr(JsonObject) msg = new_reply ("ok", id);
+
+  send_object (conn, msg);
+}
+
+/* Audit: failures to write it are logged but never turn a user's request into an error. */
+static void
+audit (RhRendezvousServer *self,
+       const char         *actor,
+       const char         *action,
+       const char         *key1,
+       const char         *value1,
+       const char         *key2,
+       const char         *value2)
+{
+  g_autoptr(JsonObject) detail = json_object_new ();
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (key1)
+    json_object_set_string_member (detail, key1, value1 ? value1 : "");
+  if (key2)
+    json_object_set_string_member (detail, key2, value2 ? value2 : "");
+  json = rh_message_to_string (detail);
+  if (!rh_store_audit_append (self->store, now_seconds (), actor ? actor : "-", action, json,
+                              &error))
+    g_warning ("Could not write audit entry %s: %s", action, error->message);
+}
+
+/* Back-off per source address */
+
+static gboolean
+backoff_check (RhRendezvousServer  *self,
+               const char          *kind,
+               const char          *address,
+               GError             **error)
+{
+  g_autofree char *key = g_strdup_printf ("%s:%s", kind, address);
+  int failures;
+  gint64 blocked_until;
+  gint64 now = now_seconds ();
+
+  if (!rh_store_backoff_get (self->store, key, &failures, &blocked_until, error))
+    return FALSE;
+  if (blocked_until > now)
+    {
+      g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_RATE_LIMITED,
+                   "Too many failed attempts from this address; try again in %" G_GINT64_FORMAT
+                   " seconds", blocked_until - now);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+backoff_fail (RhRendezvousServer *self,
+              const char         *kind,
+              const char         *address)
+{
+  g_autofree char *key = g_strdup_printf ("%s:%s", kind, address);
+  g_autoptr(GError) error = NULL;
+  int failures = 0;
+  gint64 blocked_until = 0;
+  gint64 now = now_seconds ();
+  guint delay;
+
+  if (!rh_store_backoff_get (self->store, key, &failures, &blocked_until, &error))
+    {
+      g_warning ("Back-off lookup failed: %s", error->message);
+      return;
+    }
+  failures++;
+  delay = rh_backoff_delay (failures);
+  if (delay > 0)
+    g_message ("Blocking %s attempts from %s for %u s after %d failures", kind, address, delay,
+               failures);
+  if (!rh_store_backoff_put (self->store, key, failures, delay ? now + delay : 0, now, &error))
+    g_warning ("Back-off update failed: %s", error->message);
+}
+
+static void
+backoff_clear (RhRendezvousServer *self,
+               const char         *kind,
+               const char         *address)
+{
+  g_autofree char *key = g_strdup_printf ("%s:%s", kind, address);
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_store_backoff_clear (self->store, key, &error))
+    g_warning ("Back-off reset failed: %s", error->message);
+}
+
+/* Authentication */
+
+static char *
+new_token (guint8 hash[RH_FINGERPRINT_LEN])
+{
+  guint8 raw[32];
+  char *token;
+
+  if (RAND_bytes (raw, sizeof raw) != 1)
+    g_error ("The OS random number generator failed");
+  token = g_base64_encode (raw, sizeof raw);
+  for (char *p = token; *p; p++)
+    if (*p == '+')
+      *p = '-';
+    else if (*p == '/')
+      *p = '_';
+  explicit_bzero (raw, sizeof raw);
+  rh_fingerprint_sha256 ((const guint8 *) token, strlen (token), hash);
+  return token;
+}
+
+static gboolean
+service_enabled (RhRendezvousServer  *self,
+                 GError             **error)
+{
+  gboolean enabled = FALSE;
+
+  if (!rh_settings_get_boolean (self->store, RH_SETTING_REMOTE_HELP_ENABLED, &enabled, error))
+    return FALSE;
+  if (!enabled)
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_SERVICE_DISABLED,
+                           "Remote Help is disabled for this organisation");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Every request but sign-in carries the token; a connection stays bound to one user. */
+static gboolean
+authenticate (Conn        *conn,
+              JsonObject  *msg,
+              GError     **error)
+{
+  RhRendezvousServer *self = conn->server;
+  const char *token;
+  guint8 hash[RH_FINGERPRINT_LEN];
+  g_autofree char *login = NULL;
+
+  if (!service_enabled (self, error))
+    return FALSE;
+
+  token = rh_message_get_string_or_null (msg, "token", MAX_TOKEN_LEN, NULL);
+  if (token == NULL)
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_NOT_SIGNED_IN,
+                           "This request needs a sign-in token");
+      return FALSE;
+    }
+  rh_fingerprint_sha256 ((const guint8 *) token, strlen (token), hash);
+  if (!rh_store_token_lookup (self->store, hash, now_seconds (), &login, error))
+    return FALSE;
+  if (login == NULL)
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_TOKEN_INVALID,
+                           "The sign-in token is unknown, expired or revoked");
+      return FALSE;
+    }
+  if (conn->login != NULL && g_strcmp0 (conn->login, login) != 0)
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                           "This connection belongs to another user");
+      return FALSE;
+    }
+  if (conn->login == NULL)
+    {
+      conn->login = g_steal_pointer (&login);
+      rh_ws_peer_set_authenticated (conn->peer);
+    }
+  return TRUE;
+}
+
+static void
+handle_sign_in (Conn       *conn,
+                gint64      id,
+                JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  const char *address = rh_ws_peer_get_address (conn->peer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *token = NULL;
+  const char *login, *password;
+  guint8 hash[RH_FINGERPRINT_LEN];
+  gboolean match = FALSE;
+  gint64 expires_at;
+
+  if (!service_enabled (self, &error) || !backoff_check (self, "sign-in", address, &error))
+    goto fail;
+
+  login = rh_message_get_string (msg, "login", MAX_LOGIN_LEN, &error);
+  password = login ? rh_message_get_string (msg, "password", MAX_PASSWORD_LEN, &error) : NULL;
+  if (password == NULL)
+    goto fail;
+
+  user = rh_store_user_get (self->store, login, &error);
+  if (user == NULL && !g_error_matches (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_USER))
+    goto fail;
+  g_clear_error (&error);
+
+  /* Unknown logins cost the same scrypt time as known ones. */
+  if (!rh_password_verify (password, user ? user->password_hash : NULL, &match, &error))
+    goto fail;
+  if (!match)
+    {
+      backoff_fail (self, "sign-in", address);
+      audit (self, login, "sign-in.failed", "address", address, NULL, NULL);
+      g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_SIGN_IN_FAILED,
+                           "Wrong user name or password");
+      goto fail;
+    }
+  /* Told only to someone who knows the password, so it reveals nothing to guessers. */
+  if (user->disabled)
+    {
+      g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_ACCOUNT_DISABLED,
+                           "This account is disabled");
+      goto fail;
+    }
+  if (conn->login != NULL && g_strcmp0 (conn->login, user->login) != 0)
+    {
+      g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                           "This connection belongs to another user");
+      goto fail;
+    }
+
+  backoff_clear (self, "sign-in", address);
+  token = new_token (hash);
+  expires_at = now_seconds () + self->options.token_lifetime;
+  if (!rh_store_token_add (self->store, hash, user->login, expires_at, &error))
+    goto fail;
+
+  if (conn->login == NULL)
+    {
+      conn->login = g_strdup (user->login);
+      rh_ws_peer_set_authenticated (conn->peer);
+    }
+  g_info ("%s signed in from %s", user->login, address);
+
+  reply = new_reply ("signed-in", id);
+  json_object_set_string_member (reply, "token", token);
+  json_object_set_int_member (reply, "expires_at", expires_at);
+  json_object_set_string_member (reply, "login", user->login);
+  json_object_set_string_member (reply, "display_name", user->display_name ? user->display_name : "");
+  send_object (conn, reply);
+  explicit_bzero (token, strlen (token));
+  return;
+
+fail:
+  send_error (conn, id, error);
+}
+
+static void
+handle_sign_out (Conn       *conn,
+                 gint64      id,
+                 JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const char *token = rh_message_get_string (msg, "token", MAX_TOKEN_LEN, &error);
+  guint8 hash[RH_FINGERPRINT_LEN];
+
+  if (token == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  rh_fingerprint_sha256 ((const guint8 *) token, strlen (token), hash);
+  if (!rh_store_token_revoke (conn->server->store, hash, &error))
+    send_error (conn, id, error);
+  else
+    send_ok (conn, id);
+}
+
+/* Rendezvous life cycle */
+
+static Conn *
+other_side (Rendezvous *rv,
+            Conn       *conn)
+{
+  return conn == rv->helper ? rv->sharer : rv->helper;
+}
+
+static void
+set_slot_state (RhRendezvousServer *self,
+                const char         *slot,
+                RhSlotState         state)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_store_slot_set_state (self->store, slot, state, &error))
+    g_warning ("Could not update code state: %s", error->message);
+}
+
+static void
+rendezvous_remove (Rendezvous *rv)
+{
+  if (rv->helper)
+    rv->helper->rendezvous = NULL;
+  if (rv->sharer)
+    rv->sharer->rendezvous = NULL;
+  g_hash_table_remove (rv->server->rendezvous, rv->slot);
+}
+
+static void
+detach_sharer (Rendezvous *rv)
+{
+  RhRendezvousServer *self = rv->server;
+
+  if (rv->attempt_timer)
+    rh_ws_server_cancel_timer (self->ws, rv->attempt_timer);
+  rv->attempt_timer = 0;
+  if (rv->sharer)
+    rv->sharer->rendezvous = NULL;
+  rv->sharer = NULL;
+  g_clear_pointer (&rv->sharer_login, g_free);
+  g_clear_pointer (&rv->sharer_address, g_free);
+  rv->sharer_pending_id = -1;
+  rv->reply_sent = FALSE;
+  rv->confirm_sent = FALSE;
+  rv->state = RV_WAITING;
+}
+
+static void
+on_code_expired (gpointer data)
+{
+  Rendezvous *rv = data;
+  g_autoptr(JsonObject) msg = NULL;
+
+  rv->expiry_timer = 0;
+  if (rv->state != RV_WAITING)
+    return; /* an attempt in progress finishes on its own timer */
+
+  msg = rh_message_new ("code-expired");
+  send_object (rv->helper, msg);
+  audit (rv->server, rv->helper_login, "code.expired", NULL, NULL, NULL, NULL);
+  rendezvous_remove (rv);
+}
+
+static void
+on_attempt_timeout (gpointer data)
+{
+  Rendezvous *rv = data;
+  RhRendezvousServer *self = rv->server;
+  g_autoptr(JsonObject) msg = rh_message_new ("attempt-abandoned");
+
+  rv->attempt_timer = 0;
+  g_message ("Pairing attempt from %s timed out", rv->sharer_address);
+  backoff_fail (self, "pair", rv->sharer_address);
+  if (rv->sharer)
+    send_error_code (rv->sharer, rv->sharer_pending_id, RH_ERROR_TIMEOUT,
+                     "The helper's app did not complete the pairing in time");
+  send_object (rv->helper, msg);
+  detach_sharer (rv);
+  /* The code may have run out while the attempt was going on. */
+  if (rv->expiry_timer == 0)
+    on_code_expired (rv);
+}
+
+static void
+handle_code_request (Conn       *conn,
+                     gint64      id,
+                     JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *card_json = NULL;
+  g_autoptr(GBytes) card_sig = NULL;
+  char slot[RH_PAIRING_SLOT_LEN + 1];
+  gboolean created = FALSE;
+  gint64 now = now_seconds ();
+  gint64 expires_at = now + self->options.code_lifetime;
+  Rendezvous *rv;
+
+  if (conn->rendezvous != NULL)
+    {
+      if (conn->rendezvous->state != RV_WAITING || conn->rendezvous->helper != conn)
+        {
+          send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                           "A pairing is in progress on this connection");
+          return;
+        }
+      /* A new code replaces the helper's previous one. */
+      set_slot_state (self, conn->rendezvous->slot, RH_SLOT_STATE_CANCELLED);
+      rendezvous_remove (conn->rendezvous);
+    }
+
+  user = rh_store_user_get (self->store, conn->login, &error);
+  if (user == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+
+  /* Slots are random so that a live one cannot be guessed from the last one handed out. */
+  for (int i = 0; i < 64 && !created; i++)
+    {
+      rh_pairing_code_random (slot, RH_PAIRING_SLOT_LEN);
+      if (g_hash_table_contains (self->rendezvous, slot))
+        continue;
+      if (!rh_store_slot_create (self->store, slot, conn->login, now, expires_at, &created,
+                                 &error))
+        {
+          send_error (conn, id, error);
+          return;
+        }
+    }
+  if (!created)
+    {
+      send_error_code (conn, id, RH_ERROR_NO_FREE_SLOT, "No free security code right now");
+      return;
+    }
+
+  card->role = g_strdup ("helper");
+  card->login = g_strdup (user->login);
+  card->display_name = g_strdup (user->display_name);
+  card->job_title = g_strdup (user->job_title);
+  card->company = g_strdup (user->company);
+  card->domain = g_strdup (user->domain);
+  card->photo = user->photo ? g_bytes_ref (user->photo) : NULL;
+  card->slot = g_strdup (slot);
+  card->issued_at = now;
+  card->expires_at = expires_at + CARD_GRACE_SECONDS;
+  if (!rh_identity_card_sign (card, self->org_key, &card_json, &card_sig, &error))
+    {
+      set_slot_state (self, slot, RH_SLOT_STATE_CANCELLED);
+      send_error (conn, id, error);
+      return;
+    }
+
+  rv = g_new0 (Rendezvous, 1);
+  rv->server = self;
+  memcpy (rv->slot, slot, sizeof slot);
+  rv->state = RV_WAITING;
+  rv->helper = conn;
+  rv->helper_login = g_strdup (conn->login);
+  rv->sharer_pending_id = -1;
+  rv->expiry_timer = rh_ws_server_add_timer (self->ws, self->options.code_lifetime * 1000,
+                                             on_code_expired, rv);
+  g_hash_table_insert (self->rendezvous, rv->slot, rv);
+  conn->rendezvous = rv;
+
+  audit (self, conn->login, "code.issued", NULL, NULL, NULL, NULL);
+
+  reply = new_reply ("code", id);
+  json_object_set_string_member (reply, "slot", slot);
+  json_object_set_int_member (reply, "expires_at", expires_at);
+  json_object_set_int_member (reply, "lifetime", self->options.code_lifetime);
+  json_object_set_string_member (reply, "card", card_json);
+  rh_message_set_bytes (reply, "card_sig", g_bytes_get_data (card_sig, NULL),
+                        g_bytes_get_size (card_sig));
+  send_object (conn, reply);
+}
+
+static void
+handle_code_cancel (Conn       *conn,
+                    gint64      id,
+                    JsonObject *msg)
+{
+  Rendezvous *rv = conn->rendezvous;
+
+  if (rv == NULL || rv->helper != conn || rv->state == RV_PAIRED)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE, "No security code to cancel");
+      return;
+    }
+  if (rv->sharer)
+    send_error_code (rv->sharer, rv->sharer_pending_id, RH_ERROR_PEER_LEFT,
+                     "The helper cancelled the security code");
+  set_slot_state (conn->server, rv->slot, RH_SLOT_STATE_CANCELLED);
+  audit (conn->server, conn->login, "code.cancelled", NULL, NULL, NULL, NULL);
+  rendezvous_remove (rv);
+  send_ok (conn, id);
+}
+
+static void
+handle_code_redeem (Conn       *conn,
+                    gint64      id,
+                    JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  const char *address = rh_ws_peer_get_address (conn->peer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhSlot) slot_row = NULL;
+  g_autoptr(GBytes) pake = NULL;
+  g_autoptr(JsonObject) fwd = NULL;
+  const char *slot;
+  Rendezvous *rv;
+
+  if (conn->rendezvous != NULL)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "A pairing is in progress on this connection");
+      return;
+    }
+  if (!backoff_check (self, "pair", address, &error))
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  slot = rh_message_get_string (msg, "slot", 16, &error);
+  pake = slot ? rh_message_get_bytes (msg, "pake", RH_SPAKE2_MESSAGE_LEN, 0, &error) : NULL;
+  if (pake == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+
+  if (!rh_pairing_code_is_valid_slot (slot))
+    goto invalid;
+  slot_row = rh_store_slot_get (self->store, slot, &error);
+  if (slot_row == NULL && error != NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  if (slot_row == NULL)
+    goto invalid;
+  if (slot_row->state == RH_SLOT_STATE_BURNED)
+    {
+      backoff_fail (self, "pair", address);
+      send_error_code (conn, id, RH_ERROR_CODE_BURNED,
+                       "This security code was blocked after three failed attempts");
+      return;
+    }
+  if (slot_row->state != RH_SLOT_STATE_LIVE)
+    goto invalid;
+  if (slot_row->expires_at <= now_seconds ())
+    {
+      backoff_fail (self, "pair", address);
+      send_error_code (conn, id, RH_ERROR_CODE_EXPIRED, "This security code has expired");
+      return;
+    }
+  rv = g_hash_table_lookup (self->rendezvous, slot);
+  if (rv == NULL)
+    goto invalid; /* its helper left */
+  if (rv->state != RV_WAITING)
+    {
+      send_error_code (conn, id, RH_ERROR_CODE_BUSY,
+                       "Another attempt with this security code is in progress");
+      return;
+    }
+
+  rv->state = RV_ATTEMPT;
+  rv->sharer = conn;
+  rv->sharer_login = g_strdup (conn->login);
+  rv->sharer_address = g_strdup (address);
+  rv->sharer_pending_id = id;
+  rv->attempt_timer = rh_ws_server_add_timer (self->ws, self->options.pake_timeout * 1000,
+                                              on_attempt_timeout, rv);
+  conn->rendezvous = rv;
+
+  fwd = rh_message_new ("pairing-start");
+  json_object_set_string_member (fwd, "slot", rv->slot);
+  json_object_set_string_member (fwd, "sharer", conn->login);
+  rh_message_set_bytes (fwd, "pake", g_bytes_get_data (pake, NULL), g_bytes_get_size (pake));
+  send_object (rv->helper, fwd);
+  return;
+
+invalid:
+  backoff_fail (self, "pair", address);
+  g_info ("Rejected a security code from %s", address);
+  send_error_code (conn, id, RH_ERROR_CODE_INVALID,
+                   "This security code is not valid; check it or ask for a new one");
+}
+
+/* Checks that a message about `slot` comes from the right side in the right state. */
+static Rendezvous *
+rendezvous_for (Conn            *conn,
+                gint64           id,
+                JsonObject      *msg,
+                gboolean         from_helper,
+                RendezvousState  state)
+{
+  g_autoptr(GError) error = NULL;
+  Rendezvous *rv = conn->rendezvous;
+  const char *slot = rh_message_get_string (msg, "slot", 16, &error);
+
+  if (slot == NULL)
+    {
+      send_error (conn, id, error);
+      return NULL;
+    }
+  if (rv == NULL || g_strcmp0 (rv->slot, slot) != 0 || rv->state != state ||
+      (from_helper ? rv->helper : rv->sharer) != conn)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "This message does not fit the state of the pairing");
+      return NULL;
+    }
+  return rv;
+}
+
+static void
+handle_pake_reply (Conn       *conn,
+                   gint64      id,
+                   JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pake = NULL;
+  g_autoptr(JsonObject) fwd = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
+  g_autofree char *card_json = NULL;
+  g_autoptr(GBytes) card_sig = NULL;
+  Rendezvous *rv = rendezvous_for (conn, id, msg, TRUE, RV_ATTEMPT);
+
+  if (rv == NULL)
+    return;
+  if (rv->reply_sent)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE, "The reply was sent already");
+      return;
+    }
+  pake = rh_message_get_bytes (msg, "pake", RH_SPAKE2_MESSAGE_LEN, 0, &error);
+  if (pake == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+
+  /* The sharer's card, signed now, goes to the sharer, who hands it to the helper inside the
+   * encrypted channel. */
+  user = rh_store_user_get (self->store, rv->sharer_login, &error);
+  if (user == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  card->role = g_strdup ("sharer");
+  card->login = g_strdup (user->login);
+  card->display_name = g_strdup (user->display_name);
+  card->job_title = g_strdup (user->job_title);
+  card->company = g_strdup (user->company);
+  card->domain = g_strdup (user->domain);
+  card->photo = user->photo ? g_bytes_ref (user->photo) : NULL;
+  card->slot = g_strdup (rv->slot);
+  card->issued_at = now_seconds ();
+  card->expires_at = card->issued_at + CARD_GRACE_SECONDS;
+  if (!rh_identity_card_sign (card, self->org_key, &card_json, &card_sig, &error))
+    {
+      send_error (conn, id, error);
+      return;
+    }
+
+  rv->reply_sent = TRUE;
+  fwd = new_reply ("pairing-reply", rv->sharer_pending_id);
+  json_object_set_string_member (fwd, "slot", rv->slot);
+  json_object_set_string_member (fwd, "helper", rv->helper_login);
+  rh_message_set_bytes (fwd, "pake", g_bytes_get_data (pake, NULL), g_bytes_get_size (pake));
+  json_object_set_string_member (fwd, "card", card_json);
+  rh_message_set_bytes (fwd, "card_sig", g_bytes_get_data (card_sig, NULL),
+                        g_bytes_get_size (card_sig));
+  send_object (rv->sharer, fwd);
+  send_ok (conn, id);
+}
+
+static void
+handle_pake_confirm (Conn       *conn,
+                     gint64      id,
+                     JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) confirm = NULL;
+  g_autoptr(JsonObject) fwd = NULL;
+  Rendezvous *rv = rendezvous_for (conn, id, msg, FALSE, RV_ATTEMPT);
+
+  if (rv == NULL)
+    return;
+  if (!rv->reply_sent || rv->confirm_sent)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "Key confirmation is not expected now");
+      return;
+    }
+  confirm = rh_message_get_bytes (msg, "confirm", RH_SPAKE2_MAC_LEN, 0, &error);
+  if (confirm == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  rv->confirm_sent = TRUE;
+  rv->sharer_pending_id = id;
+  fwd = rh_message_new ("pairing-confirm");
+  json_object_set_string_member (fwd, "slot", rv->slot);
+  rh_message_set_bytes (fwd, "confirm", g_bytes_get_data (confirm, NULL),
+                        g_bytes_get_size (confirm));
+  send_object (rv->helper, fwd);
+}
+
+static void
+attempt_failed (Rendezvous *rv,
+                gint64      helper_id)
+{
+  RhRendezvousServer *self = rv->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  int failures = RH_CODE_MAX_FAILURES;
+  int remaining;
+
+  if (!rh_store_slot_add_failure (self->store, rv->slot, RH_CODE_MAX_FAILURES, &failures,
+                                  &error))
+    g_warning ("Could not count a failed attempt: %s", error->message);
+  remaining = MAX (0, RH_CODE_MAX_FAILURES - failures);
+  backoff_fail (self, "pair", rv->sharer_address);
+  audit (self, rv->sharer_login, "pairing.failed", "helper", rv->helper_login,
+         "address", rv->sharer_address);
+  g_message ("Failed pairing attempt from %s (%d left on that code)", rv->sharer_address,
+             remaining);
+
+  if (rv->sharer)
+    send_error_code (rv->sharer, rv->sharer_pending_id,
+                     remaining ? RH_ERROR_CODE_INVALID : RH_ERROR_CODE_BURNED,
+                     remaining ? "This security code is not valid; check it or ask for a new one"
+                               : "This security code was blocked after three failed attempts");
+
+  reply = new_reply ("attempt-failed", helper_id);
+  json_object_set_int_member (reply, "remaining", remaining);
+  json_object_set_boolean_member (reply, "burned", remaining == 0);
+  send_object (rv->helper, reply);
+
+  detach_sharer (rv);
+  if (remaining == 0)
+    {
+      audit (self, rv->helper_login, "code.burned", NULL, NULL, NULL, NULL);
+      rendezvous_remove (rv);
+    }
+  else if (rv->expiry_timer == 0)
+    on_code_expired (rv);
+}
+
+static void
+handle_pake_result (Conn       *conn,
+                    gint64      id,
+                    JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) confirm = NULL;
+  g_autoptr(JsonObject) fwd = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  Rendezvous *rv = rendezvous_for (conn, id, msg, TRUE, RV_ATTEMPT);
+  gboolean ok;
+  guint8 pairing[16];
+
+  if (rv == NULL)
+    return;
+  if (!rh_message_get_bool (msg, "ok", &ok, &error))
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  if (!rv->confirm_sent)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "The sharer has not confirmed a key yet");
+      return;
+    }
+  if (!ok)
+    {
+      attempt_failed (rv, id);
+      return;
+    }
+  confirm = rh_message_get_bytes (msg, "confirm", RH_SPAKE2_MAC_LEN, 0, &error);
+  if (confirm == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+
+  /* Single use: from here on the code can never pair again. */
+  set_slot_state (self, rv->slot, RH_SLOT_STATE_CONSUMED);
+  if (rv->attempt_timer)
+    rh_ws_server_cancel_timer (self->ws, rv->attempt_timer);
+  rv->attempt_timer = 0;
+  if (rv->expiry_timer)
+    rh_ws_server_cancel_timer (self->ws, rv->expiry_timer);
+  rv->expiry_timer = 0;
+  rv->state = RV_PAIRED;
+  backoff_clear (self, "pair", rv->sharer_address);
+
+  if (rv->sharer == NULL)
+    {
+      end_pairing (rv, NULL, "connection-lost");
+      send_error_code (conn, id, RH_ERROR_PEER_LEFT, "The sharer's app disconnected");
+      return;
+    }
+
+  if (RAND_bytes (pairing, sizeof pairing) != 1)
+    g_error ("The OS random number generator failed");
+  for (gsize i = 0; i < sizeof pairing; i++)
+    g_snprintf (rv->pairing_id + 2 * i, 3, "%02x", pairing[i]);
+
+  audit (self, rv->helper_login, "pairing.paired", "sharer", rv->sharer_login,
+         "pairing", rv->pairing_id);
+  g_message ("Paired helper %s with sharer %s", rv->helper_login, rv->sharer_login);
+
+  fwd = new_reply ("paired", rv->sharer_pending_id);
+  json_object_set_string_member (fwd, "pairing", rv->pairing_id);
+  rh_message_set_bytes (fwd, "confirm", g_bytes_get_data (confirm, NULL),
+                        g_bytes_get_size (confirm));
+  send_object (rv->sharer, fwd);
+
+  reply = new_reply ("paired", id);
+  json_object_set_string_member (reply, "pairing", rv->pairing_id);
+  send_object (conn, reply);
+}
+
+static Rendezvous *
+pairing_for (Conn       *conn,
+             gint64      id,
+             JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const char *pairing = rh_message_get_string (msg, "pairing", 64, &error);
+  Rendezvous *rv = conn->rendezvous;
+
+  if (pairing == NULL)
+    {
+      send_error (conn, id, error);
+      return NULL;
+    }
+  if (rv == NULL || rv->state != RV_PAIRED || g_strcmp0 (rv->pairing_id, pairing) != 0)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "This connection is not part of that pairing");
+      return NULL;
+    }
+  return rv;
+}
+
+static void
+handle_peer (Conn       *conn,
+             gint64      id,
+             JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) fwd = NULL;
+  const char *data;
+  Rendezvous *rv = pairing_for (conn, id, msg);
+
+  if (rv == NULL)
+    return;
+  /* Opaque ciphertext: the server only checks its size and form. */
+  data = rh_message_get_string (msg, "data", MAX_PEER_DATA, &error);
+  if (data == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  fwd = rh_message_new ("peer");
+  json_object_set_string_member (fwd, "data", data);
+  send_object (other_side (rv, conn), fwd);
+}
+
+static void
+end_pairing (Rendezvous *rv,
+             Conn       *leaving,
+             const char *reason)
+{
+  /* leaving == NULL: the sharer vanished before the helper's verdict arrived. */
+  Conn *other = leaving ? other_side (rv, leaving) : NULL;
+  g_autoptr(JsonObject) msg = rh_message_new ("peer-left");
+  const char *who = leaving == rv->helper ? rv->helper_login : rv->sharer_login;
+
+  json_object_set_string_member (msg, "who", who);
+  json_object_set_string_member (msg, "role", leaving == rv->helper ? "helper" : "sharer");
+  json_object_set_string_member (msg, "reason", reason);
+  if (other)
+    send_object (other, msg);
+  audit (rv->server, who, "pairing.ended", "pairing", rv->pairing_id, "reason", reason);
+  rendezvous_remove (rv);
+}
+
+static void
+handle_leave (Conn       *conn,
+              gint64      id,
+              JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const char *reason = rh_message_get_string_or_null (msg, "reason", 64, &error);
+  Rendezvous *rv = pairing_for (conn, id, msg);
+
+  if (rv == NULL)
+    return;
+  if (error != NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  end_pairing (rv, conn, reason ? reason : "left");
+  send_ok (conn, id);
+}
+
+/* Dispatch */
+
+typedef void (*Handler) (Conn *conn, gint64 id, JsonObject *msg);
+
+static const struct
+{
+  const char *type;
+  Handler     handler;
+  gboolean    needs_auth;
+} handlers[] = {
+  { "sign-in", handle_sign_in, FALSE },
+  { "sign-out", handle_sign_out, FALSE },
+  { "code-request", handle_code_request, TRUE },
+  { "code-cancel", handle_code_cancel, TRUE },
+  { "code-redeem", handle_code_redeem, TRUE },
+  { "pake-reply", handle_pake_reply, TRUE },
+  { "pake-confirm", handle_pake_confirm, TRUE },
+  { "pake-result", handle_pake_result, TRUE },
+  { "peer", handle_peer, TRUE },
+  { "leave", handle_leave, TRUE },
+};
+
+static void
+protocol_error (Conn         *conn,
+                gint64        id,
+                const GError *error)
+{
+  g_info ("Protocol error from %s: RH-%04d %s", rh_ws_peer_get_address (conn->peer),
+          error->code, error->message);
+  send_error (conn, id, error);
+  if (++conn->errors >= MAX_PROTOCOL_ERRORS)
+    rh_ws_peer_close (conn->peer, 1008, "too many protocol errors");
+}
+
+static void
+on_peer_message (RhWsServer *ws,
+                 RhWsPeer   *peer,
+                 GBytes     *data,
+                 gboolean    is_binary,
+                 gpointer    user_data)
+{
+  Conn *conn = rh_ws_peer_get_data (peer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+  const char *type;
+  gint64 id;
+  gsize len;
+  const char *text = g_bytes_get_data (data, &len);
+
+  if (is_binary)
+    {
+      g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                           "Binary messages are not accepted here");
+      protocol_error (conn, -1, error);
+      return;
+    }
+  msg = rh_message_parse (text, len, RH_WS_MAX_MESSAGE, &error);
+  if (msg == NULL)
+    {
+      protocol_error (conn, -1, error);
+      return;
+    }
+  type = rh_message_get_type (msg);
+  id = rh_message_get_id (msg);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (handlers); i++)
+    {
+      if (!g_str_equal (handlers[i].type, type))
+        continue;
+      if (handlers[i].needs_auth && !authenticate (conn, msg, &error))
+        {
+          protocol_error (conn, id, error);
+          return;
+        }
+      handlers[i].handler (conn, id, msg);
+      return;
+    }
+
+  g_set_error (&error, RH_PROTOCOL_ERROR, RH_ERROR_UNKNOWN_MESSAGE,
+               "Unknown message type “%.32s”", type);
+  protocol_error (conn, id, error);
+}
+
+static void
+conn_free (Conn *conn)
+{
+  g_free (conn->login);
+  g_free (conn);
+}
+
+static void
+on_peer_opened (RhWsServer *ws,
+                RhWsPeer   *peer,
+                gpointer    user_data)
+{
+  RhRendezvousServer *self = user_data;
+  Conn *conn = g_new0 (Conn, 1);
+  g_autoptr(JsonObject) welcome = rh_message_new ("welcome");
+  g_autoptr(GBytes) org_key = rh_org_key_get_public_raw (self->org_key);
+
+  conn->server = self;
+  conn->peer = peer;
+  rh_ws_peer_set_data (peer, conn, (GDestroyNotify) conn_free);
+  g_info ("Connection from %s", rh_ws_peer_get_address (peer));
+
+  json_object_set_int_member (welcome, "version", RH_PROTOCOL_VERSION);
+  rh_message_set_bytes (welcome, "org_key", g_bytes_get_data (org_key, NULL),
+                        g_bytes_get_size (org_key));
+  send_object (conn, welcome);
+}
+
+static void
+on_peer_oversize (RhWsServer *ws,
+                  RhWsPeer   *peer,
+                  gpointer    user_data)
+{
+  Conn *conn = rh_ws_peer_get_data (peer);
+
+  send_error_code (conn, -1, RH_ERROR_MESSAGE_TOO_LARGE, "Message exceeds 64 KiB");
+}
+
+static void
+on_peer_closed (RhWsServer *ws,
+                RhWsPeer   *peer,
+                gpointer    user_data)
+{
+  RhRendezvousServer *self = user_data;
+  Conn *conn = rh_ws_peer_get_data (peer);
+  Rendezvous *rv;
+
+  if (conn == NULL || (rv = conn->rendezvous) == NULL)
+    return;
+
+  if (rv->state == RV_PAIRED)
+    end_pairing (rv, conn, "connection-lost");
+  else if (rv->helper == conn)
+    {
+      if (rv->sharer)
+        send_error_code (rv->sharer, rv->sharer_pending_id, RH_ERROR_PEER_LEFT,
+                         "The helper's app disconnected");
+      set_slot_state (self, rv->slot, RH_SLOT_STATE_CANCELLED);
+      rendezvous_remove (rv);
+    }
+  else
+    {
+      /* A sharer that vanishes after its key confirmation reached the helper still spent
+       * an attempt; the helper's verdict decides, so the rendezvous waits for it. */
+      if (rv->confirm_sent)
+        {
+          rv->sharer->rendezvous = NULL;
+          rv->sharer = NULL;
+        }
+      else
+        {
+          g_autoptr(JsonObject) msg = rh_message_new ("attempt-abandoned");
+
+          send_object (rv->helper, msg);
+          detach_sharer (rv);
+        }
+    }
+}
+
+static void
+on_purge (gpointer data)
+{
+  RhRendezvousServer *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_store_purge (self->store, now_seconds (), &error))
+    g_warning ("Purge failed: %s", error->message);
+  self->purge_timer = rh_ws_server_add_timer (self->ws, PURGE_INTERVAL_MS, on_purge, self);
+}
+
+static void
+rendezvous_free (Rendezvous *rv)
+{
+  if (rv->expiry_timer)
+    rh_ws_server_cancel_timer (rv->server->ws, rv->expiry_timer);
+  if (rv->attempt_timer)
+    rh_ws_server_cancel_timer (rv->server->ws, rv->attempt_timer);
+  g_free (rv->helper_login);
+  g_free (rv->sharer_login);
+  g_free (rv->sharer_address);
+  g_free (rv);
+}
+
+static void
+rh_rendezvous_server_dispose (GObject *object)
+{
+  RhRendezvousServer *self = RH_RENDEZVOUS_SERVER (object);
+
+  g_clear_pointer (&self->rendezvous, g_hash_table_unref);
+  g_clear_object (&self->ws);
+  g_clear_object (&self->store);
+  g_clear_object (&self->org_key);
+
+  G_OBJECT_CLASS (rh_rendezvous_server_parent_class)->dispose (object);
+}
+
+static void
+rh_rendezvous_server_class_init (RhRendezvousServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = rh_rendezvous_server_dispose;
+}
+
+static void
+rh_rendezvous_server_init (RhRendezvousServer *self)
+{
+  self->rendezvous = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                            (GDestroyNotify) rendezvous_free);
+}
+
+RhRendezvousServer *
+rh_rendezvous_server_new (RhStore                          *store,
+                          RhOrgKey                         *org_key,
+                          const RhRendezvousServerOptions  *options,
+                          GError                          **error)
+{
+  g_autoptr(RhRendezvousServer) self = NULL;
+
+  g_return_val_if_fail (RH_IS_STORE (store), NULL);
+  g_return_val_if_fail (RH_IS_ORG_KEY (org_key), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self = g_object_new (RH_TYPE_RENDEZVOUS_SERVER, NULL);
+  self->store = g_object_ref (store);
+  self->org_key = g_object_ref (org_key);
+  self->options = *options;
+  self->options.address = NULL;
+  self->options.tls_cert = NULL;
+  self->options.tls_key = NULL;
+
+  self->ws = rh_ws_server_new (options->address, options->port, options->tls_cert,
+                               options->tls_key, RH_SUBPROTOCOL, error);
+  if (self->ws == NULL)
+    return NULL;
+  rh_ws_server_set_max_message (self->ws, RH_WS_MAX_MESSAGE);
+  rh_ws_server_set_auth_timeout (self->ws, options->auth_timeout);
+
+  g_signal_connect (self->ws, "peer-opened", G_CALLBACK (on_peer_opened), self);
+  g_signal_connect (self->ws, "peer-message", G_CALLBACK (on_peer_message), self);
+  g_signal_connect (self->ws, "peer-oversize", G_CALLBACK (on_peer_oversize), self);
+  g_signal_connect (self->ws, "peer-closed", G_CALLBACK (on_peer_closed), self);
+
+  return g_steal_pointer (&self);
+}
+
+int
+rh_rendezvous_server_get_port (RhRendezvousServer *self)
+{
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_SERVER (self), -1);
+
+  return rh_ws_server_get_port (self->ws);
+}
+
+gboolean
+rh_rendezvous_server_run (RhRendezvousServer  *self,
+                          GError             **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_SERVER (self), FALSE);
+
+  self->purge_timer = rh_ws_server_add_timer (self->ws, 1000, on_purge, self);
+  ret = rh_ws_server_run (self->ws, error);
+  /* Connections are closed by now; pending rendezvous and their timers go with them. */
+  g_hash_table_remove_all (self->rendezvous);
+  return ret;
+}
+
+void
+rh_rendezvous_server_stop (RhRendezvousServer *self)
+{
+  g_return_if_fail (RH_IS_RENDEZVOUS_SERVER (self));
+
+  rh_ws_server_stop (self->ws);
+}

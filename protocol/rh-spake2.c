@@ -620,6 +620,21 @@ rh_spake2_get_shared_key (RhSpake2 *self)
   return g_bytes_new (self->ke, sizeof self->ke);
 }
 
+/* Both apps key their channel with Ke and salt it with the transcript they agreed on. */
+GBytes *
+rh_spake2_get_transcript_hash (RhSpake2 *self)
+{
+  guint8 digest[32];
+  unsigned int len = sizeof digest;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (!self->confirmed)
+    return NULL;
+  EVP_Digest (self->tt, self->tt_len, digest, &len, EVP_sha256 (), NULL);
+  return g_bytes_new (digest, len);
+}
+
 GBytes *
 rh_spake2_get_value_for_testing (RhSpake2   *self,
                                  const char *name)

@@ -57,6 +57,8 @@ gboolean  rh_spake2_verify_confirmation (RhSpake2     *self,
                                          GError      **error);
 /* Ke; NULL until the peer's confirmation verified. */
 GBytes   *rh_spake2_get_shared_key    (RhSpake2      *self);
+/* SHA-256 of the transcript TT; NULL until the peer's confirmation verified. */
+GBytes   *rh_spake2_get_transcript_hash (RhSpake2   *self);
 /* Intermediate values for tests: "K", "TT", "Ke", "Ka", "KcA", "KcB", "MAC_A", "MAC_B";
  * NULL before process(). */
 GBytes   *rh_spake2_get_value_for_testing (RhSpake2  *self,

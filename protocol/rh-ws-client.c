@@ -309,6 +309,8 @@ static void
 conn_configure_ssl_ctx (Conn    *conn,
                         SSL_CTX *ctx)
 {
+  g_debug ("Client TLS: TLS 1.2 minimum, security level 2, %s",
+           conn->have_pin ? "pinned certificate" : "CA file");
   SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
   SSL_CTX_set_security_level (ctx, 2);
 

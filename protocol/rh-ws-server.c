@@ -333,6 +333,7 @@ server_from_wsi (struct lws *wsi)
 static void
 configure_tls (SSL_CTX *ctx)
 {
+  g_debug ("Server TLS: TLS 1.2 minimum, security level 2");
   SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
   SSL_CTX_set_security_level (ctx, 2);
 }
@@ -601,9 +602,10 @@ rh_ws_server_new (const char  *address,
                  LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
                  LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
                  LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+  /* An IPv4 address gets an IPv4 socket; "::" is dual-stack; other IPv6 addresses only v6. */
   if (!ipv6)
     info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-  else
+  else if (g_strcmp0 (address, "::") != 0)
     info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
   info.user = self;
   info.pcontext = &self->context;

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * rh-ws-echo-server --dir DIR [--auth-timeout SECONDS] [--ping SECONDS --hangup SECONDS]
+ *                   [--address ADDRESS]
  *
  * Writes a new certificate and key into DIR, listens on 127.0.0.1 (a free port) with the
  * subprotocol "remote-help.v1", prints "port: N" and "fingerprint: HEX" and echoes every
@@ -134,6 +135,7 @@ main (int   argc,
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *address = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
   g_autofree char *hex = NULL;
@@ -146,8 +148,13 @@ main (int   argc,
       "Seconds before unauthenticated peers are dropped", "SECONDS" },
     { "ping", 0, 0, G_OPTION_ARG_INT, &ping, "Idle seconds before a PING", "SECONDS" },
     { "hangup", 0, 0, G_OPTION_ARG_INT, &hangup, "Idle seconds before hanging up", "SECONDS" },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to listen on (127.0.0.1)",
+      "ADDRESS" },
     { NULL }
   };
+
+  /* stdout carries the "port:" and "fingerprint:" lines the tests read; logs go to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   options = g_option_context_new ("- WSS echo server for tests");
   g_option_context_add_main_entries (options, entries, NULL);
@@ -166,7 +173,7 @@ main (int   argc,
       return 1;
     }
 
-  echo.server = rh_ws_server_new ("127.0.0.1", 0, cert, key, "remote-help.v1", &error);
+  echo.server = rh_ws_server_new (address ? address : "127.0.0.1", 0, cert, key, "remote-help.v1", &error);
   if (echo.server == NULL)
     {
       g_printerr ("%s\n", error->message);

@@ -33,6 +33,7 @@ typedef struct
 typedef struct
 {
   const char *auth_timeout;   /* NULL: the default */
+  const char *address;        /* NULL: 127.0.0.1 */
 } FixtureConfig;
 
 /* What one client has seen. */
@@ -145,6 +146,11 @@ fixture_set_up (Fixture       *f,
       g_ptr_array_add (argv, (gpointer) "--auth-timeout");
       g_ptr_array_add (argv, (gpointer) config->auth_timeout);
     }
+  if (config != NULL && config->address != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--address");
+      g_ptr_array_add (argv, (gpointer) config->address);
+    }
   g_ptr_array_add (argv, NULL);
 
   /* If this test process dies on a failed assertion, the kernel stops the server. */
@@ -171,7 +177,11 @@ fixture_set_up (Fixture       *f,
   g_assert_cmpint (f->port, >, 0);
   g_assert_true (rh_fingerprint_parse (hex, f->fingerprint, &error));
   g_assert_no_error (error);
-  f->url = g_strdup_printf ("wss://127.0.0.1:%d/", f->port);
+  if (config != NULL && config->address != NULL && strchr (config->address, ':') != NULL)
+    f->url = g_strdup_printf ("wss://[%s]:%d/", config->address, f->port);
+  else
+    f->url = g_strdup_printf ("wss://%s:%d/", config && config->address ? config->address
+                                                                       : "127.0.0.1", f->port);
 }
 
 static void
@@ -770,6 +780,25 @@ test_timer (Fixture       *f,
 }
 
 static void
+test_ipv6 (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(Peer) pinned = NULL;
+  g_autoptr(Peer) ca = peer_new ();
+  g_autoptr(GError) error = NULL;
+
+  /* Pinned, and with the certificate as CA file: its SAN has IP:::1. */
+  pinned = peer_connect_pinned (f);
+  rh_ws_client_send_text (pinned->client, "over IPv6", -1);
+  expect_text (pinned, "over IPv6");
+
+  error = peer_connect (ca, f->url, NULL, f->cert);
+  g_assert_no_error (error);
+  rh_ws_client_send_text (ca->client, "verified", -1);
+  expect_text (ca, "verified");
+}
+
+static void
 test_two_clients (Fixture       *f,
                   gconstpointer  data)
 {
@@ -862,11 +891,30 @@ test_cancel (Fixture       *f,
   }
 }
 
+/* CI containers may come without ::1; the test needs it. */
+static gboolean
+has_ipv6_loopback (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+
+  return socket != NULL && g_socket_bind (socket, addr, FALSE, NULL);
+}
+
+static void
+skip_no_ipv6 (void)
+{
+  g_test_skip ("This machine has no IPv6 loopback address");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   static const FixtureConfig short_auth = { .auth_timeout = "2" };
+  static const FixtureConfig ipv6 = { .address = "::1" };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -892,6 +940,10 @@ main (int   argc,
   ADD ("/ws/server/stop-from-callback", test_stop_from_callback, NULL);
   ADD ("/ws/server/timer", test_timer, NULL);
   ADD ("/ws/clients/two", test_two_clients, NULL);
+  if (has_ipv6_loopback ())
+    ADD ("/ws/ipv6", test_ipv6, &ipv6);
+  else
+    g_test_add_func ("/ws/ipv6", skip_no_ipv6);
 
 #undef ADD
 

@@ -17,7 +17,10 @@ G_DECLARE_FINAL_TYPE (RhWsClient, rh_ws_client, RH, WS_CLIENT, GObject)
  *   "message" (GBytes *data, gboolean is_binary): one whole reassembled message.
  *   "closed"  (GError *error): the connection ended; error is NULL for a clean close that we
  *             asked for, else an RH error (RH_ERROR_CONNECTION_LOST, RH_ERROR_MESSAGE_TOO_LARGE).
- * The client runs on the thread-default main context of the thread that created it. */
+ * The client runs on the thread-default main context of the thread that connects it, and is
+ * used from that thread only. Dropping the last reference closes the connection at once and
+ * drops what is still queued: to flush, call rh_ws_client_close() and wait for "closed".
+ * The connect task holds a reference until it completes. One connection per object. */
 RhWsClient *rh_ws_client_new            (void);
 /* url: wss://HOST:PORT/PATH. Exactly one way of verifying the server is required:
  * pinned_sha256 (32 bytes, SHA-256 of the server certificate's DER; the leaf must match, no CA

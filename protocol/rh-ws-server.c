@@ -20,7 +20,17 @@
  *   SSL_CTX as `user` while the vhost is created: there we set TLS 1.2 minimum and
  *   security level 2.
  * - Timers are lws_sorted_usec_list_t scheduled on the pt; the libuv plugin services them
- *   from its own uv timer.
+ *   from its own uv timer, which it only re-arms after lws service: a sul scheduled from
+ *   signal_cb does not fire (we destroy the context right there instead).
+ * - Returning -1 from a callback on the libuv loop closes the connection twice in this
+ *   _DEBUG build ("close_and_handled uv repeat test") and the close frame set with
+ *   lws_close_reason() is never sent; closing from a timer with LWS_TO_KILL_SYNC sends it
+ *   and waits for the peer's answer.
+ * - With the vhost retry_and_idle_policy, server-side ws connections get a PING after
+ *   secs_since_valid_ping without traffic and are dropped (no close frame) when no PONG
+ *   or other traffic arrives within secs_since_valid_hangup.
+ * - A failed lws_create_context() on the libuv loop leaks its uv signal handles into libuv's
+ *   process-wide list, so the listening vhost is created separately (EXPLICIT_VHOSTS).
  */
 #define G_LOG_DOMAIN "rh-protocol"
 
@@ -596,10 +606,39 @@ rh_ws_server_new (const char  *address,
     .rx_buffer_size = 16 * 1024,
   };
 
+  /* The context first, the listening vhost second: when 4.1.6 fails inside
+   * lws_create_context() after its libuv loop is set up (a port in use, a bad key), it frees
+   * the loop without closing its uv_signal_t handles, which stay in libuv's process-wide
+   * signal list and corrupt the next context. A failed lws_create_vhost() leaves us a context
+   * that lws_context_destroy() takes down properly. */
   memset (&info, 0, sizeof info);
   info.options = LWS_SERVER_OPTION_LIBUV |
                  LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
                  LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
+                 LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+  info.user = self;
+  info.pcontext = &self->context;
+  info.signal_cb = on_signal;
+  info.port = CONTEXT_PORT_NO_LISTEN;
+
+  setup_lws_logging ();
+  self->context = lws_create_context (&info);
+  if (self->context == NULL)
+    {
+      if (strstr (last_lws_error, "evlib") != NULL)
+        g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL,
+                     "The libwebsockets libuv event loop plugin could not be loaded "
+                     "(install libwebsockets-evlib-uv): %s", last_lws_error);
+      else
+        g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL,
+                     "Could not start the WebSocket server: %s",
+                     last_lws_error[0] ? last_lws_error : "libwebsockets failed");
+      return NULL;
+    }
+
+  memset (&info, 0, sizeof info);
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
                  LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
                  LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
   /* An IPv4 address gets an IPv4 socket; "::" is dual-stack; other IPv6 addresses only v6. */
@@ -607,9 +646,6 @@ rh_ws_server_new (const char  *address,
     info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   else if (g_strcmp0 (address, "::") != 0)
     info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
-  info.user = self;
-  info.pcontext = &self->context;
-  info.signal_cb = on_signal;
   info.vhost_name = "remote-help";
   info.iface = g_strcmp0 (address, "0.0.0.0") == 0 || g_strcmp0 (address, "::") == 0
                ? NULL : address;
@@ -624,25 +660,12 @@ rh_ws_server_new (const char  *address,
   info.timeout_secs = 10;
   info.server_string = "remote-help";
 
-  setup_lws_logging ();
-  self->context = lws_create_context (&info);
-  if (self->context == NULL)
-    {
-      if (strstr (last_lws_error, "evlib") != NULL)
-        g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL,
-                     "The libwebsockets libuv event loop plugin could not be loaded "
-                     "(install libwebsockets-evlib-uv): %s", last_lws_error);
-      else
-        g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL,
-                     "Could not listen on %s port %d: %s", address, port,
-                     last_lws_error[0] ? last_lws_error : "libwebsockets failed");
-      return NULL;
-    }
-
-  self->vhost = lws_get_vhost_by_name (self->context, info.vhost_name);
+  last_lws_error[0] = '\0';
+  self->vhost = lws_create_vhost (self->context, &info);
   self->port = self->vhost != NULL ? lws_get_vhost_listen_port (self->vhost) : -1;
   if (self->port <= 0)
     {
+      /* dispose destroys the context. */
       g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL,
                    "Could not listen on %s port %d: %s", address, port,
                    last_lws_error[0] ? last_lws_error : "no listening socket");
@@ -728,9 +751,15 @@ rh_ws_server_run (RhWsServer  *self,
     lws_context_destroy (self->context);
   self->context = NULL;
 
-  /* Anyone lws did not report as closed is closed now. */
+  /* Anyone lws did not report as closed is closed now (its timer list is gone with the
+   * context, so its sul must not be touched). */
   while (self->peers.head != NULL)
-    peer_finish (self->peers.head->data);
+    {
+      RhWsPeer *peer = self->peers.head->data;
+
+      memset (&peer->close_sul, 0, sizeof peer->close_sul);
+      peer_finish (peer);
+    }
 
   running_servers = g_slist_remove (running_servers, self);
   self->running = FALSE;

@@ -16,6 +16,7 @@
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-ws-client.h"
+#include "rh-ws-server.h"
 
 #define SUBPROTOCOL "remote-help.v1"
 #define WAIT_MS     10000
@@ -891,6 +892,76 @@ test_cancel (Fixture       *f,
   }
 }
 
+/* RhWsServer in this process: it listens from new() on, and never after it is gone, whether
+ * it ran or not. */
+static void
+on_in_process_timer (gpointer user_data)
+{
+  (*(int *) user_data)++;
+}
+
+static void
+test_server_lifecycle (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *key = g_build_filename (f->dir, "server.key", NULL);
+  g_autoptr(RhWsServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  int fired = 0;
+  int port;
+
+  /* Never run. */
+  server = rh_ws_server_new ("127.0.0.1", 0, f->cert, key, SUBPROTOCOL, &error);
+  g_assert_no_error (error);
+  port = rh_ws_server_get_port (server);
+  g_assert_cmpint (port, >, 0);
+  g_assert_true (port_is_listening (port) || g_find_program_in_path ("ss") == NULL);
+  g_clear_object (&server);
+  g_assert_false (port_is_listening (port));
+
+  /* Stopped before it runs: run() returns at once; a cancelled timer never fires. */
+  server = rh_ws_server_new ("127.0.0.1", 0, f->cert, key, SUBPROTOCOL, &error);
+  g_assert_no_error (error);
+  port = rh_ws_server_get_port (server);
+  rh_ws_server_cancel_timer (server, rh_ws_server_add_timer (server, 1, on_in_process_timer,
+                                                              &fired));
+  rh_ws_server_stop (server);
+  g_assert_true (rh_ws_server_run (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fired, ==, 0);
+  g_assert_false (port_is_listening (port));
+  g_assert_false (rh_ws_server_run (server, &error));
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_clear_object (&server);
+
+  /* The port is taken: a clear error. */
+  server = rh_ws_server_new ("127.0.0.1", f->port, f->cert, key, SUBPROTOCOL, &error);
+  g_assert_null (server);
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* No such key. */
+  server = rh_ws_server_new ("127.0.0.1", 0, f->cert, "/nonexistent/key", SUBPROTOCOL, &error);
+  g_assert_null (server);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* And after all that, a server in this process still works end to end. */
+  server = rh_ws_server_new ("127.0.0.1", 0, f->cert, key, SUBPROTOCOL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&server);
+
+  /* The echo server was not disturbed. */
+  {
+    g_autoptr(Peer) peer = peer_connect_pinned (f);
+    rh_ws_client_send_text (peer->client, "still echoing", -1);
+    expect_text (peer, "still echoing");
+  }
+}
+
 /* CI containers may come without ::1; the test needs it. */
 static gboolean
 has_ipv6_loopback (void)
@@ -940,6 +1011,7 @@ main (int   argc,
   ADD ("/ws/server/stop-from-callback", test_stop_from_callback, NULL);
   ADD ("/ws/server/timer", test_timer, NULL);
   ADD ("/ws/clients/two", test_two_clients, NULL);
+  ADD ("/ws/server/lifecycle", test_server_lifecycle, NULL);
   if (has_ipv6_loopback ())
     ADD ("/ws/ipv6", test_ipv6, &ipv6);
   else

@@ -184,8 +184,8 @@ conn_destroy_context (Conn *conn)
 {
   if (conn->context != NULL)
     {
-      g_debug ("Destroying the client lws context");
       lws_context_destroy (conn->context);
+      g_debug ("Client lws context %s", conn->context == NULL ? "destroyed" : "still tearing down");
     }
   conn->wsi = NULL;
   return conn->context == NULL;

@@ -48,7 +48,8 @@ void        rh_ws_client_send_binary    (RhWsClient          *self,
 gsize       rh_ws_client_get_queued     (RhWsClient          *self);
 void        rh_ws_client_set_max_message (RhWsClient         *self,
                                           gsize               max_bytes);
-/* Flushes what is queued, then closes normally; "closed" follows with error == NULL. */
+/* Flushes what is queued, then closes normally; "closed" follows with error == NULL. While
+ * connecting, it aborts the connect instead (G_IO_ERROR_CANCELLED, no "closed"). */
 void        rh_ws_client_close          (RhWsClient          *self);
 gboolean    rh_ws_client_is_open        (RhWsClient          *self);
 

@@ -125,6 +125,7 @@ struct _RhWsServer
 
   lws_sorted_usec_list_t stop_sul;
   gboolean               running;
+  GThread               *run_thread;
   gboolean               stop_requested;
   gboolean               destroy_started;
 };
@@ -142,7 +143,9 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RhWsServer, rh_ws_server, G_TYPE_OBJECT)
 
-/* Servers inside rh_ws_server_run(): SIGINT/SIGTERM stop all of them. */
+/* Servers inside rh_ws_server_run(). libuv hands a signal to every loop that watches it, so
+ * each loop stops the servers run by its own thread. */
+G_LOCK_DEFINE_STATIC (running_servers);
 static GSList *running_servers;
 
 /* lws logging goes to g_debug(); the last error line explains a failed context creation. */
@@ -482,19 +485,33 @@ static void
 on_signal (void *event_lib_handle,
            int   signum)
 {
+  GSList *mine = NULL;
+
   g_debug ("Signal %d: stopping", signum);
   if (signum != SIGINT && signum != SIGTERM)
     return;
   /* We are on the loop, outside any lws callback: the place the lws examples destroy the
    * context from. (A sul scheduled from here would not wake the loop: the libuv plugin only
    * re-arms its timer after lws service.) */
+  G_LOCK (running_servers);
   for (GSList *l = running_servers; l != NULL; l = l->next)
+    {
+      RhWsServer *self = l->data;
+
+      if (self->run_thread != g_thread_self ())
+        continue;
+      mine = g_slist_prepend (mine, g_object_ref (self));
+    }
+  G_UNLOCK (running_servers);
+
+  for (GSList *l = mine; l != NULL; l = l->next)
     {
       RhWsServer *self = l->data;
 
       self->stop_requested = TRUE;
       begin_destroy (self);
     }
+  g_slist_free_full (mine, g_object_unref);
 }
 
 static void
@@ -733,7 +750,10 @@ rh_ws_server_run (RhWsServer  *self,
 
   g_object_ref (self);
   self->running = TRUE;
+  self->run_thread = g_thread_self ();
+  G_LOCK (running_servers);
   running_servers = g_slist_prepend (running_servers, self);
+  G_UNLOCK (running_servers);
 
   if (self->stop_requested)
     begin_destroy (self);
@@ -761,8 +781,11 @@ rh_ws_server_run (RhWsServer  *self,
       peer_finish (peer);
     }
 
+  G_LOCK (running_servers);
   running_servers = g_slist_remove (running_servers, self);
+  G_UNLOCK (running_servers);
   self->running = FALSE;
+  self->run_thread = NULL;
   g_debug ("WebSocket server stopped");
   g_object_unref (self);
   return TRUE;

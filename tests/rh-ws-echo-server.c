@@ -173,7 +173,8 @@ main (int   argc,
       return 1;
     }
 
-  echo.server = rh_ws_server_new (address ? address : "127.0.0.1", 0, cert, key, "remote-help.v1", &error);
+  echo.server = rh_ws_server_new (address ? address : "127.0.0.1", 0, cert, key,
+                                  "remote-help.v1", &error);
   if (echo.server == NULL)
     {
       g_printerr ("%s\n", error->message);

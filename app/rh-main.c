@@ -1,1 +1,176 @@
-int main (void) { return 1; }
+/* rh-main.c: remote-help, the app for helpers and sharers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-app"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "rh-config.h"
+#include "rh-error.h"
+#include "rh-headless.h"
+#include "rh-log.h"
+
+static gboolean
+read_password (const char  *path,
+               char       **out,
+               GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *nl;
+
+  if (path == NULL)
+    {
+      g_set_error_literal (error, RH_CONFIG_ERROR, RH_ERROR_PASSWORD_FILE,
+                           _("No password given: use --password-file FILE (or - for standard "
+                             "input)"));
+      return FALSE;
+    }
+  if (g_str_equal (path, "-"))
+    {
+      char buf[1100];
+
+      if (fgets (buf, sizeof buf, stdin) == NULL)
+        buf[0] = '\0';
+      contents = g_strdup (buf);
+      explicit_bzero (buf, sizeof buf);
+    }
+  else if (!g_file_get_contents (path, &contents, NULL, &local_error))
+    {
+      g_set_error (error, RH_CONFIG_ERROR, RH_ERROR_PASSWORD_FILE, "%s", local_error->message);
+      return FALSE;
+    }
+  if ((nl = strpbrk (contents, "\r\n")) != NULL)
+    *nl = '\0';
+  if (*contents == '\0')
+    {
+      g_set_error (error, RH_CONFIG_ERROR, RH_ERROR_PASSWORD_FILE,
+                   _("The password file %s is empty"), path);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&contents);
+  return TRUE;
+}
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (RH_CONFIG_ERROR, RH_ERROR_USAGE, message);
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  rh_print_error ("remote-help", error);
+  g_printerr ("\n%s", help);
+  return 2;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhConfig) config = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *server_fp = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *org_key = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password_file = NULL;
+  gboolean headless = FALSE;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  int timeout = 0;
+  RhHeadlessOptions options = { 0 };
+  const char *command;
+  int status;
+  GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without windows, for scripts and tests"), NULL },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, N_("Service address (wss://HOST:PORT/)"), "URL" },
+    { "server-fingerprint", 0, 0, G_OPTION_ARG_STRING, &server_fp, N_("SHA-256 fingerprint of the service's certificate"), "SHA256" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Verify the service with this CA certificate"), "FILE" },
+    { "org-key", 0, 0, G_OPTION_ARG_STRING, &org_key, N_("Fingerprint of the organisation key"), "SHA256" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("Sign in as this user"), "LOGIN" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("Read the password from FILE (- for standard input)"), "FILE" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("get-help: give up after SECONDS"), "SECONDS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log more"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("give-help | get-help CODE"));
+  g_option_context_set_summary (context,
+                                _("Remote Help: get help from your IT support, or give it.\n\n"
+                                  "  give-help         get a security code and wait for the person you help\n"
+                                  "  get-help CODE     connect to the helper who read you CODE"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+  if (version)
+    {
+      g_print ("remote-help %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  rh_log_init ("remote-help", verbose);
+
+  if (argc < 2)
+    return usage_error (context, _("Say give-help or get-help"));
+  command = argv[1];
+  if (!g_str_equal (command, "give-help") && !g_str_equal (command, "get-help"))
+    return usage_error (context, _("Unknown command; say give-help or get-help"));
+  if (g_str_equal (command, "get-help") ? argc != 3 : argc != 2)
+    return usage_error (context, g_str_equal (command, "get-help")
+                                 ? _("get-help takes the security code the helper read to you")
+                                 : _("give-help takes no arguments"));
+  if (!headless)
+    return usage_error (context, _("This build of Remote Help has no windows yet: use --headless"));
+
+  config = rh_config_load (&error);
+  if (config == NULL ||
+      (server && !rh_config_set_server (config, server, &error)) ||
+      (server_fp && !rh_config_set_server_fingerprint (config, server_fp, &error)) ||
+      (org_key && !rh_config_set_org_key (config, org_key, &error)))
+    {
+      rh_print_error ("remote-help", error);
+      return 1;
+    }
+  if (ca_file)
+    {
+      g_free (config->ca_file);
+      config->ca_file = g_strdup (ca_file);
+    }
+  if (user == NULL)
+    return usage_error (context, _("Say who signs in with --user LOGIN"));
+  if (!read_password (password_file, &password, &error))
+    {
+      rh_print_error ("remote-help", error);
+      return 1;
+    }
+
+  options.config = config;
+  options.login = user;
+  options.password = password;
+  options.timeout_s = timeout > 0 ? (guint) timeout : 0;
+  if (g_str_equal (command, "give-help"))
+    status = rh_headless_give_help (&options);
+  else
+    {
+      options.code = argv[2];
+      status = rh_headless_get_help (&options);
+    }
+  explicit_bzero (password, strlen (password));
+  return status;
+}

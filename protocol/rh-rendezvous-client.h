@@ -1,0 +1,111 @@
+/* rh-rendezvous-client.h: the apps' side of the rendezvous protocol
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "rh-identity-card.h"
+
+G_BEGIN_DECLS
+
+#define RH_TYPE_RENDEZVOUS_CLIENT (rh_rendezvous_client_get_type ())
+G_DECLARE_FINAL_TYPE (RhRendezvousClient, rh_rendezvous_client, RH, RENDEZVOUS_CLIENT, GObject)
+
+/* Signals:
+ *   "attempt-failed" (int remaining): helper: a sharer tried the code and failed.
+ *   "peer-message"   (JsonObject *msg): a decrypted message from the paired app.
+ *   "peer-left"      (const char *who, const char *reason): the other side ended the pairing.
+ *   "disconnected"   (GError *error): the connection to the service ended (NULL error:
+ *                    we closed it).
+ *
+ * server_pin (32 bytes) or ca_file says how the server's TLS certificate is verified; one is
+ * required. org_key_pin (32 bytes) is the organisation key fingerprint every identity card is
+ * verified against; it is required too. */
+RhRendezvousClient *rh_rendezvous_client_new      (const char          *url,
+                                                   GBytes              *server_pin,
+                                                   const char          *ca_file,
+                                                   GBytes              *org_key_pin);
+
+void            rh_rendezvous_client_connect_async   (RhRendezvousClient  *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean        rh_rendezvous_client_connect_finish  (RhRendezvousClient  *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+void            rh_rendezvous_client_sign_in_async   (RhRendezvousClient  *self,
+                                                      const char          *login,
+                                                      const char          *password,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean        rh_rendezvous_client_sign_in_finish  (RhRendezvousClient  *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+/* Uses a token from an earlier sign-in instead of a password. */
+void            rh_rendezvous_client_set_token       (RhRendezvousClient  *self,
+                                                      const char          *login,
+                                                      const char          *token);
+const char     *rh_rendezvous_client_get_token       (RhRendezvousClient  *self);
+const char     *rh_rendezvous_client_get_login       (RhRendezvousClient  *self);
+
+/* Helper: asks for a code; returns it formatted ("K7P-4XQ-M2R"). */
+void            rh_rendezvous_client_request_code_async  (RhRendezvousClient  *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+char           *rh_rendezvous_client_request_code_finish (RhRendezvousClient  *self,
+                                                          GAsyncResult        *result,
+                                                          gint64              *out_expires_at,
+                                                          GError             **error);
+/* Helper: completes once a sharer paired with the code and its card verified. */
+void            rh_rendezvous_client_wait_for_sharer_async  (RhRendezvousClient  *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+RhIdentityCard *rh_rendezvous_client_wait_for_sharer_finish (RhRendezvousClient  *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+
+/* Sharer: pairs with the code; returns the helper's verified card. */
+void            rh_rendezvous_client_redeem_code_async   (RhRendezvousClient  *self,
+                                                          const char          *code,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+RhIdentityCard *rh_rendezvous_client_redeem_code_finish  (RhRendezvousClient  *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
+/* After pairing: sends an encrypted message to the other app. */
+gboolean        rh_rendezvous_client_send_peer       (RhRendezvousClient  *self,
+                                                      JsonObject          *msg,
+                                                      GError             **error);
+gboolean        rh_rendezvous_client_is_paired       (RhRendezvousClient  *self);
+/* Ends the pairing (the other side is told why) and closes the connection. */
+void            rh_rendezvous_client_leave           (RhRendezvousClient  *self,
+                                                      const char          *reason);
+/* Flushes what is queued and closes; "disconnected" follows with a NULL error. */
+void            rh_rendezvous_client_disconnect      (RhRendezvousClient  *self);
+
+/* For tests of the server's checks: sends a raw request (a token is added when signed in)
+ * and returns the reply or error. */
+void            rh_rendezvous_client_request_async   (RhRendezvousClient  *self,
+                                                      JsonObject          *request,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+JsonObject     *rh_rendezvous_client_request_finish  (RhRendezvousClient  *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+/* For tests: replaces the card this app presents after pairing (to prove the other side
+ * rejects a tampered one). */
+void            rh_rendezvous_client_override_card_for_testing (RhRendezvousClient *self,
+                                                                const char         *card_json,
+                                                                GBytes             *signature);
+
+G_END_DECLS

@@ -1,0 +1,59 @@
+/* rh-test-server.h: a real remote-help-server for integration tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "rh-rendezvous-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char        *tmpdir;
+  char        *data_dir;
+  GSubprocess *proc;
+  char        *url;
+  char        *tls_fingerprint;
+  char        *org_fingerprint;
+  int          port;
+} RhTestServer;
+
+/* A temporary data directory with Remote Help enabled and two users:
+ * helen (helper, password "helen-password") and sam (sharer, "sam-password"). */
+RhTestServer       *rh_test_server_new       (void);
+void                rh_test_server_free      (RhTestServer       *server);
+/* Runs `remote-help-server --data-dir … admin ARGS…`; returns the exit status. */
+int                 rh_test_server_admin     (RhTestServer       *server,
+                                              char              **out_stdout,
+                                              char              **out_stderr,
+                                              ...) G_GNUC_NULL_TERMINATED;
+void                rh_test_server_add_user  (RhTestServer       *server,
+                                              const char         *login,
+                                              const char         *display_name,
+                                              const char         *password);
+/* Starts it on 127.0.0.1 with a free port; extra arguments NULL-terminated. */
+void                rh_test_server_start     (RhTestServer       *server,
+                                              ...) G_GNUC_NULL_TERMINATED;
+/* SIGTERM; asserts a clean exit within 10 s. */
+void                rh_test_server_stop      (RhTestServer       *server);
+RhRendezvousClient *rh_test_server_client    (RhTestServer       *server);
+/* A connected and signed-in client (asserts success). */
+RhRendezvousClient *rh_test_server_signed_in (RhTestServer       *server,
+                                              const char         *login,
+                                              const char         *password);
+/* Spins the default main context until *flag is set or timeout_ms pass; FALSE on timeout. */
+gboolean            rh_test_wait_flag        (const gboolean     *flag,
+                                              guint               timeout_ms);
+/* Runs an async call's result collection: stores the GAsyncResult. */
+void                rh_test_store_result     (GObject            *source,
+                                              GAsyncResult       *result,
+                                              gpointer            user_data);
+GAsyncResult       *rh_test_wait_result      (GAsyncResult      **slot,
+                                              guint               timeout_ms);
+void                rh_test_write_file       (const char         *path,
+                                              const char         *contents);
+
+G_END_DECLS

@@ -35,6 +35,8 @@ typedef struct
 {
   const char *auth_timeout;   /* NULL: the default */
   const char *address;        /* NULL: 127.0.0.1 */
+  const char *ping;           /* idle seconds before a PING; NULL: the default */
+  const char *hangup;
 } FixtureConfig;
 
 /* What one client has seen. */
@@ -146,6 +148,13 @@ fixture_set_up (Fixture       *f,
     {
       g_ptr_array_add (argv, (gpointer) "--auth-timeout");
       g_ptr_array_add (argv, (gpointer) config->auth_timeout);
+    }
+  if (config != NULL && config->ping != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--ping");
+      g_ptr_array_add (argv, (gpointer) config->ping);
+      g_ptr_array_add (argv, (gpointer) "--hangup");
+      g_ptr_array_add (argv, (gpointer) config->hangup);
     }
   if (config != NULL && config->address != NULL)
     {
@@ -694,6 +703,22 @@ test_auth_timeout (Fixture       *f,
   expect_text (authed, "still here");
 }
 
+/* --ping 1 --hangup 2: an idle connection is dropped after two seconds unless the server's
+ * PINGs are answered. lws answers them for our client, so it stays open, idle, well past that. */
+static void
+test_idle_ping (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(Peer) peer = peer_connect_pinned (f);
+
+  rh_ws_client_send_text (peer->client, "auth", -1);
+  expect_text (peer, "auth");
+  run_for (4000);
+  g_assert_false (peer->closed);
+  rh_ws_client_send_text (peer->client, "after idling", -1);
+  expect_text (peer, "after idling");
+}
+
 static gboolean
 port_is_listening (int port)
 {
@@ -986,6 +1011,7 @@ main (int   argc,
 {
   static const FixtureConfig short_auth = { .auth_timeout = "2" };
   static const FixtureConfig ipv6 = { .address = "::1" };
+  static const FixtureConfig fast_ping = { .ping = "1", .hangup = "2" };
 
   g_test_init (&argc, &argv, NULL);
 
@@ -1010,6 +1036,7 @@ main (int   argc,
   ADD ("/ws/server/sigint", test_sigint, NULL);
   ADD ("/ws/server/stop-from-callback", test_stop_from_callback, NULL);
   ADD ("/ws/server/timer", test_timer, NULL);
+  ADD ("/ws/server/idle-ping", test_idle_ping, &fast_ping);
   ADD ("/ws/clients/two", test_two_clients, NULL);
   ADD ("/ws/server/lifecycle", test_server_lifecycle, NULL);
   if (has_ipv6_loopback ())

@@ -6,8 +6,8 @@
  * sharer types the code. They run SPAKE2 through the server with the secret as password:
  * the sharer (role A) sends first, the helper (role B) answers, the sharer confirms and the
  * helper checks that confirmation before it reveals its own, so a guesser learns one "no" per
- * attempt and nothing else. Then each hands the other its organisation-signed identity card
- * inside the channel keyed by the PAKE.
+ * attempt and nothing else. Then, inside the channel keyed by the PAKE, the helper shows its
+ * organisation-signed identity card, and the sharer shows its own only once that verified.
  */
 #define G_LOG_DOMAIN "rh-protocol"
 
@@ -229,12 +229,14 @@ handle_peer_card (RhRendezvousClient *self,
     }
   if (card == NULL)
     {
-      g_warning ("Rejected the other side's identity card: %s", error->message);
+      g_message ("Rejected the other side's identity card: %s", error->message);
       rh_rendezvous_client_leave (self, "identity-rejected");
       fail_pair_task (self, g_steal_pointer (&error));
       return;
     }
 
+  if (self->role == ROLE_SHARER)
+    send_own_card (self);
   task = g_steal_pointer (&self->pair_task);
   g_task_return_pointer (task, g_steal_pointer (&card), (GDestroyNotify) rh_identity_card_free);
 }
@@ -261,7 +263,7 @@ handle_peer (RhRendezvousClient *self,
     {
       /* A frame that fails authentication means the relay or the network tampered with
        * the channel: the pairing cannot be trusted any more. */
-      g_warning ("Dropping the pairing: %s", error->message);
+      g_message ("Dropping the pairing: %s", error->message);
       rh_rendezvous_client_leave (self, "channel-error");
       fail_pair_task (self, g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_PEER_CHANNEL, "%s",
                                          error->message));
@@ -286,7 +288,10 @@ start_channel (RhRendezvousClient *self,
                                        g_bytes_get_data (th, NULL), g_bytes_get_size (th),
                                        self->role == ROLE_HELPER);
   g_clear_pointer (&self->spake, rh_spake2_free);
-  send_own_card (self);
+  /* The helper shows its card first; the sharer reveals who it is only to a helper whose
+   * card verified. */
+  if (self->role == ROLE_HELPER)
+    send_own_card (self);
 }
 
 /* Helper side of the PAKE */
@@ -329,7 +334,7 @@ on_pake_result_reply (RhRendezvousClient *self,
     {
       g_autoptr(GError) error = rh_message_to_error (reply);
 
-      g_warning ("The service refused the pairing result: %s", error->message);
+      g_message ("The service refused the pairing result: %s", error->message);
       reset_pairing (self);
       if (error->code == RH_ERROR_PEER_LEFT)
         fail_pair_task (self, g_steal_pointer (&error));
@@ -354,7 +359,7 @@ handle_pairing_start (RhRendezvousClient *self,
   pake = sharer ? rh_message_get_bytes (msg, "pake", RH_SPAKE2_MESSAGE_LEN, 0, &error) : NULL;
   if (pake == NULL || g_strcmp0 (slot, self->code.slot) != 0)
     {
-      g_warning ("Ignoring a malformed pairing start: %s", error ? error->message : "wrong slot");
+      g_message ("Ignoring a malformed pairing start: %s", error ? error->message : "wrong slot");
       return;
     }
 
@@ -367,7 +372,7 @@ handle_pairing_start (RhRendezvousClient *self,
                           &error))
     {
       /* A bad point from the sharer is a failed attempt like any other. */
-      g_warning ("Pairing attempt rejected: %s", error->message);
+      g_message ("Pairing attempt rejected: %s", error->message);
       g_clear_pointer (&self->spake, rh_spake2_free);
       return;
     }
@@ -527,7 +532,7 @@ handle_event (RhRendezvousClient *self,
     {
       g_autoptr(GError) error = rh_message_to_error (msg);
 
-      g_warning ("The service reported: RH-%04d %s", error->code, error->message);
+      g_message ("The service reported: RH-%04d %s", error->code, error->message);
     }
   else
     g_debug ("Ignoring a message of type %.32s", type);
@@ -584,7 +589,7 @@ on_ws_message (RhWsClient *ws,
   msg = is_binary ? NULL : rh_message_parse (text, len, RH_WS_MAX_MESSAGE, &error);
   if (msg == NULL)
     {
-      g_warning ("Ignoring a malformed message from the service");
+      g_message ("Ignoring a malformed message from the service");
       goto out;
     }
 

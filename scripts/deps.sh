@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Remote Help needs to build and test, if any are missing.
+# Sourced by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+
+RH_BUILD_PACKAGES=(
+  gcc meson ninja-build pkg-config gettext
+  libglib2.0-dev libjson-glib-dev libsqlite3-dev libssl-dev
+  libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
+)
+RH_TEST_PACKAGES=(
+  iproute2 sqlite3 openssl python3
+)
+
+rh_install_packages () {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Run this command as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+rh_build () {
+  local builddir=$1
+  if [ ! -f "$builddir/build.ninja" ]; then
+    meson setup "$builddir" >/dev/null
+  fi
+  ninja -C "$builddir" >/dev/null
+}

@@ -30,9 +30,15 @@ rh_install_packages () {
 }
 
 rh_build () {
-  local builddir=$1
-  if [ ! -f "$builddir/build.ninja" ]; then
-    meson setup "$builddir" >/dev/null
+  local builddir=$1 log
+  log=$(mktemp)
+  if { [ -f "$builddir/build.ninja" ] || meson setup "$builddir" >"$log" 2>&1; } &&
+     ninja -C "$builddir" >>"$log" 2>&1; then
+    rm -f "$log"
+    return 0
   fi
-  ninja -C "$builddir" >/dev/null
+  cat "$log" >&2
+  rm -f "$log"
+  echo "The build failed; see the messages above." >&2
+  return 1
 }

@@ -7,9 +7,12 @@ RH_BUILD_PACKAGES=(
   gcc meson ninja-build pkg-config gettext
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
+  freerdp2-dev libx11-dev libcairo2-dev
 )
 RH_TEST_PACKAGES=(
   iproute2 sqlite3 openssl python3
+  xvfb xauth xdotool x11-utils x11-xserver-utils x11-apps
+  freerdp2-x11 winpr-utils
 )
 
 rh_install_packages () {

@@ -1,0 +1,1 @@
+/* rh-rdp-sharer.c: not written yet */

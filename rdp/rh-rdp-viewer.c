@@ -1,0 +1,1 @@
+/* rh-rdp-viewer.c: not written yet */

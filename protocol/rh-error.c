@@ -14,6 +14,7 @@ G_DEFINE_QUARK (rh-protocol-error-quark, rh_protocol_error)
 G_DEFINE_QUARK (rh-crypto-error-quark, rh_crypto_error)
 G_DEFINE_QUARK (rh-store-error-quark, rh_store_error)
 G_DEFINE_QUARK (rh-config-error-quark, rh_config_error)
+G_DEFINE_QUARK (rh-rdp-error-quark, rh_rdp_error)
 
 /* README's error table is checked against this one by tests/test-error-table.c. */
 static const RhErrorInfo error_table[] = {
@@ -160,6 +161,34 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_STORE, N_("Database error"),
     N_("The server's database could not be opened, read or written."),
     N_("Check disk space and permissions of the data directory; the server log has details.") },
+
+  { RH_ERROR_RDP_START, N_("Screen sharing could not start"),
+    N_("The built-in RDP server could not be set up (runtime directory, certificate or listening socket)."),
+    N_("Check that XDG_RUNTIME_DIR exists and is writable; the log (--verbose) has details.") },
+  { RH_ERROR_RDP_NO_DISPLAY, N_("No screen to share"),
+    N_("No X11 display could be opened (DISPLAY unset or the X server refused the connection)."),
+    N_("Run Remote Help inside your desktop session; Wayland-only sessions are not supported yet.") },
+  { RH_ERROR_RDP_CONNECT, N_("Could not connect to the shared screen"),
+    N_("The RDP connection to the sharer could not be established."),
+    N_("Ask the sharer to try again; check the network and the log (--verbose).") },
+  { RH_ERROR_RDP_CERTIFICATE, N_("Shared screen's identity did not match"),
+    N_("The sharer's RDP certificate is not the one announced over the encrypted pairing channel."),
+    N_("Do not continue. Start a new session; report repeated failures to your IT security team.") },
+  { RH_ERROR_RDP_AUTH, N_("Shared screen refused the sign-in"),
+    N_("The one-time RDP credentials were not accepted."),
+    N_("Start a new session.") },
+  { RH_ERROR_RDP_DISCONNECTED, N_("Screen sharing ended"),
+    N_("The RDP connection closed or the network went away."),
+    N_("Start a new session if help is still needed.") },
+  { RH_ERROR_VIEW_ONLY, N_("Input not allowed"),
+    N_("This is a view-only session, so keyboard and mouse input are not sent."),
+    N_("Ask the sharer for full control.") },
+  { RH_ERROR_RELAY, N_("Relay connection failed"),
+    N_("The relay through the Remote Help service could not be opened or broke, or a limit was exceeded."),
+    N_("Try again; if it persists, check the service's log.") },
+  { RH_ERROR_SNAPSHOT, N_("Could not save the screenshot"),
+    N_("The screenshot file could not be written."),
+    N_("Check the path and free disk space.") },
 };
 
 const RhErrorInfo *
@@ -183,7 +212,8 @@ rh_error_is_rh (const GError *error)
 {
   return error != NULL &&
          (error->domain == RH_PROTOCOL_ERROR || error->domain == RH_CRYPTO_ERROR ||
-          error->domain == RH_STORE_ERROR || error->domain == RH_CONFIG_ERROR) &&
+          error->domain == RH_STORE_ERROR || error->domain == RH_CONFIG_ERROR ||
+          error->domain == RH_RDP_ERROR) &&
          rh_error_info_lookup (error->code) != NULL;
 }
 

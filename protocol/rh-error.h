@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define RH_CRYPTO_ERROR   (rh_crypto_error_quark ())
 #define RH_STORE_ERROR    (rh_store_error_quark ())
 #define RH_CONFIG_ERROR   (rh_config_error_quark ())
+#define RH_RDP_ERROR      (rh_rdp_error_quark ())
 
 typedef enum
 {
@@ -75,6 +76,17 @@ typedef enum
   RH_ERROR_PHOTO_INVALID         = 6007,
   RH_ERROR_PASSWORD_INVALID      = 6008,
   RH_ERROR_STORE                 = 6009,
+
+  /* 7xxx: screen sharing (RDP) and the relay */
+  RH_ERROR_RDP_START             = 7001,
+  RH_ERROR_RDP_NO_DISPLAY        = 7002,
+  RH_ERROR_RDP_CONNECT           = 7003,
+  RH_ERROR_RDP_CERTIFICATE       = 7004,
+  RH_ERROR_RDP_AUTH              = 7005,
+  RH_ERROR_RDP_DISCONNECTED      = 7006,
+  RH_ERROR_VIEW_ONLY             = 7007,
+  RH_ERROR_RELAY                 = 7008,
+  RH_ERROR_SNAPSHOT              = 7009,
 } RhErrorCode;
 
 typedef struct
@@ -89,6 +101,7 @@ GQuark             rh_protocol_error_quark (void);
 GQuark             rh_crypto_error_quark   (void);
 GQuark             rh_store_error_quark    (void);
 GQuark             rh_config_error_quark   (void);
+GQuark             rh_rdp_error_quark      (void);
 
 const RhErrorInfo *rh_error_info_table     (gsize        *n_entries);
 const RhErrorInfo *rh_error_info_lookup    (int           code);

@@ -1,0 +1,43 @@
+/* rh-rdp-sharer.h: the sharer's screen as an RDP server (FreeRDP shadow server, X11)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  RH_RDP_MODE_VIEW,     /* the server drops every input event */
+  RH_RDP_MODE_CONTROL,
+} RhRdpMode;
+
+#define RH_TYPE_RDP_SHARER (rh_rdp_sharer_get_type ())
+G_DECLARE_FINAL_TYPE (RhRdpSharer, rh_rdp_sharer, RH, RDP_SHARER, GObject)
+
+/* Signals (emitted on the main context of the thread that created the object):
+ *   "client-connected"    ()
+ *   "client-disconnected" ()
+ *
+ * The server never listens on a TCP port: it listens on a Unix socket inside a fresh 0700
+ * directory under $XDG_RUNTIME_DIR, with a per-session certificate/key and one-time NLA
+ * credentials (random user and password from the OS RNG); RDP Security and plain TLS are off.
+ * stop() (and dispose) delete all of it. */
+RhRdpSharer *rh_rdp_sharer_new                 (const char   *display,  /* NULL: $DISPLAY */
+                                                RhRdpMode     mode);
+gboolean     rh_rdp_sharer_start               (RhRdpSharer  *self,
+                                                GError      **error);
+void         rh_rdp_sharer_stop                (RhRdpSharer  *self);
+const char  *rh_rdp_sharer_get_socket_path     (RhRdpSharer  *self);
+const char  *rh_rdp_sharer_get_username        (RhRdpSharer  *self);
+const char  *rh_rdp_sharer_get_password        (RhRdpSharer  *self);
+/* SHA-256 of the server certificate's DER (32 bytes), for the helper to pin. */
+GBytes      *rh_rdp_sharer_get_certificate_sha256 (RhRdpSharer *self);
+/* Takes effect for the next input event (mayInteract is checked per event). */
+void         rh_rdp_sharer_set_mode            (RhRdpSharer  *self,
+                                                RhRdpMode     mode);
+RhRdpMode    rh_rdp_sharer_get_mode            (RhRdpSharer  *self);
+
+G_END_DECLS

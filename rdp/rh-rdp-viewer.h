@@ -1,0 +1,58 @@
+/* rh-rdp-viewer.h: the helper's RDP client (libfreerdp, software GDI, BGRA32)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "rh-rdp-sharer.h"
+
+G_BEGIN_DECLS
+
+#define RH_TYPE_RDP_VIEWER (rh_rdp_viewer_get_type ())
+G_DECLARE_FINAL_TYPE (RhRdpViewer, rh_rdp_viewer, RH, RDP_VIEWER, GObject)
+
+/* Signals (on the main context of the creating thread; FreeRDP runs on its own thread):
+ *   "frame-updated" (int x, int y, int width, int height)  a damaged rectangle
+ *   "first-frame"   ()  the first complete frame arrived
+ *   "disconnected"  (GError *error)  NULL when we disconnected
+ *
+ * Connects to socket_path (a Unix socket that the app bridges to the relay or to a direct
+ * connection). The server certificate must have SHA-256 cert_sha256 (sent over the encrypted
+ * pairing channel): anything else aborts with RH_ERROR_RDP_CERTIFICATE, no prompt, nothing
+ * written to known_hosts. */
+RhRdpViewer *rh_rdp_viewer_new             (const char    *socket_path,
+                                            const char    *username,
+                                            const char    *password,
+                                            GBytes        *cert_sha256,
+                                            RhRdpMode      mode);
+void         rh_rdp_viewer_connect_async   (RhRdpViewer   *self,
+                                            GCancellable  *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer       user_data);
+gboolean     rh_rdp_viewer_connect_finish  (RhRdpViewer   *self,
+                                            GAsyncResult  *result,
+                                            GError       **error);
+void         rh_rdp_viewer_disconnect      (RhRdpViewer   *self);
+/* A copy of the current frame (BGRA32, stride = width * 4); NULL before the first frame. */
+GBytes      *rh_rdp_viewer_get_frame       (RhRdpViewer   *self,
+                                            int           *width,
+                                            int           *height);
+gboolean     rh_rdp_viewer_save_png        (RhRdpViewer   *self,
+                                            const char    *path,
+                                            GError       **error);
+/* Input: RH_ERROR_VIEW_ONLY in a view-only session (nothing is sent). */
+gboolean     rh_rdp_viewer_send_pointer    (RhRdpViewer   *self,
+                                            int            x,
+                                            int            y,
+                                            guint          button,   /* 0: move only; 1-3 */
+                                            gboolean       pressed,
+                                            GError       **error);
+gboolean     rh_rdp_viewer_send_text       (RhRdpViewer   *self,
+                                            const char    *utf8,
+                                            GError       **error);
+void         rh_rdp_viewer_set_mode        (RhRdpViewer   *self,
+                                            RhRdpMode      mode);
+
+G_END_DECLS

@@ -80,6 +80,23 @@ static const char * const migrations[] = {
   "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
   "  BEGIN SELECT RAISE (ABORT, 'audit rows cannot be deleted'); END;"
   "PRAGMA user_version = 1;",
+
+  /* 2: sessions, one row per relayed screen-sharing session. */
+  "CREATE TABLE sessions ("
+  "  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  pairing       TEXT    NOT NULL,"
+  "  helper_login  TEXT    NOT NULL,"
+  "  sharer_login  TEXT    NOT NULL,"
+  "  device        TEXT,"
+  "  mode          TEXT    NOT NULL,"
+  "  started_at    INTEGER NOT NULL,"
+  "  ended_at      INTEGER,"
+  "  bytes_relayed INTEGER NOT NULL DEFAULT 0 CHECK (bytes_relayed >= 0),"
+  "  end_reason    TEXT"
+  ") STRICT;"
+  "CREATE INDEX sessions_started_at ON sessions (started_at);"
+  "CREATE INDEX sessions_pairing ON sessions (pairing);"
+  "PRAGMA user_version = 2;",
 };
 
 typedef enum
@@ -108,6 +125,9 @@ typedef enum
   STMT_BACKOFF_PUT,
   STMT_BACKOFF_CLEAR,
   STMT_AUDIT_INSERT,
+  STMT_SESSION_INSERT,
+  STMT_SESSION_UPDATE,
+  STMT_SESSION_END,
   STMT_PURGE_TOKENS,
   STMT_PURGE_SLOTS,
   STMT_PURGE_BACKOFF,
@@ -173,6 +193,16 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BACKOFF_CLEAR] = "DELETE FROM backoff WHERE key = ?1",
 
   [STMT_AUDIT_INSERT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+
+  [STMT_SESSION_INSERT] =
+    "INSERT INTO sessions (pairing, helper_login, sharer_login, device, mode, started_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_SESSION_UPDATE] =
+    "UPDATE sessions SET bytes_relayed = ?2 WHERE id = ?1 AND ended_at IS NULL",
+  /* An ended session keeps its first ending: a late second report changes nothing. */
+  [STMT_SESSION_END] =
+    "UPDATE sessions SET ended_at = ?2, bytes_relayed = ?3, end_reason = ?4"
+    " WHERE id = ?1 AND ended_at IS NULL",
 
   [STMT_PURGE_TOKENS] = "DELETE FROM tokens WHERE revoked = 1 OR expires_at <= ?1",
   /* A slot dies at the latest when it expires, so a row expired for a day has been dead for a
@@ -965,6 +995,104 @@ rh_store_sqlite_audit_append (RhStore    *store,
 }
 
 static gboolean
+rh_store_sqlite_session_start (RhStore    *store,
+                               const char *pairing,
+                               const char *helper_login,
+                               const char *sharer_login,
+                               const char *device,
+                               const char *mode,
+                               gint64      started_at,
+                               gint64     *out_id,
+                               GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  *out_id = 0;
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_INSERT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, pairing, error) ||
+      !bind_text (self, stmt, 2, helper_login, error) ||
+      !bind_text (self, stmt, 3, sharer_login, error) ||
+      !bind_text (self, stmt, 4, device, error) ||
+      !bind_text (self, stmt, 5, mode, error) ||
+      !bind_int64 (self, stmt, 6, started_at, error) ||
+      !stmt_run (self, stmt, "Cannot record a session", error))
+    return tx_abort (self);
+
+  if (!tx_commit (self, error))
+    return FALSE;
+  *out_id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static gboolean
+session_changed (RhStoreSqlite *self,
+                 GError       **error)
+{
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE,
+                           "No such session, or it has already ended");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_session_update (RhStore *store,
+                                gint64   id,
+                                guint64  bytes_relayed,
+                                GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_UPDATE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_int64 (self, stmt, 2, (gint64) MIN (bytes_relayed, (guint64) G_MAXINT64), error) ||
+      !stmt_run (self, stmt, "Cannot update a session", error) ||
+      !session_changed (self, error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_session_end (RhStore    *store,
+                             gint64      id,
+                             gint64      ended_at,
+                             guint64     bytes_relayed,
+                             const char *end_reason,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_END, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_int64 (self, stmt, 2, ended_at, error) ||
+      !bind_int64 (self, stmt, 3, (gint64) MIN (bytes_relayed, (guint64) G_MAXINT64), error) ||
+      !bind_text (self, stmt, 4, end_reason, error) ||
+      !stmt_run (self, stmt, "Cannot end a session", error) ||
+      !session_changed (self, error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
+static gboolean
 rh_store_sqlite_purge (RhStore *store,
                        gint64   now,
                        GError **error)
@@ -1332,6 +1460,9 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->backoff_put = rh_store_sqlite_backoff_put;
   iface->backoff_clear = rh_store_sqlite_backoff_clear;
   iface->audit_append = rh_store_sqlite_audit_append;
+  iface->session_start = rh_store_sqlite_session_start;
+  iface->session_update = rh_store_sqlite_session_update;
+  iface->session_end = rh_store_sqlite_session_end;
   iface->purge = rh_store_sqlite_purge;
 }
 

@@ -356,3 +356,54 @@ rh_store_purge (RhStore *self,
 
   return RH_STORE_GET_IFACE (self)->purge (self, now, error);
 }
+
+gboolean
+rh_store_session_start (RhStore    *self,
+                        const char *pairing,
+                        const char *helper_login,
+                        const char *sharer_login,
+                        const char *device,
+                        const char *mode,
+                        gint64      started_at,
+                        gint64     *out_id,
+                        GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (pairing != NULL, FALSE);
+  g_return_val_if_fail (helper_login != NULL, FALSE);
+  g_return_val_if_fail (sharer_login != NULL, FALSE);
+  g_return_val_if_fail (mode != NULL, FALSE);
+  g_return_val_if_fail (out_id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_start (self, pairing, helper_login, sharer_login,
+                                                   device, mode, started_at, out_id, error);
+}
+
+gboolean
+rh_store_session_update (RhStore *self,
+                         gint64   id,
+                         guint64  bytes_relayed,
+                         GError **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_update (self, id, bytes_relayed, error);
+}
+
+gboolean
+rh_store_session_end (RhStore    *self,
+                      gint64      id,
+                      gint64      ended_at,
+                      guint64     bytes_relayed,
+                      const char *end_reason,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (end_reason != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_end (self, id, ended_at, bytes_relayed, end_reason,
+                                                 error);
+}

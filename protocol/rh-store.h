@@ -99,6 +99,14 @@ struct _RhStoreInterface
   gboolean  (*audit_append)      (RhStore *self, gint64 when, const char *actor,
                                   const char *action, const char *detail_json, GError **error);
   gboolean  (*purge)             (RhStore *self, gint64 now, GError **error);
+
+  gboolean  (*session_start)     (RhStore *self, const char *pairing, const char *helper_login,
+                                  const char *sharer_login, const char *device, const char *mode,
+                                  gint64 started_at, gint64 *out_id, GError **error);
+  gboolean  (*session_update)    (RhStore *self, gint64 id, guint64 bytes_relayed,
+                                  GError **error);
+  gboolean  (*session_end)       (RhStore *self, gint64 id, gint64 ended_at,
+                                  guint64 bytes_relayed, const char *end_reason, GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -161,5 +169,20 @@ gboolean   rh_store_audit_append      (RhStore *self, gint64 when, const char *a
 /* Deletes expired or revoked tokens, slots that have been dead (expired, or no longer LIVE)
  * for more than a day, and backoff rows idle for a day whose block is over. Audit rows stay. */
 gboolean   rh_store_purge             (RhStore *self, gint64 now, GError **error);
+
+/* Sessions: one row per relayed screen-sharing session, kept like the audit (purge leaves
+ * them). device may be NULL (not known yet); mode is what the two apps negotiated, "unknown"
+ * until they negotiate one. *out_id names the row for the calls below. */
+gboolean   rh_store_session_start     (RhStore *self, const char *pairing,
+                                       const char *helper_login, const char *sharer_login,
+                                       const char *device, const char *mode, gint64 started_at,
+                                       gint64 *out_id, GError **error);
+/* Records the bytes relayed so far; RH_ERROR_STORE when the session is unknown or ended. */
+gboolean   rh_store_session_update    (RhStore *self, gint64 id, guint64 bytes_relayed,
+                                       GError **error);
+/* Ends a session once; ending an unknown or already ended one fails with RH_ERROR_STORE. */
+gboolean   rh_store_session_end       (RhStore *self, gint64 id, gint64 ended_at,
+                                       guint64 bytes_relayed, const char *end_reason,
+                                       GError **error);
 
 G_END_DECLS

@@ -240,10 +240,10 @@ test_open_pragmas (Fixture      *fixture,
   db = raw_open (fixture->path);
   mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
                                 " name IN ('users', 'settings', 'tokens', 'slots', 'backoff',"
-                                " 'audit')"), ==, 6);
+                                " 'audit', 'sessions')"), ==, 7);
   sqlite3_close (db);
 }
 
@@ -801,6 +801,66 @@ test_audit (Fixture      *fixture,
 }
 
 static void
+test_sessions (Fixture      *fixture,
+               gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *mode = NULL;
+  gint64 id = 0, id2 = 0;
+  sqlite3 *db;
+
+  g_assert_true (rh_store_session_start (store, "00112233445566778899aabbccddeeff", "helen",
+                                         "sam", NULL, "unknown", 1000, &id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_true (rh_store_session_start (store, "ffeeddccbbaa99887766554433221100", "helen",
+                                         "李小龙", "laptop-7", "view", 1001, &id2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id2, !=, id);
+
+  g_assert_true (rh_store_session_update (store, id, 4096, &error));
+  g_assert_no_error (error);
+
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "SELECT bytes_relayed FROM sessions WHERE pairing ="
+                                " '00112233445566778899aabbccddeeff'"), ==, 4096);
+  g_assert_cmpint (raw_int (db, "SELECT ended_at IS NULL AND end_reason IS NULL AND device IS NULL"
+                                " FROM sessions WHERE pairing ="
+                                " '00112233445566778899aabbccddeeff'"), ==, 1);
+  mode = raw_text (db, "SELECT mode FROM sessions WHERE sharer_login = '李小龙'");
+  g_assert_cmpstr (mode, ==, "view");
+
+  g_assert_true (rh_store_session_end (store, id, 1060, G_GUINT64_CONSTANT (11000000000),
+                                       "helper-closed", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT ended_at FROM sessions WHERE id = 1"), ==, 1060);
+  g_assert_cmpint (raw_int (db, "SELECT bytes_relayed FROM sessions WHERE id = 1"), ==,
+                   G_GINT64_CONSTANT (11000000000));
+  reason = raw_text (db, "SELECT end_reason FROM sessions WHERE id = 1");
+  g_assert_cmpstr (reason, ==, "helper-closed");
+
+  /* Ended once: a second ending or a late update fails and changes nothing. */
+  g_assert_false (rh_store_session_end (store, id, 2000, 1, "again", &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_false (rh_store_session_update (store, id, 1, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_false (rh_store_session_update (store, 9999, 1, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_cmpint (raw_int (db, "SELECT ended_at FROM sessions WHERE id = 1"), ==, 1060);
+
+  /* Purging leaves session records alone. */
+  g_assert_true (rh_store_purge (store, 100 * DAY, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sessions"), ==, 2);
+  sqlite3_close (db);
+}
+
+static void
 test_purge (Fixture      *fixture,
             gconstpointer user_data)
 {
@@ -922,7 +982,7 @@ test_persistence (Fixture      *fixture,
 
   /* Reopening does not run the migrations again. */
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
   sqlite3_close (db);
 }
@@ -1082,7 +1142,7 @@ test_first_open_race (Fixture      *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (threads));
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
   sqlite3_close (db);
 }
 
@@ -1148,6 +1208,7 @@ main (int   argc,
   ADD ("/store/slots", test_slots);
   ADD ("/store/backoff", test_backoff);
   ADD ("/store/audit", test_audit);
+  ADD ("/store/sessions", test_sessions);
   ADD ("/store/purge", test_purge);
   ADD ("/store/persistence", test_persistence);
   ADD ("/store/concurrency/two-stores", test_two_stores);

@@ -81,6 +81,8 @@ struct _RhWsPeer
   gboolean        rx_in_message;
 
   gboolean        authenticated;
+  gboolean        rx_paused;
+  gsize           drain_below; /* 0: nobody waits for "peer-drained" */
   gboolean        closing;     /* flush the queue, then close */
   gboolean        close_sent;
   lws_sorted_usec_list_t close_sul;
@@ -136,6 +138,7 @@ enum
   SIGNAL_PEER_MESSAGE,
   SIGNAL_PEER_OVERSIZE,
   SIGNAL_PEER_CLOSED,
+  SIGNAL_PEER_DRAINED,
   N_SIGNALS
 };
 
@@ -230,6 +233,13 @@ peer_start_close (RhWsPeer   *peer,
   if (peer->closing || peer->wsi == NULL)
     return;
 
+  /* The peer's answer to our close frame must be read. */
+  if (peer->rx_paused)
+    {
+      peer->rx_paused = FALSE;
+      lws_rx_flow_control (peer->wsi, 1);
+    }
+  peer->drain_below = 0;
   peer->closing = TRUE;
   peer->close_status = status;
   peer->close_reason_len = 0;
@@ -275,6 +285,11 @@ peer_writeable (RhWsPeer *peer)
       /* One lws_write per WRITEABLE callback: ask again for the rest or the close. */
       if (!g_queue_is_empty (&peer->out) || peer->closing)
         lws_callback_on_writable (peer->wsi);
+      if (peer->drain_below > 0 && peer->queued < peer->drain_below)
+        {
+          peer->drain_below = 0;
+          g_signal_emit (peer->server, signals[SIGNAL_PEER_DRAINED], 0, peer);
+        }
       return 0;
     }
 
@@ -568,6 +583,9 @@ rh_ws_server_class_init (RhWsServerClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_PEER_CLOSED] =
     g_signal_new ("peer-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_PEER_DRAINED] =
+    g_signal_new ("peer-drained", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
@@ -877,6 +895,69 @@ rh_ws_peer_get_queued (RhWsPeer *peer)
   g_return_val_if_fail (peer != NULL, 0);
 
   return peer->queued;
+}
+
+void
+rh_ws_peer_set_rx_paused (RhWsPeer *peer,
+                          gboolean  paused)
+{
+  g_return_if_fail (peer != NULL);
+
+  paused = !!paused;
+  if (peer->wsi == NULL || peer->closing || peer->rx_paused == paused)
+    return;
+  peer->rx_paused = paused;
+  g_debug ("Peer %" G_GUINT64_FORMAT ": %s reading", peer->id, paused ? "pausing" : "resuming");
+  lws_rx_flow_control (peer->wsi, paused ? 0 : 1);
+}
+
+gboolean
+rh_ws_peer_get_rx_paused (RhWsPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, FALSE);
+
+  return peer->rx_paused;
+}
+
+void
+rh_ws_peer_notify_drained (RhWsPeer *peer,
+                           gsize     below)
+{
+  g_return_if_fail (peer != NULL);
+
+  peer->drain_below = below;
+}
+
+void
+rh_ws_flow_gate_init (RhWsFlowGate *gate,
+                      gsize         high,
+                      gsize         low)
+{
+  g_return_if_fail (gate != NULL);
+  g_return_if_fail (low <= high);
+
+  gate->high = high;
+  gate->low = low;
+  gate->paused = FALSE;
+}
+
+gboolean
+rh_ws_flow_gate_update (RhWsFlowGate *gate,
+                        gsize         queued)
+{
+  g_return_val_if_fail (gate != NULL, FALSE);
+
+  if (!gate->paused && queued > gate->high)
+    {
+      gate->paused = TRUE;
+      return TRUE;
+    }
+  if (gate->paused && queued < gate->low)
+    {
+      gate->paused = FALSE;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 void

@@ -16,12 +16,35 @@ typedef struct _RhWsPeer RhWsPeer;
 
 typedef void (*RhWsServerTimerFunc) (gpointer user_data);
 
+/* Back-pressure accounting for one receiving connection, kept apart from lws so that it can be
+ * unit-tested: the sender is paused once the receiver's queue holds more than `high` bytes, and
+ * resumed only when it has drained below `low`, so that a slow reader costs at most about
+ * `high` bytes plus one message of server memory. */
+typedef struct
+{
+  gsize    high;
+  gsize    low;
+  gboolean paused;
+} RhWsFlowGate;
+
+#define RH_WS_FLOW_HIGH_WATER (1024 * 1024)
+#define RH_WS_FLOW_LOW_WATER  (256 * 1024)
+
+void        rh_ws_flow_gate_init      (RhWsFlowGate *gate,
+                                       gsize         high,
+                                       gsize         low);
+/* Feeds the receiver's current queue size; returns TRUE when gate->paused changed. */
+gboolean    rh_ws_flow_gate_update    (RhWsFlowGate *gate,
+                                       gsize         queued);
+
 /* Signals (all emitted on the thread running rh_ws_server_run()):
  *   "peer-opened"   (RhWsPeer *peer)
  *   "peer-message"  (RhWsPeer *peer, GBytes *data, gboolean is_binary)  whole message
  *   "peer-oversize" (RhWsPeer *peer)  a message exceeded max_message; the handler may queue a
  *                    last message, then the connection is closed (status 1009)
  *   "peer-closed"   (RhWsPeer *peer)
+ *   "peer-drained"  (RhWsPeer *peer)  once after rh_ws_peer_notify_drained(), when a write
+ *                    left fewer queued bytes than asked for
  *
  * TLS: TLS 1.2 minimum, OpenSSL security level 2. Connections that are not marked
  * authenticated within 30 s are dropped; idle connections are pinged after 30 s and dropped
@@ -64,6 +87,15 @@ void        rh_ws_peer_send_text      (RhWsPeer     *peer,
 void        rh_ws_peer_send_binary    (RhWsPeer     *peer,
                                        GBytes       *data);
 gsize       rh_ws_peer_get_queued     (RhWsPeer     *peer);
+/* Stops (TRUE) or resumes reading from the connection (lws_rx_flow_control); closing a
+ * connection resumes it, so that the closing handshake can be read. */
+void        rh_ws_peer_set_rx_paused  (RhWsPeer     *peer,
+                                       gboolean      paused);
+gboolean    rh_ws_peer_get_rx_paused  (RhWsPeer     *peer);
+/* Emits "peer-drained" once, after the next write that leaves fewer than `below` bytes queued.
+ * The caller checks the current size first: nothing is emitted without a write. */
+void        rh_ws_peer_notify_drained (RhWsPeer     *peer,
+                                       gsize         below);
 /* Flushes what is queued, then closes with the given WebSocket status. */
 void        rh_ws_peer_close          (RhWsPeer     *peer,
                                        int           status,

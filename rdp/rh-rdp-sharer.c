@@ -1,1 +1,771 @@
-/* rh-rdp-sharer.c: not written yet */
+/* rh-rdp-sharer.c: the sharer's screen as an RDP server (FreeRDP shadow server, X11)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Embeds the FreeRDP 2.11 shadow server with its built-in X11 subsystem. Everything the server
+ * needs lives in a fresh 0700 directory $XDG_RUNTIME_DIR/remote-help/rdp-XXXXXX:
+ *
+ *   rdp.sock            the listening Unix socket (the server's ipcSocket; never TCP)
+ *   sam                 one-time NLA credentials (0600, the line `winpr-hash -f sam` prints)
+ *   shadow/shadow.crt   per-session self-signed RSA certificate
+ *   shadow/shadow.key   its key (0600)
+ *
+ * FreeRDP 2.11 facts this relies on (server/shadow/shadow_server.c):
+ * - shadow_server_init() keeps a ConfigPath set before it is called, and reads the certificate
+ *   and key from <ConfigPath>/shadow/shadow.{crt,key}; it only runs makecert (which writes the
+ *   key 0644) when one of them is missing. We write both first, so FreeRDP writes nothing.
+ * - The key is also used as RdpKeyFile, which FreeRDP 2 loads as an RSA key: hence RSA, not the
+ *   EC key of rh-tls-cert.c.
+ * - An ipcSocket that does not start with "bind-address," makes shadow_server_start() call
+ *   listener->OpenLocal() on that path instead of opening a TCP port.
+ * - server->authentication makes the subsystem's Authenticate (PAM for X11) run when NLA is
+ *   off; we keep it FALSE and require NLA, which checks the SAM file.
+ * - client->mayInteract is copied from the server when a client connects and checked for every
+ *   input event, so set_mode() updates the server and every connected client.
+ * - The X11 subsystem opens the display named by $DISPLAY (XOpenDisplay (NULL)).
+ *
+ * Threads: call XInitThreads() at the very start of main(), before GTK or anything else
+ * touches Xlib; start() calls it too (once) for programs that do not. FreeRDP runs the listener,
+ * the capture and one thread per client; the signals are emitted on the main context of the
+ * thread that created the sharer.
+ */
+#define G_LOG_DOMAIN "rh-rdp"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include <X11/Xlib.h>
+
+#include <freerdp/freerdp.h>
+#include <freerdp/settings.h>
+#include <freerdp/server/shadow.h>
+#include <winpr/ntlm.h>
+#include <winpr/ssl.h>
+
+#include "rh-error.h"
+#include "rh-rdp-sharer.h"
+
+#define CREDENTIAL_LENGTH 16
+#define CERT_VALIDITY_DAYS 30
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_free)
+
+/* What FreeRDP's threads use to reach the sharer: stored in server->ext, freed after the
+ * server (and with it every FreeRDP thread) is gone. */
+typedef struct
+{
+  GWeakRef sharer;
+  GMainContext *context;
+  pfnShadowClientConnect chained_connect;
+  pfnShadowClientDisconnect chained_disconnect;
+} SharerLink;
+
+struct _RhRdpSharer
+{
+  GObject parent_instance;
+
+  char *display;
+  gint mode;                   /* RhRdpMode, read by FreeRDP threads through the server */
+  GMainContext *context;
+
+  rdpShadowServer *server;
+  SharerLink *link;
+
+  char *dir;
+  char *socket_path;
+  char *sam_path;
+  char *shadow_dir;
+  char *cert_path;
+  char *key_path;
+  char *username;
+  char *password;
+  GBytes *cert_sha256;
+};
+
+enum
+{
+  SIGNAL_CLIENT_CONNECTED,
+  SIGNAL_CLIENT_DISCONNECTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RhRdpSharer, rh_rdp_sharer, G_TYPE_OBJECT)
+
+static void
+init_x_threads (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      if (!XInitThreads ())
+        g_warning ("XInitThreads() failed");
+      g_once_init_leave (&once, 1);
+    }
+}
+
+static gboolean
+start_error (GError    **error,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+start_error (GError    **error,
+             const char *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, RH_RDP_ERROR, RH_ERROR_RDP_START, message);
+  return FALSE;
+}
+
+static gboolean
+openssl_error (GError    **error,
+               const char *what)
+{
+  unsigned long e = ERR_get_error ();
+  char buf[256] = "";
+
+  if (e != 0)
+    ERR_error_string_n (e, buf, sizeof buf);
+  ERR_clear_error ();
+  return start_error (error, "Could not create the screen sharing certificate: %s%s%s", what,
+                      buf[0] ? ": " : "", buf);
+}
+
+/* A random string of letters and digits from the OS RNG, without modulo bias. */
+static char *
+random_credential (GError **error)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const guint n = sizeof alphabet - 1;           /* 62 */
+  const guint limit = 256 - (256 % n);           /* 248 */
+  g_autofree char *out = g_malloc0 (CREDENTIAL_LENGTH + 1);
+  guint filled = 0;
+
+  while (filled < CREDENTIAL_LENGTH)
+    {
+      unsigned char buf[32];
+
+      if (RAND_bytes (buf, sizeof buf) != 1)
+        {
+          openssl_error (error, "RAND_bytes");
+          return NULL;
+        }
+      for (gsize i = 0; i < sizeof buf && filled < CREDENTIAL_LENGTH; i++)
+        if (buf[i] < limit)
+          out[filled++] = alphabet[buf[i] % n];
+      OPENSSL_cleanse (buf, sizeof buf);
+    }
+  return g_steal_pointer (&out);
+}
+
+/* Creates path with O_EXCL and 0600, and writes data to it. */
+static gboolean
+write_private_file (const char *path,
+                    const char *data,
+                    gsize       len,
+                    GError    **error)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  gsize done = 0;
+
+  if (fd < 0)
+    return start_error (error, "Could not create %s: %s", path, g_strerror (errno));
+  while (done < len)
+    {
+      gssize r = write (fd, data + done, len - done);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          return start_error (error, "Could not write %s: %s", path, g_strerror (saved));
+        }
+      done += r;
+    }
+  if (fsync (fd) < 0 || close (fd) < 0)
+    return start_error (error, "Could not write %s: %s", path, g_strerror (errno));
+  return TRUE;
+}
+
+/* The SAM file: one line "user:::nthash:::", as `winpr-hash -u U -p P -f sam` prints it. The
+ * file is made with mkstemp (0600) inside our 0700 directory. */
+static gboolean
+write_sam_file (RhRdpSharer *self,
+                GError     **error)
+{
+  BYTE nt_hash[16];
+  g_autofree char *hex = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *template = g_build_filename (self->dir, "sam-XXXXXX", NULL);
+  gsize len;
+  gsize done = 0;
+  int fd;
+
+  if (!NTOWFv1A (self->password, strlen (self->password), nt_hash))
+    return start_error (error, "Could not compute the NTLM hash of the one-time password");
+  hex = g_malloc (sizeof nt_hash * 2 + 1);
+  for (gsize i = 0; i < sizeof nt_hash; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", nt_hash[i]);
+  OPENSSL_cleanse (nt_hash, sizeof nt_hash);
+  line = g_strdup_printf ("%s:::%s:::\n", self->username, hex);
+  OPENSSL_cleanse (hex, strlen (hex));
+  len = strlen (line);
+
+  fd = g_mkstemp_full (template, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return start_error (error, "Could not create the SAM file: %s", g_strerror (errno));
+  self->sam_path = g_strdup (template);
+  while (done < len)
+    {
+      gssize r = write (fd, line + done, len - done);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          OPENSSL_cleanse (line, len);
+          return start_error (error, "Could not write the SAM file: %s", g_strerror (saved));
+        }
+      done += r;
+    }
+  OPENSSL_cleanse (line, len);
+  if (close (fd) < 0)
+    return start_error (error, "Could not write the SAM file: %s", g_strerror (errno));
+  return TRUE;
+}
+
+/* A self-signed RSA-2048 certificate and its key, valid for a short while: only its SHA-256
+ * pin matters to the helper. */
+static gboolean
+write_certificate (RhRdpSharer *self,
+                   GError     **error)
+{
+  g_autoptr (EVP_PKEY) key = NULL;
+  g_autoptr (X509) cert = NULL;
+  g_autoptr (BIGNUM) serial = NULL;
+  X509_NAME *name;
+  BIO *bio;
+  char *pem = NULL;
+  long pem_len;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+
+  key = EVP_RSA_gen (2048);
+  if (!key)
+    return openssl_error (error, "key generation");
+
+  cert = X509_new ();
+  serial = BN_new ();
+  if (!cert || !serial || !BN_rand (serial, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) ||
+      !BN_to_ASN1_INTEGER (serial, X509_get_serialNumber (cert)) ||
+      !X509_set_version (cert, 2) ||
+      !X509_gmtime_adj (X509_getm_notBefore (cert), -3600) ||
+      !X509_gmtime_adj (X509_getm_notAfter (cert), (long) CERT_VALIDITY_DAYS * 24 * 3600))
+    return openssl_error (error, "certificate fields");
+
+  name = X509_get_subject_name (cert);
+  if (!X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
+                                   (const unsigned char *) "Remote Help screen sharing",
+                                   -1, -1, 0) ||
+      !X509_set_issuer_name (cert, name) ||
+      !X509_set_pubkey (cert, key) ||
+      !X509_sign (cert, key, EVP_sha256 ()))
+    return openssl_error (error, "signature");
+
+  /* Key: written straight from memory into a file created 0600. */
+  bio = BIO_new (BIO_s_mem ());
+  if (!bio || !PEM_write_bio_PrivateKey_traditional (bio, key, NULL, NULL, 0, NULL, NULL))
+    {
+      BIO_free (bio);
+      return openssl_error (error, "key encoding");
+    }
+  pem_len = BIO_get_mem_data (bio, &pem);
+  if (!write_private_file (self->key_path, pem, pem_len, error))
+    {
+      BIO_free (bio);
+      return FALSE;
+    }
+  BIO_free (bio);
+
+  bio = BIO_new (BIO_s_mem ());
+  if (!bio || !PEM_write_bio_X509 (bio, cert))
+    {
+      BIO_free (bio);
+      return openssl_error (error, "certificate encoding");
+    }
+  pem_len = BIO_get_mem_data (bio, &pem);
+  if (!write_private_file (self->cert_path, pem, pem_len, error))
+    {
+      BIO_free (bio);
+      return FALSE;
+    }
+  BIO_free (bio);
+
+  if (!X509_digest (cert, EVP_sha256 (), digest, &digest_len) || digest_len != 32)
+    return openssl_error (error, "fingerprint");
+  self->cert_sha256 = g_bytes_new (digest, digest_len);
+  return TRUE;
+}
+
+/* Creates $XDG_RUNTIME_DIR/remote-help (0700) and a fresh rdp-XXXXXX (0700) inside it. */
+static gboolean
+make_session_dir (RhRdpSharer *self,
+                  GError     **error)
+{
+  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), "remote-help", NULL);
+  g_autofree char *template = NULL;
+  GStatBuf st;
+
+  if (g_mkdir_with_parents (parent, 0700) < 0)
+    return start_error (error, "Could not create %s: %s", parent, g_strerror (errno));
+  if (g_lstat (parent, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != getuid ())
+    return start_error (error, "%s is not a directory owned by this user", parent);
+  if ((st.st_mode & 077) != 0 && g_chmod (parent, 0700) < 0)
+    return start_error (error, "Could not make %s private: %s", parent, g_strerror (errno));
+
+  template = g_build_filename (parent, "rdp-XXXXXX", NULL);
+  if (!g_mkdtemp_full (template, 0700))
+    return start_error (error, "Could not create a directory in %s: %s", parent,
+                        g_strerror (errno));
+  self->dir = g_steal_pointer (&template);
+  self->socket_path = g_build_filename (self->dir, "rdp.sock", NULL);
+  self->shadow_dir = g_build_filename (self->dir, "shadow", NULL);
+  self->cert_path = g_build_filename (self->shadow_dir, "shadow.crt", NULL);
+  self->key_path = g_build_filename (self->shadow_dir, "shadow.key", NULL);
+
+  if (strlen (self->socket_path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
+    return start_error (error, "The socket path %s is too long", self->socket_path);
+  if (g_mkdir (self->shadow_dir, 0700) < 0)
+    return start_error (error, "Could not create %s: %s", self->shadow_dir, g_strerror (errno));
+  return TRUE;
+}
+
+/* Signals, on the creating thread's main context. */
+
+typedef struct
+{
+  RhRdpSharer *sharer;         /* strong */
+  guint signal;
+} Emission;
+
+static gboolean
+emit_in_main (gpointer user_data)
+{
+  Emission *e = user_data;
+
+  g_signal_emit (e->sharer, signals[e->signal], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+emission_free (gpointer user_data)
+{
+  Emission *e = user_data;
+
+  g_object_unref (e->sharer);
+  g_free (e);
+}
+
+static void
+link_emit (SharerLink *link,
+           guint       signal)
+{
+  RhRdpSharer *sharer = g_weak_ref_get (&link->sharer);
+  Emission *e;
+
+  if (!sharer)
+    return;
+  e = g_new0 (Emission, 1);
+  e->sharer = sharer;
+  e->signal = signal;
+  g_main_context_invoke_full (link->context, G_PRIORITY_DEFAULT, emit_in_main, e,
+                              emission_free);
+}
+
+/* Called on a FreeRDP client thread once the client is authenticated and active. */
+static BOOL
+on_client_connect (rdpShadowSubsystem *subsystem,
+                   rdpShadowClient    *client)
+{
+  SharerLink *link = subsystem->server->ext;
+  BOOL ok = TRUE;
+
+  if (link->chained_connect)
+    ok = link->chained_connect (subsystem, client);
+  if (ok)
+    {
+      g_message ("A viewer connected");
+      link_emit (link, SIGNAL_CLIENT_CONNECTED);
+    }
+  return ok;
+}
+
+static void
+on_client_disconnect (rdpShadowSubsystem *subsystem,
+                      rdpShadowClient    *client)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (link->chained_disconnect)
+    link->chained_disconnect (subsystem, client);
+  g_message ("A viewer disconnected");
+  link_emit (link, SIGNAL_CLIENT_DISCONNECTED);
+}
+
+static void
+remove_path (const char *path)
+{
+  if (path && g_remove (path) < 0 && errno != ENOENT)
+    g_warning ("Could not remove %s: %s", path, g_strerror (errno));
+}
+
+/* Empties (one level) and removes a directory of ours. */
+static void
+remove_dir (const char *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  if (!path)
+    return;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir)
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        remove_path (child);
+      }
+  remove_path (path);
+}
+
+void
+rh_rdp_sharer_stop (RhRdpSharer *self)
+{
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+
+  if (self->server)
+    {
+      g_debug ("Stopping the RDP server");
+      shadow_server_stop (self->server);
+      shadow_server_uninit (self->server);
+      shadow_server_free (self->server);
+      self->server = NULL;
+    }
+  if (self->link)
+    {
+      g_weak_ref_clear (&self->link->sharer);
+      g_main_context_unref (self->link->context);
+      g_clear_pointer (&self->link, g_free);
+    }
+
+  remove_path (self->socket_path);
+  remove_path (self->sam_path);
+  remove_path (self->cert_path);
+  remove_path (self->key_path);
+  if (self->dir)
+    {
+      remove_dir (self->shadow_dir);
+      remove_dir (self->dir);
+    }
+
+  g_clear_pointer (&self->dir, g_free);
+  g_clear_pointer (&self->socket_path, g_free);
+  g_clear_pointer (&self->sam_path, g_free);
+  g_clear_pointer (&self->shadow_dir, g_free);
+  g_clear_pointer (&self->cert_path, g_free);
+  g_clear_pointer (&self->key_path, g_free);
+  g_clear_pointer (&self->username, g_free);
+  if (self->password)
+    OPENSSL_cleanse (self->password, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+  g_clear_pointer (&self->cert_sha256, g_bytes_unref);
+}
+
+static gboolean
+check_display (RhRdpSharer *self,
+               GError     **error)
+{
+  const char *name = self->display ? self->display : g_getenv ("DISPLAY");
+  Display *display;
+
+  if (!name || !*name)
+    {
+      g_set_error_literal (error, RH_RDP_ERROR, RH_ERROR_RDP_NO_DISPLAY,
+                           "No X11 display to share: DISPLAY is not set");
+      return FALSE;
+    }
+  display = XOpenDisplay (name);
+  if (!display)
+    {
+      g_set_error (error, RH_RDP_ERROR, RH_ERROR_RDP_NO_DISPLAY,
+                   "Could not open the X11 display %s", name);
+      return FALSE;
+    }
+  XCloseDisplay (display);
+
+  /* The X11 subsystem opens $DISPLAY; this is process-wide. */
+  if (self->display)
+    g_setenv ("DISPLAY", self->display, TRUE);
+  return TRUE;
+}
+
+static gboolean
+configure_server (RhRdpSharer *self,
+                  GError     **error)
+{
+  rdpShadowServer *server = self->server;
+  rdpSettings *settings = server->settings;
+
+  if (!settings)
+    return start_error (error, "FreeRDP could not create the server settings");
+
+  /* A local socket path (anything not starting with "bind-address,"): no TCP listener. */
+  server->ipcSocket = strdup (self->socket_path);
+  /* Our directory: FreeRDP reads <ConfigPath>/shadow/shadow.{crt,key}, which we wrote. */
+  server->ConfigPath = strdup (self->dir);
+  if (!server->ipcSocket || !server->ConfigPath)
+    return start_error (error, "Out of memory");
+
+  server->mayView = TRUE;
+  server->mayInteract = g_atomic_int_get (&self->mode) == RH_RDP_MODE_CONTROL;
+  /* Never PAM (the subsystem's Authenticate with the sharer's account): NLA against the
+   * one-time SAM file is the only authentication. */
+  server->authentication = FALSE;
+
+  if (!freerdp_settings_set_bool (settings, FreeRDP_RdpSecurity, FALSE) ||
+      !freerdp_settings_set_bool (settings, FreeRDP_TlsSecurity, FALSE) ||
+      !freerdp_settings_set_bool (settings, FreeRDP_NlaSecurity, TRUE) ||
+      !freerdp_settings_set_bool (settings, FreeRDP_ExtSecurity, FALSE) ||
+      !freerdp_settings_set_bool (settings, FreeRDP_UseRdpSecurityLayer, FALSE) ||
+      !freerdp_settings_set_string (settings, FreeRDP_NtlmSamFile, self->sam_path))
+    return start_error (error, "Could not apply the RDP security settings");
+  return TRUE;
+}
+
+gboolean
+rh_rdp_sharer_start (RhRdpSharer *self,
+                     GError     **error)
+{
+  rdpShadowSubsystem *subsystem;
+
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->server)
+    return start_error (error, "Screen sharing is already running");
+
+  init_x_threads ();
+  /* Also loads OpenSSL 3's legacy provider, which winpr's MD4 (the NTLM hash) needs. */
+  winpr_InitializeSSL (WINPR_SSL_INIT_DEFAULT);
+  if (!check_display (self, error))
+    return FALSE;
+
+  if (!make_session_dir (self, error))
+    goto fail;
+  if (!(self->username = random_credential (error)) ||
+      !(self->password = random_credential (error)))
+    goto fail;
+  if (!write_sam_file (self, error) || !write_certificate (self, error))
+    goto fail;
+
+  shadow_subsystem_set_entry_builtin ("X11");
+  self->server = shadow_server_new ();
+  if (!self->server)
+    {
+      start_error (error, "FreeRDP could not create the shadow server");
+      goto fail;
+    }
+  if (!configure_server (self, error))
+    goto fail;
+
+  self->link = g_new0 (SharerLink, 1);
+  g_weak_ref_init (&self->link->sharer, self);
+  self->link->context = g_main_context_ref (self->context);
+  self->server->ext = self->link;
+
+  if (shadow_server_init (self->server) < 0)
+    {
+      start_error (error, "FreeRDP could not initialise the shadow server");
+      goto fail;
+    }
+
+  subsystem = self->server->subsystem;
+  self->link->chained_connect = subsystem->ClientConnect;
+  self->link->chained_disconnect = subsystem->ClientDisconnect;
+  subsystem->ClientConnect = on_client_connect;
+  subsystem->ClientDisconnect = on_client_disconnect;
+
+  if (shadow_server_start (self->server) < 0)
+    {
+      start_error (error, "FreeRDP could not listen on %s", self->socket_path);
+      goto fail;
+    }
+  if (!g_file_test (self->socket_path, G_FILE_TEST_EXISTS))
+    {
+      start_error (error, "FreeRDP did not create the socket %s", self->socket_path);
+      goto fail;
+    }
+
+  g_message ("Sharing display %s on %s (%s)", g_getenv ("DISPLAY"), self->socket_path,
+             self->server->mayInteract ? "control" : "view only");
+  return TRUE;
+
+fail:
+  rh_rdp_sharer_stop (self);
+  return FALSE;
+}
+
+const char *
+rh_rdp_sharer_get_socket_path (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), NULL);
+  return self->socket_path;
+}
+
+const char *
+rh_rdp_sharer_get_username (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), NULL);
+  return self->username;
+}
+
+const char *
+rh_rdp_sharer_get_password (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), NULL);
+  return self->password;
+}
+
+GBytes *
+rh_rdp_sharer_get_certificate_sha256 (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), NULL);
+  return self->cert_sha256 ? g_bytes_ref (self->cert_sha256) : NULL;
+}
+
+void
+rh_rdp_sharer_set_mode (RhRdpSharer *self,
+                        RhRdpMode    mode)
+{
+  rdpShadowServer *server;
+  BOOL may_interact = mode == RH_RDP_MODE_CONTROL;
+
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+  g_return_if_fail (mode == RH_RDP_MODE_VIEW || mode == RH_RDP_MODE_CONTROL);
+
+  g_atomic_int_set (&self->mode, mode);
+  server = self->server;
+  if (!server)
+    return;
+
+  /* New clients copy the server's flag; connected ones check their own for every event. */
+  server->mayInteract = may_interact;
+  if (server->clients)
+    {
+      ArrayList_Lock (server->clients);
+      for (int i = 0; i < ArrayList_Count (server->clients); i++)
+        {
+          rdpShadowClient *client = ArrayList_GetItem (server->clients, i);
+
+          client->mayInteract = may_interact;
+        }
+      ArrayList_Unlock (server->clients);
+    }
+  g_message ("Viewers may %s", may_interact ? "control the screen" : "only watch");
+}
+
+RhRdpMode
+rh_rdp_sharer_get_mode (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), RH_RDP_MODE_VIEW);
+  return g_atomic_int_get (&self->mode);
+}
+
+static void
+rh_rdp_sharer_dispose (GObject *object)
+{
+  RhRdpSharer *self = RH_RDP_SHARER (object);
+
+  rh_rdp_sharer_stop (self);
+  G_OBJECT_CLASS (rh_rdp_sharer_parent_class)->dispose (object);
+}
+
+static void
+rh_rdp_sharer_finalize (GObject *object)
+{
+  RhRdpSharer *self = RH_RDP_SHARER (object);
+
+  g_clear_pointer (&self->display, g_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (rh_rdp_sharer_parent_class)->finalize (object);
+}
+
+static void
+rh_rdp_sharer_class_init (RhRdpSharerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rh_rdp_sharer_dispose;
+  object_class->finalize = rh_rdp_sharer_finalize;
+
+  signals[SIGNAL_CLIENT_CONNECTED] =
+    g_signal_new ("client-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CLIENT_DISCONNECTED] =
+    g_signal_new ("client-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+rh_rdp_sharer_init (RhRdpSharer *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+}
+
+RhRdpSharer *
+rh_rdp_sharer_new (const char *display,
+                   RhRdpMode   mode)
+{
+  RhRdpSharer *self;
+
+  g_return_val_if_fail (mode == RH_RDP_MODE_VIEW || mode == RH_RDP_MODE_CONTROL, NULL);
+
+  self = g_object_new (RH_TYPE_RDP_SHARER, NULL);
+  self->display = g_strdup (display);
+  self->mode = mode;
+  return self;
+}

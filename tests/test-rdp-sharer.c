@@ -1,0 +1,427 @@
+/* test-rdp-sharer.c: the embedded FreeRDP shadow server against a real Xvfb and a stock xfreerdp
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Starts its own Xvfb (display number chosen by Xvfb through -displayfd), paints the root window
+ * red, and points XDG_RUNTIME_DIR, HOME and XDG_CONFIG_HOME at fresh 0700 directories. Xvfb and
+ * every xfreerdp get PR_SET_PDEATHSIG, so they die with the test even when an assertion aborts
+ * it; the normal end kills and reaps them with bounded waits.
+ */
+#define G_LOG_DOMAIN "rh-test"
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <poll.h>
+
+#include <glib/gstdio.h>
+#include <X11/Xlib.h>
+
+#include "rh-error.h"
+#include "rh-rdp-sharer.h"
+#include "rh-tls-cert.h"
+
+static char *display_name;     /* ":N" of our Xvfb */
+static GPid xvfb_pid;
+static char *runtime_dir;
+static char *home_dir;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Waits up to timeout_ms for pid; TRUE if it exited, with its wait status. */
+static gboolean
+wait_pid (GPid  pid,
+          int   timeout_ms,
+          int  *status)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      pid_t r = waitpid (pid, status, WNOHANG);
+
+      if (r == pid)
+        return TRUE;
+      if (r < 0 && errno != EINTR)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+  return FALSE;
+}
+
+static void
+kill_and_reap (GPid pid)
+{
+  int status;
+
+  if (pid <= 0)
+    return;
+  kill (pid, SIGTERM);
+  if (!wait_pid (pid, 5000, &status))
+    {
+      kill (pid, SIGKILL);
+      wait_pid (pid, 5000, &status);
+    }
+}
+
+static void
+start_xvfb (void)
+{
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+  g_autofree char *fd_arg = NULL;
+  char buf[32] = "";
+  gsize len = 0;
+  gint64 deadline;
+
+  g_assert_no_errno (pipe (fds));
+  fd_arg = g_strdup_printf ("%d", fds[1]);
+  {
+    const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", "1024x768x24",
+                           "-noreset", "-nolisten", "tcp", NULL };
+    GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                        G_SPAWN_LEAVE_DESCRIPTORS_OPEN | G_SPAWN_STDOUT_TO_DEV_NULL;
+
+    g_spawn_async (NULL, (char **) argv, NULL, flags, die_with_parent, NULL, &xvfb_pid, &error);
+    g_assert_no_error (error);
+  }
+  close (fds[1]);
+
+  /* Xvfb writes "N\n" once it accepts connections. */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!memchr (buf, '\n', len) && len < sizeof buf - 1)
+    {
+      struct pollfd p = { .fd = fds[0], .events = POLLIN };
+      int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+      gssize r;
+
+      g_assert_cmpint (left, >, 0);
+      if (poll (&p, 1, left) <= 0)
+        continue;
+      r = read (fds[0], buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (r, >, 0);
+      len += r;
+    }
+  close (fds[0]);
+  g_strstrip (buf);
+  g_assert_cmpstr (buf, !=, "");
+  display_name = g_strdup_printf (":%s", buf);
+  g_test_message ("Xvfb on %s", display_name);
+}
+
+static void
+run_ok (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+make_private_dir (const char *template)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+  g_assert_no_errno (g_chmod (dir, 0700));
+  return dir;
+}
+
+static void
+rm_rf (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  if (path)
+    run_ok (argv);
+}
+
+static guint
+mode_of (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_no_errno (g_lstat (path, &st));
+  return st.st_mode;
+}
+
+/* TCP listening sockets owned by this process, as `ss` sees them. */
+static char *
+tcp_listeners_of_this_process (void)
+{
+  const char *argv[] = { "ss", "-ltnpH", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *needle = g_strdup_printf ("pid=%d,", (int) getpid ());
+  g_auto(GStrv) lines = NULL;
+  GString *mine = g_string_new (NULL);
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (strstr (lines[i], needle))
+      g_string_append_printf (mine, "%s\n", lines[i]);
+  return g_string_free (mine, FALSE);
+}
+
+static char *
+find_sam_file (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_prefix (name, "sam-"))
+      return g_build_filename (dir, name, NULL);
+  return NULL;
+}
+
+static gboolean
+is_alnum_string (const char *s)
+{
+  for (; *s; s++)
+    if (!g_ascii_isalnum (*s))
+      return FALSE;
+  return TRUE;
+}
+
+/* Runs `xfreerdp /v:<socket> /u: /p: /cert:ignore +auth-only` and returns its exit status. */
+static int
+xfreerdp_auth_only (const char *socket_path,
+                    const char *user,
+                    const char *password)
+{
+  g_autofree char *v = g_strdup_printf ("/v:%s", socket_path);
+  g_autofree char *u = g_strdup_printf ("/u:%s", user);
+  g_autofree char *p = g_strdup_printf ("/p:%s", password);
+  const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "+auth-only", "/sec:nla", NULL };
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+  int status = -1;
+
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                 G_SPAWN_STDERR_TO_DEV_NULL,
+                 die_with_parent, NULL, &pid, &error);
+  g_assert_no_error (error);
+  if (!wait_pid (pid, 60000, &status))
+    {
+      kill_and_reap (pid);
+      g_assert_not_reached ();
+    }
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static void
+test_start_files_and_auth (void)
+{
+  g_autoptr(RhRdpSharer) sharer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = tcp_listeners_of_this_process ();
+  g_autofree char *after = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *sam = NULL;
+  g_autofree char *sam_text = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *freerdp_config = NULL;
+  g_autoptr(GBytes) pin = NULL;
+  guint8 fingerprint[32];
+  g_autofree char *socket_path = NULL;
+  g_autofree char *wrong = NULL;
+  const char *user;
+  const char *password;
+  gboolean ok;
+
+  sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  /* The socket, in a fresh 0700 directory under $XDG_RUNTIME_DIR/remote-help (0700). */
+  socket_path = g_strdup (rh_rdp_sharer_get_socket_path (sharer));
+  g_assert_nonnull (socket_path);
+  g_assert_true (S_ISSOCK (mode_of (socket_path)));
+  dir = g_path_get_dirname (socket_path);
+  parent = g_build_filename (runtime_dir, "remote-help", NULL);
+  g_assert_cmpstr (g_path_get_dirname (dir), ==, parent);
+  g_assert_true (g_str_has_prefix (dir + strlen (parent), "/rdp-"));
+  g_assert_cmpuint (mode_of (dir) & 07777, ==, 0700);
+  g_assert_cmpuint (mode_of (parent) & 07777, ==, 0700);
+
+  /* One-time credentials: 16 random letters and digits each. */
+  user = rh_rdp_sharer_get_username (sharer);
+  password = rh_rdp_sharer_get_password (sharer);
+  g_assert_cmpuint (strlen (user), ==, 16);
+  g_assert_cmpuint (strlen (password), ==, 16);
+  g_assert_true (is_alnum_string (user));
+  g_assert_true (is_alnum_string (password));
+  g_assert_cmpstr (user, !=, password);
+
+  /* SAM file 0600, the winpr-hash line for the user, and no password in clear. */
+  sam = find_sam_file (dir);
+  g_assert_nonnull (sam);
+  g_assert_cmpuint (mode_of (sam) & 07777, ==, 0600);
+  g_assert_true (g_file_get_contents (sam, &sam_text, NULL, NULL));
+  {
+    g_autofree char *prefix = g_strdup_printf ("%s:::", user);
+
+    g_assert_true (g_str_has_prefix (sam_text, prefix));
+    g_assert_null (strstr (sam_text, password));
+  }
+
+  /* Our certificate and key, 0600, in <dir>/shadow; the pin is the SHA-256 of the DER. */
+  cert = g_build_filename (dir, "shadow", "shadow.crt", NULL);
+  key = g_build_filename (dir, "shadow", "shadow.key", NULL);
+  g_assert_cmpuint (mode_of (key) & 07777, ==, 0600);
+  g_assert_cmpuint (mode_of (cert) & 07777, ==, 0600);
+  g_assert_cmpuint (mode_of (g_build_filename (dir, "shadow", NULL)) & 07777, ==, 0700);
+  g_assert_true (rh_tls_cert_fingerprint (cert, fingerprint, &error));
+  g_assert_no_error (error);
+  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
+  g_assert_nonnull (pin);
+  g_assert_cmpmem (g_bytes_get_data (pin, NULL), g_bytes_get_size (pin), fingerprint, 32);
+
+  /* FreeRDP wrote nothing under the usual config path (where makecert's key would be 0644). */
+  freerdp_config = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "freerdp", NULL);
+  g_assert_false (g_file_test (freerdp_config, G_FILE_TEST_EXISTS));
+
+  /* Nothing listening on TCP that belongs to us. */
+  after = tcp_listeners_of_this_process ();
+  g_assert_cmpstr (before, ==, "");
+  g_assert_cmpstr (after, ==, "");
+
+  /* The stock client authenticates over the Unix socket with the one-time credentials... */
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+  /* ...and not with a wrong password or a wrong user. */
+  wrong = g_strdup (password);
+  wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, wrong), !=, 0);
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, "root", password), !=, 0);
+  /* The right one still works (the server survived the failures). */
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+
+  /* stop() removes the socket, the files and the directory; a second stop() is harmless. */
+  rh_rdp_sharer_stop (sharer);
+  g_assert_false (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (sam, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (key, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_assert_null (rh_rdp_sharer_get_socket_path (sharer));
+  g_assert_null (rh_rdp_sharer_get_password (sharer));
+  rh_rdp_sharer_stop (sharer);
+}
+
+static void
+test_no_display (void)
+{
+  g_autoptr(RhRdpSharer) sharer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parent = g_build_filename (runtime_dir, "remote-help", NULL);
+  guint entries_before = 0;
+  guint entries_after = 0;
+  g_autoptr(GDir) d = NULL;
+
+  d = g_dir_open (parent, 0, NULL);
+  while (d && g_dir_read_name (d))
+    entries_before++;
+  g_clear_pointer (&d, g_dir_close);
+
+  /* A display number nothing listens on (Xvfb listens only on its own, no TCP). */
+  sharer = rh_rdp_sharer_new (":65000", RH_RDP_MODE_CONTROL);
+  g_assert_false (rh_rdp_sharer_start (sharer, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_NO_DISPLAY);
+  g_assert_null (rh_rdp_sharer_get_socket_path (sharer));
+
+  d = g_dir_open (parent, 0, NULL);
+  while (d && g_dir_read_name (d))
+    entries_after++;
+  g_assert_cmpuint (entries_after, ==, entries_before);
+}
+
+static void
+test_mode (void)
+{
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_assert_cmpint (rh_rdp_sharer_get_mode (sharer), ==, RH_RDP_MODE_VIEW);
+  rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_CONTROL);   /* before start: remembered */
+  g_assert_cmpint (rh_rdp_sharer_get_mode (sharer), ==, RH_RDP_MODE_CONTROL);
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_VIEW);
+  g_assert_cmpint (rh_rdp_sharer_get_mode (sharer), ==, RH_RDP_MODE_VIEW);
+  /* dispose stops it */
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+  g_autofree char *config_dir = NULL;
+
+  XInitThreads ();
+  g_test_init (&argc, &argv, NULL);
+
+  if (!g_find_program_in_path ("Xvfb") || !g_find_program_in_path ("xfreerdp"))
+    {
+      /* Both are in scripts/deps.sh; a machine without them cannot run this test at all. */
+      g_printerr ("Xvfb or xfreerdp is not installed\n");
+      return 77;
+    }
+
+  runtime_dir = make_private_dir ("rh-test-runtime-XXXXXX");
+  home_dir = make_private_dir ("rh-test-home-XXXXXX");
+  config_dir = g_build_filename (home_dir, ".config", NULL);
+  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  g_setenv ("HOME", home_dir, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
+  g_unsetenv ("DISPLAY");
+
+  start_xvfb ();
+  {
+    const char *xsetroot[] = { "xsetroot", "-display", display_name, "-solid", "red", NULL };
+
+    run_ok (xsetroot);
+  }
+  /* xfreerdp needs an X display even with +auth-only; it gets ours. */
+  g_setenv ("DISPLAY", display_name, TRUE);
+
+  g_test_add_func ("/rdp-sharer/start-files-and-auth", test_start_files_and_auth);
+  g_test_add_func ("/rdp-sharer/no-display", test_no_display);
+  g_test_add_func ("/rdp-sharer/mode", test_mode);
+  ret = g_test_run ();
+
+  kill_and_reap (xvfb_pid);
+  rm_rf (runtime_dir);
+  rm_rf (home_dir);
+  return ret;
+}

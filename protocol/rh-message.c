@@ -11,6 +11,79 @@
 #include "rh-error.h"
 #include "rh-message.h"
 
+/* json-glib recurses once per nesting level with no limit of its own, so a message of
+ * nothing but '[' would exhaust the stack; none of ours nests deeper than a few levels. */
+#define MAX_DEPTH 16
+
+static gboolean
+nesting_ok (const char *text,
+            gsize       len)
+{
+  gboolean in_string = FALSE;
+  int depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_DEPTH)
+            return FALSE;
+        }
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return TRUE;
+}
+
+/* json-glib decodes \u escapes without checking them, so a lone surrogate becomes invalid
+ * UTF-8 inside an otherwise valid text; every string we hand out is checked again. */
+static gboolean
+strings_valid (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          if (!g_utf8_validate (name, -1, NULL) || !strings_valid (member))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!strings_valid (json_array_get_element (array, i)))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        return g_utf8_validate (json_node_get_string (node), -1, NULL);
+      return TRUE;
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 JsonObject *
 rh_message_parse (const char  *text,
                   gsize        len,
@@ -36,6 +109,13 @@ rh_message_parse (const char  *text,
       return NULL;
     }
 
+  if (!nesting_ok (text, len))
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                           "Message nests too deeply");
+      return NULL;
+    }
+
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local_error))
     {
@@ -49,6 +129,12 @@ rh_message_parse (const char  *text,
     {
       g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
                            "Message is not a JSON object");
+      return NULL;
+    }
+  if (!strings_valid (root))
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                           "Message has a string that is not valid UTF-8");
       return NULL;
     }
   obj = json_node_get_object (root);
@@ -113,6 +199,12 @@ get_string (JsonObject  *msg,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
   s = json_node_get_string (node);
+  if (!g_utf8_validate (s, -1, NULL))
+    {
+      g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                   "Field “%s” is not valid UTF-8", field);
+      return NULL;
+    }
   if (strlen (s) > max_len)
     {
       g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
@@ -223,6 +315,13 @@ rh_message_get_bytes (JsonObject  *msg,
       return NULL;
     }
   data = g_base64_decode (s, &len);
+  {
+    /* Padding bits must be zero: exactly one encoding per value. */
+    g_autofree char *again = g_base64_encode (data, len);
+
+    if (g_strcmp0 (again, s) != 0)
+      len = G_MAXSIZE;
+  }
   if ((exact_len && len != exact_len) || len > limit)
     {
       g_free (data);
@@ -280,14 +379,23 @@ rh_message_new_error (gint64        id,
 GError *
 rh_message_to_error (JsonObject *msg)
 {
-  const char *code = json_object_get_string_member_with_default (msg, "code", "");
-  const char *message = json_object_get_string_member_with_default (msg, "message", "");
-  gint64 n = 0;
+  const char *code = rh_message_get_string_or_null (msg, "code", 16, NULL);
+  const char *message = rh_message_get_string_or_null (msg, "message", 4096, NULL);
+  g_autofree char *bounded = NULL;
+  int n = RH_ERROR_INTERNAL;
 
-  if (g_str_has_prefix (code, "RH-"))
-    n = g_ascii_strtoll (code + 3, NULL, 10);
-  if (rh_error_info_lookup ((int) n) == NULL)
-    n = RH_ERROR_INTERNAL;
-  /* Bound what a hostile server can make us print. */
-  return g_error_new (RH_PROTOCOL_ERROR, (int) n, "%.200s", message);
+  /* Only the exact form "RH-NNNN" of a code we know; anything else is internal. */
+  if (code != NULL && strlen (code) == 7 && g_str_has_prefix (code, "RH-") &&
+      g_ascii_isdigit (code[3]) && g_ascii_isdigit (code[4]) && g_ascii_isdigit (code[5]) &&
+      g_ascii_isdigit (code[6]))
+    {
+      int v = (int) g_ascii_strtoll (code + 3, NULL, 10);
+
+      if (rh_error_info_lookup (v) != NULL)
+        n = v;
+    }
+  /* Bound what a hostile server can make us print, by characters, not bytes. */
+  bounded = g_utf8_substring (message ? message : "", 0,
+                              MIN (200, g_utf8_strlen (message ? message : "", -1)));
+  return g_error_new (RH_PROTOCOL_ERROR, n, "%s", bounded);
 }

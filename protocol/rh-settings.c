@@ -128,8 +128,6 @@ rh_settings_set (RhStore     *store,
   before = rh_settings_get (store, key, error);
   if (before == NULL)
     return FALSE;
-  if (!rh_store_setting_set (store, key, normalized, error))
-    return FALSE;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -143,6 +141,11 @@ rh_settings_set (RhStore     *store,
   detail = json_builder_get_root (builder);
   detail_json = json_to_string (detail, FALSE);
 
-  return rh_store_audit_append (store, g_get_real_time () / G_USEC_PER_SEC, actor,
-                                "setting.changed", detail_json, error);
+  /* The audit entry goes first: a change that cannot be audited does not happen. (If the
+   * write itself then fails, the log names a change that did not take effect, which is the
+   * lesser evil; one transaction for both needs a store method for it.) */
+  if (!rh_store_audit_append (store, g_get_real_time () / G_USEC_PER_SEC, actor,
+                              "setting.changed", detail_json, error))
+    return FALSE;
+  return rh_store_setting_set (store, key, normalized, error);
 }

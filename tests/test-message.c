@@ -201,7 +201,7 @@ test_parse_deep_nesting (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) msg = NULL;
 
-  /* BUG (rh-message.c, rh_message_parse): 100,000 '[' make json-glib 1.6 recurse until
+  /* Fixed bug, kept as a regression test (rh-message.c, rh_message_parse): 100,000 '[' make json-glib 1.6 recurse until
    * SIGSEGV; rh_message_parse must reject deep nesting before handing the text over. */
   if (!run_in_subprocess ())
     return;
@@ -371,7 +371,7 @@ test_get_string_escaped_surrogate (void)
           g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE);
           continue;
         }
-      /* BUG (rh-message.c, rh_message_parse and the getters): the decoded strings are not
+      /* Fixed bug, kept as a regression test (rh-message.c, rh_message_parse and the getters): the decoded strings are not
        * checked, so a type or field that is not UTF-8 gets through. */
       g_assert_true (g_utf8_validate (rh_message_get_type (msg), -1, NULL));
       s = rh_message_get_string (msg, "s", 100, &error);
@@ -637,7 +637,7 @@ test_get_bytes_canonical (void)
 
   assert_bytes_are ("AA==", 0, 10, zero, 1);
   assert_bytes_are ("AAA=", 0, 10, zeros, 2);
-  /* BUG (rh-message.c, is_base64): non-canonical encodings are accepted and decode to the same
+  /* Fixed bug, kept as a regression test (rh-message.c, is_base64): non-canonical encodings are accepted and decode to the same
    * bytes as the canonical one. */
   assert_bytes_fail ("AB==", 0, 10);
   assert_bytes_fail ("AP==", 0, 10);
@@ -821,7 +821,7 @@ test_error_unknown_code_strict (void)
       g_autoptr(GError) error = error_from_json (text);
 
       g_test_message ("code “%s” gave RH-%04d", codes[i], error->code);
-      /* BUG (rh-message.c, rh_message_to_error): g_ascii_strtoll() skips white space, accepts a
+      /* Fixed bug, kept as a regression test (rh-message.c, rh_message_to_error): g_ascii_strtoll() skips white space, accepts a
        * sign and trailing junk, and the gint64 is cast to int, so these map to RH-4001. */
       g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_INTERNAL);
     }
@@ -848,7 +848,7 @@ test_error_wrong_types (gconstpointer data)
   gsize i = GPOINTER_TO_SIZE (data);
   g_autoptr(GError) error = NULL;
 
-  /* BUG (rh-message.c, rh_message_to_error): json_object_get_string_member_with_default()
+  /* Fixed bug, kept as a regression test (rh-message.c, rh_message_to_error): json_object_get_string_member_with_default()
    * returns NULL for a number or boolean (then g_str_has_prefix (NULL, …) is a critical and
    * "%.200s" is given NULL) and is itself a critical for an object or array. */
   g_test_message ("%s", wrong_type_errors[i]);
@@ -905,7 +905,7 @@ test_error_truncated_utf8 (void)
   g_string_append (text, "\"}");
   error = error_from_json (text->str);
   g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_CODE_INVALID);
-  /* BUG (rh-message.c, rh_message_to_error): "%.200s" counts bytes and cuts the 67th character
+  /* Fixed bug, kept as a regression test (rh-message.c, rh_message_to_error): "%.200s" counts bytes and cuts the 67th character
    * in half, so the message is not valid UTF-8 (and 66 characters, not 200). */
   g_assert_true (g_utf8_validate (error->message, -1, NULL));
   g_assert_cmpint (g_utf8_strlen (error->message, -1), ==, 200);

@@ -506,7 +506,7 @@ test_set_audit_failure (Fixture       *f,
 
   value = rh_settings_get (f->store, RH_SETTING_REMOTE_HELP_ENABLED, &get_error);
   g_assert_no_error (get_error);
-  /* BUG (rh-settings.c, rh_settings_set): rh_store_setting_set() and rh_store_audit_append()
+  /* Fixed bug, kept as a regression test (rh-settings.c, rh_settings_set): rh_store_setting_set() and rh_store_audit_append()
    * are two transactions, so the service is now enabled with no audit entry saying who did
    * it. (g_test_fail rather than an assertion, so that the fixture still removes its files.) */
   if (g_strcmp0 (value, "false") != 0)

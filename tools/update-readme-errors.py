@@ -1,27 +1,21 @@
 #!/usr/bin/env python3
-"""Regenerates README.md's RH- error table from protocol/rh-error.[ch].
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Rewrites README.md's RH- error table from protocol/rh-error.[ch] (via rh-error-table.py).
 
 tests/test-error-table checks that README and the code agree; run this after adding a code.
 """
-import os
+import pathlib
 import re
+import subprocess
+import sys
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-header = open(os.path.join(root, "protocol/rh-error.h")).read()
-values = {m.group(1): int(m.group(2))
-          for m in re.finditer(r"(RH_ERROR_\w+)\s*=\s*(\d+)", header)}
-source = open(os.path.join(root, "protocol/rh-error.c")).read()
-string = r'N_\("((?:[^"\\]|\\.)*)"\)'
-rows = []
-for m in re.finditer(r"\{\s*(RH_ERROR_\w+),\s*" + string + r",\s*" + string + r",\s*" + string
-                     + r"\s*\}", source):
-    name, summary, cause, fix = m.groups()
-    rows.append(f"| RH-{values[name]:04d} | {summary} | {cause} | {fix} |")
-table = "| Code | Summary | Cause | Fix |\n| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n"
-readme_path = os.path.join(root, "README.md")
-readme = open(readme_path).read()
+root = pathlib.Path(__file__).resolve().parent.parent
+table = subprocess.run([sys.executable, str(root / "tools" / "rh-error-table.py"), "--header"],
+                       check=True, capture_output=True, text=True).stdout
+readme_path = root / "README.md"
+readme = readme_path.read_text(encoding="utf-8")
 readme = re.sub(r"<!-- error-table:begin -->.*<!-- error-table:end -->",
                 lambda _: "<!-- error-table:begin -->\n" + table + "<!-- error-table:end -->",
                 readme, flags=re.S)
-open(readme_path, "w").write(readme)
-print(f"{len(rows)} codes")
+readme_path.write_text(readme, encoding="utf-8")
+print(f"{table.count('| RH-')} codes")

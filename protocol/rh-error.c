@@ -111,6 +111,12 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_CODE_EXPIRED, N_("Security code expired"),
     N_("The security code was not used within its lifetime."),
     N_("Get a new security code.") },
+  { RH_ERROR_DENIED, N_("The request was declined"),
+    N_("The person sharing the screen declined the session or the requested level of access."),
+    N_("Talk to the person; ask again or with view-only access.") },
+  { RH_ERROR_CONSENT_TIMEOUT, N_("No answer to the request"),
+    N_("The person sharing the screen did not answer within 5 minutes, so the request expired."),
+    N_("Call the person and ask again.") },
 
   { RH_ERROR_MALFORMED_MESSAGE, N_("Malformed message"),
     N_("A message was not valid JSON or had fields of the wrong type."),

@@ -56,6 +56,8 @@ typedef enum
   RH_ERROR_PEER_LEFT             = 4009,
   RH_ERROR_NO_FREE_SLOT          = 4010,
   RH_ERROR_CODE_EXPIRED          = 4011,
+  RH_ERROR_DENIED                = 4012,
+  RH_ERROR_CONSENT_TIMEOUT       = 4013,
 
   /* 5xxx: protocol violations and internal faults */
   RH_ERROR_MALFORMED_MESSAGE     = 5001,

@@ -1061,6 +1061,27 @@ rh_rendezvous_client_is_paired (RhRendezvousClient *self)
   return self->channel != NULL && self->pair_task == NULL;
 }
 
+const char *
+rh_rendezvous_client_get_pairing_id (RhRendezvousClient *self)
+{
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_CLIENT (self), NULL);
+
+  return rh_rendezvous_client_is_paired (self) ? self->pairing_id : NULL;
+}
+
+gboolean
+rh_rendezvous_client_get_relay_id (RhRendezvousClient *self,
+                                   guint8              out[RH_RELAY_ID_LEN])
+{
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_CLIENT (self), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!rh_rendezvous_client_is_paired (self))
+    return FALSE;
+  rh_peer_channel_derive (self->channel, "rh relay id v1", out, RH_RELAY_ID_LEN);
+  return TRUE;
+}
+
 void
 rh_rendezvous_client_leave (RhRendezvousClient *self,
                             const char         *reason)

@@ -86,6 +86,14 @@ gboolean        rh_rendezvous_client_send_peer       (RhRendezvousClient  *self,
                                                       JsonObject          *msg,
                                                       GError             **error);
 gboolean        rh_rendezvous_client_is_paired       (RhRendezvousClient  *self);
+/* After pairing: the pairing as the server named it (NULL when not paired). */
+const char     *rh_rendezvous_client_get_pairing_id  (RhRendezvousClient  *self);
+/* After pairing: the relay id both apps derive from the PAKE key
+ * (rh_peer_channel_derive "rh relay id v1"); the server only ever compares what the two apps
+ * present, so someone without the key cannot join their relay. FALSE when not paired. */
+#define RH_RELAY_ID_LEN 32
+gboolean        rh_rendezvous_client_get_relay_id    (RhRendezvousClient  *self,
+                                                      guint8               out[RH_RELAY_ID_LEN]);
 /* Ends the pairing (the other side is told why) and closes the connection. */
 void            rh_rendezvous_client_leave           (RhRendezvousClient  *self,
                                                       const char          *reason);

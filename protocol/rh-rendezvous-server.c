@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "rh-error.h"
@@ -22,6 +23,7 @@
 #include "rh-message.h"
 #include "rh-pairing-code.h"
 #include "rh-password.h"
+#include "rh-rendezvous-client.h"
 #include "rh-rendezvous-server.h"
 #include "rh-settings.h"
 #include "rh-spake2.h"
@@ -36,6 +38,7 @@
 #define MAX_PASSWORD_LEN    1024
 #define MAX_TOKEN_LEN       128
 #define MAX_PEER_DATA       (48 * 1024)
+#define SESSION_UPDATE_MS   (30 * 1000)
 
 typedef enum
 {
@@ -45,6 +48,7 @@ typedef enum
 } RendezvousState;
 
 typedef struct _Conn Conn;
+typedef struct _Relay Relay;
 
 typedef struct
 {
@@ -62,7 +66,29 @@ typedef struct
   char                pairing_id[33];
   guint               expiry_timer;
   guint               attempt_timer;
+  Relay              *relay;
 } Rendezvous;
+
+/* The blind relay of a paired rendezvous: two further connections, one from each app, that
+ * present the relay id both apps derived from the PAKE key. The server keeps only its hash and
+ * copies binary messages between them without looking inside (RDP runs its own TLS end to
+ * end). The session row is started with mode "unknown": the apps do not negotiate a mode
+ * (view or control) with the server yet. */
+struct _Relay
+{
+  RhRendezvousServer *server;
+  Rendezvous         *rv;          /* NULL once detached */
+  char                pairing_id[33];
+  char               *helper_login;
+  char               *sharer_login;
+  guint8              id_hash[RH_FINGERPRINT_LEN];
+  Conn               *helper;
+  Conn               *sharer;
+  gboolean            ready;
+  guint64             bytes;
+  gint64              session_id;  /* 0: no session row */
+  guint               update_timer;
+};
 
 struct _Conn
 {
@@ -71,6 +97,9 @@ struct _Conn
   char               *login;
   Rendezvous         *rendezvous;
   guint               errors;
+  Relay              *relay;       /* set once this connection joined a relay */
+  gint64              join_id;
+  RhWsFlowGate        gate;        /* back-pressure on what is queued towards this end */
 };
 
 struct _RhRendezvousServer
@@ -88,6 +117,10 @@ struct _RhRendezvousServer
 G_DEFINE_FINAL_TYPE (RhRendezvousServer, rh_rendezvous_server, G_TYPE_OBJECT)
 
 static void rendezvous_free (Rendezvous *rv);
+static void relay_end       (Relay       *relay,
+                             const char  *reason,
+                             RhErrorCode  code,
+                             const char  *message);
 static void end_pairing     (Rendezvous *rv,
                              Conn       *leaving,
                              const char *reason);
@@ -1068,6 +1101,296 @@ handle_leave (Conn       *conn,
   send_ok (conn, id);
 }
 
+/* Relay */
+
+static Conn *
+relay_other (Relay *relay,
+             Conn  *conn)
+{
+  return conn == relay->helper ? relay->sharer : relay->helper;
+}
+
+static void
+relay_free (Relay *relay)
+{
+  if (relay->update_timer)
+    rh_ws_server_cancel_timer (relay->server->ws, relay->update_timer);
+  g_free (relay->helper_login);
+  g_free (relay->sharer_login);
+  g_free (relay);
+}
+
+/* Closes both ends (telling them why when message is not NULL), ends the session record and
+ * frees the relay. */
+static void
+relay_end (Relay       *relay,
+           const char  *reason,
+           RhErrorCode  code,
+           const char  *message)
+{
+  RhRendezvousServer *self = relay->server;
+  Conn *ends[2] = { relay->helper, relay->sharer };
+  g_autoptr(GError) error = NULL;
+
+  if (relay->rv != NULL)
+    relay->rv->relay = NULL;
+  relay->rv = NULL;
+  relay->helper = NULL;
+  relay->sharer = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ends); i++)
+    {
+      if (ends[i] == NULL)
+        continue;
+      ends[i]->relay = NULL;
+      if (message != NULL)
+        send_error_code (ends[i], -1, code, message);
+      rh_ws_peer_close (ends[i]->peer, message != NULL ? 1008 : 1000, "relay closed");
+    }
+
+  if (relay->session_id > 0 &&
+      !rh_store_session_end (self->store, relay->session_id, now_seconds (), relay->bytes,
+                             reason, &error))
+    g_warning ("Could not end a session record: %s", error->message);
+  if (relay->ready)
+    {
+      audit (self, relay->helper_login, "relay.closed", "pairing", relay->pairing_id,
+             "reason", reason);
+      g_message ("Relay between %s and %s closed (%s) after %" G_GUINT64_FORMAT " bytes",
+                 relay->helper_login, relay->sharer_login, reason, relay->bytes);
+    }
+  relay_free (relay);
+}
+
+static void
+on_relay_update (gpointer data)
+{
+  Relay *relay = data;
+  g_autoptr(GError) error = NULL;
+
+  relay->update_timer = 0;
+  if (relay->session_id > 0 &&
+      !rh_store_session_update (relay->server->store, relay->session_id, relay->bytes, &error))
+    g_warning ("Could not update a session record: %s", error->message);
+  relay->update_timer = rh_ws_server_add_timer (relay->server->ws, SESSION_UPDATE_MS,
+                                                on_relay_update, relay);
+}
+
+static void
+relay_start (Relay *relay)
+{
+  RhRendezvousServer *self = relay->server;
+  g_autoptr(GError) error = NULL;
+  Conn *ends[2] = { relay->helper, relay->sharer };
+
+  relay->ready = TRUE;
+  if (!rh_store_session_start (self->store, relay->pairing_id, relay->helper_login,
+                               relay->sharer_login, NULL, "unknown", now_seconds (),
+                               &relay->session_id, &error))
+    {
+      g_warning ("Could not record a session: %s", error->message);
+      relay->session_id = 0;
+    }
+  relay->update_timer = rh_ws_server_add_timer (self->ws, SESSION_UPDATE_MS, on_relay_update,
+                                                relay);
+  audit (self, relay->helper_login, "relay.ready", "pairing", relay->pairing_id,
+         "sharer", relay->sharer_login);
+  g_message ("Relay between %s and %s ready", relay->helper_login, relay->sharer_login);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ends); i++)
+    {
+      g_autoptr(JsonObject) ready = new_reply ("relay-ready", ends[i]->join_id);
+
+      send_object (ends[i], ready);
+    }
+}
+
+/* Refuses a relay join: this connection only. */
+static void
+refuse_join (Conn         *conn,
+             gint64        id,
+             const GError *error)
+{
+  g_info ("Relay join from %s refused: RH-%04d %s", rh_ws_peer_get_address (conn->peer),
+          error->code, error->message);
+  send_error (conn, id, error);
+  rh_ws_peer_close (conn->peer, 1008, "relay refused");
+}
+
+static void
+refuse_join_code (Conn        *conn,
+                  gint64       id,
+                  RhErrorCode  code,
+                  const char  *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (RH_PROTOCOL_ERROR, code, message);
+
+  refuse_join (conn, id, error);
+}
+
+static Rendezvous *
+find_pairing (RhRendezvousServer *self,
+              const char         *pairing)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->rendezvous);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Rendezvous *rv = value;
+
+      if (rv->state == RV_PAIRED && rv->pairing_id[0] != '\0' &&
+          g_str_equal (rv->pairing_id, pairing))
+        return rv;
+    }
+  return NULL;
+}
+
+static void
+handle_relay_join (Conn       *conn,
+                   gint64      id,
+                   JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) relay_id = NULL;
+  guint8 hash[RH_FINGERPRINT_LEN];
+  const char *pairing;
+  Rendezvous *rv;
+  Relay *relay;
+  gboolean is_helper, is_sharer;
+
+  if (conn->relay != NULL || conn->rendezvous != NULL)
+    {
+      refuse_join_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                        "This connection is already in use; open a new one for the relay");
+      return;
+    }
+  pairing = rh_message_get_string (msg, "pairing", 64, &error);
+  relay_id = pairing ? rh_message_get_bytes (msg, "relay", RH_RELAY_ID_LEN, 0, &error) : NULL;
+  if (relay_id == NULL)
+    {
+      refuse_join (conn, id, error);
+      return;
+    }
+
+  rv = find_pairing (self, pairing);
+  if (rv == NULL)
+    {
+      refuse_join_code (conn, id, RH_ERROR_RELAY, "There is no such pairing (any more)");
+      return;
+    }
+  is_helper = g_strcmp0 (conn->login, rv->helper_login) == 0;
+  is_sharer = g_strcmp0 (conn->login, rv->sharer_login) == 0;
+  if (!is_helper && !is_sharer)
+    {
+      refuse_join_code (conn, id, RH_ERROR_RELAY, "You are not part of this pairing");
+      return;
+    }
+
+  rh_fingerprint_sha256 (g_bytes_get_data (relay_id, NULL), RH_RELAY_ID_LEN, hash);
+  relay = rv->relay;
+  if (relay == NULL)
+    {
+      relay = g_new0 (Relay, 1);
+      relay->server = self;
+      relay->rv = rv;
+      memcpy (relay->pairing_id, rv->pairing_id, sizeof relay->pairing_id);
+      relay->helper_login = g_strdup (rv->helper_login);
+      relay->sharer_login = g_strdup (rv->sharer_login);
+      memcpy (relay->id_hash, hash, sizeof hash);
+      rv->relay = relay;
+    }
+  else if (CRYPTO_memcmp (relay->id_hash, hash, sizeof hash) != 0)
+    {
+      refuse_join_code (conn, id, RH_ERROR_RELAY,
+                        "The relay id does not match the other side's");
+      return;
+    }
+
+  /* Both roles taken, or this role taken twice: someone else has the relay id. */
+  if (relay->ready ||
+      !((is_helper && relay->helper == NULL) || (is_sharer && relay->sharer == NULL)))
+    {
+      refuse_join_code (conn, id, RH_ERROR_RELAY, "This relay already has that participant");
+      relay_end (relay, "third-joiner", RH_ERROR_RELAY,
+                 "Another connection tried to join this relay; it was closed");
+      return;
+    }
+
+  conn->relay = relay;
+  conn->join_id = id;
+  rh_ws_flow_gate_init (&conn->gate, RH_WS_FLOW_HIGH_WATER, RH_WS_FLOW_LOW_WATER);
+  if (is_helper && relay->helper == NULL)
+    relay->helper = conn;
+  else
+    relay->sharer = conn;
+  g_info ("%s joined the relay as %s", conn->login, relay->helper == conn ? "helper" : "sharer");
+
+  if (relay->helper != NULL && relay->sharer != NULL)
+    relay_start (relay);
+}
+
+static void
+relay_forward (Conn   *from,
+               GBytes *data)
+{
+  Relay *relay = from->relay;
+  Conn *to = relay_other (relay, from);
+
+  rh_ws_peer_send_binary (to->peer, data);
+  relay->bytes += g_bytes_get_size (data);
+  /* A slow reader: stop reading from the sender until its queue drains. */
+  if (rh_ws_flow_gate_update (&to->gate, rh_ws_peer_get_queued (to->peer)) && to->gate.paused)
+    {
+      rh_ws_peer_set_rx_paused (from->peer, TRUE);
+      rh_ws_peer_notify_drained (to->peer, to->gate.low);
+    }
+}
+
+static void
+relay_message (Conn     *conn,
+               GBytes   *data,
+               gboolean  is_binary)
+{
+  Relay *relay = conn->relay;
+
+  if (!relay->ready)
+    {
+      relay_end (relay, "protocol-error", RH_ERROR_RELAY,
+                 "A message arrived before the relay was ready");
+      return;
+    }
+  if (!is_binary)
+    {
+      relay_end (relay, "protocol-error", RH_ERROR_RELAY,
+                 "Only binary data may be sent through the relay");
+      return;
+    }
+  relay_forward (conn, data);
+}
+
+static void
+on_peer_drained (RhWsServer *ws,
+                 RhWsPeer   *peer,
+                 gpointer    user_data)
+{
+  Conn *conn = rh_ws_peer_get_data (peer);
+  Conn *from;
+
+  if (conn == NULL || conn->relay == NULL)
+    return;
+  if (rh_ws_flow_gate_update (&conn->gate, rh_ws_peer_get_queued (peer)) && !conn->gate.paused)
+    {
+      from = relay_other (conn->relay, conn);
+      if (from != NULL)
+        rh_ws_peer_set_rx_paused (from->peer, FALSE);
+    }
+  else if (conn->gate.paused)
+    rh_ws_peer_notify_drained (peer, conn->gate.low);
+}
+
 /* Dispatch */
 
 typedef void (*Handler) (Conn *conn, gint64 id, JsonObject *msg);
@@ -1088,6 +1411,7 @@ static const struct
   { "pake-result", handle_pake_result, TRUE },
   { "peer", handle_peer, TRUE },
   { "leave", handle_leave, TRUE },
+  { "relay-join", handle_relay_join, TRUE },
 };
 
 static void
@@ -1117,6 +1441,11 @@ on_peer_message (RhWsServer *ws,
   gsize len;
   const char *text = g_bytes_get_data (data, &len);
 
+  if (conn->relay != NULL)
+    {
+      relay_message (conn, data, is_binary);
+      return;
+    }
   if (is_binary)
     {
       g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
@@ -1198,6 +1527,23 @@ on_peer_closed (RhWsServer *ws,
   Conn *conn = rh_ws_peer_get_data (peer);
   Rendezvous *rv;
 
+  if (conn != NULL && conn->relay != NULL)
+    {
+      Relay *relay = conn->relay;
+
+      /* Before it was ready, the other end (if any) just waits for a new partner. */
+      if (relay->ready || relay_other (relay, conn) == NULL)
+        relay_end (relay, relay->helper == conn ? "helper-closed" : "sharer-closed", 0, NULL);
+      else
+        {
+          if (relay->helper == conn)
+            relay->helper = NULL;
+          else
+            relay->sharer = NULL;
+          conn->relay = NULL;
+        }
+      return;
+    }
   if (conn == NULL || (rv = conn->rendezvous) == NULL)
     return;
 
@@ -1244,6 +1590,9 @@ on_purge (gpointer data)
 static void
 rendezvous_free (Rendezvous *rv)
 {
+  /* The pairing is over: so is its relay. */
+  if (rv->relay != NULL)
+    relay_end (rv->relay, "pairing-ended", RH_ERROR_RELAY, "The pairing ended");
   if (rv->expiry_timer)
     rh_ws_server_cancel_timer (rv->server->ws, rv->expiry_timer);
   if (rv->attempt_timer)
@@ -1311,6 +1660,7 @@ rh_rendezvous_server_new (RhStore                          *store,
   g_signal_connect (self->ws, "peer-message", G_CALLBACK (on_peer_message), self);
   g_signal_connect (self->ws, "peer-oversize", G_CALLBACK (on_peer_oversize), self);
   g_signal_connect (self->ws, "peer-closed", G_CALLBACK (on_peer_closed), self);
+  g_signal_connect (self->ws, "peer-drained", G_CALLBACK (on_peer_drained), self);
 
   return g_steal_pointer (&self);
 }

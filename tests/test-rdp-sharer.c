@@ -27,8 +27,10 @@
 #include "rh-rdp-sharer.h"
 #include "rh-tls-cert.h"
 
-static char *display_name;     /* ":N" of our Xvfb */
+static char *display_name;     /* ":N" of the Xvfb we share */
 static GPid xvfb_pid;
+static char *viewer_display;   /* ":N" of a second Xvfb, where xfreerdp shows its window */
+static GPid viewer_xvfb_pid;
 static char *runtime_dir;
 static char *home_dir;
 
@@ -74,8 +76,8 @@ kill_and_reap (GPid pid)
     }
 }
 
-static void
-start_xvfb (void)
+static char *
+start_xvfb (GPid *pid)
 {
   g_autoptr(GError) error = NULL;
   int fds[2];
@@ -92,7 +94,7 @@ start_xvfb (void)
     GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                         G_SPAWN_LEAVE_DESCRIPTORS_OPEN | G_SPAWN_STDOUT_TO_DEV_NULL;
 
-    g_spawn_async (NULL, (char **) argv, NULL, flags, die_with_parent, NULL, &xvfb_pid, &error);
+    g_spawn_async (NULL, (char **) argv, NULL, flags, die_with_parent, NULL, pid, &error);
     g_assert_no_error (error);
   }
   close (fds[1]);
@@ -115,8 +117,8 @@ start_xvfb (void)
   close (fds[0]);
   g_strstrip (buf);
   g_assert_cmpstr (buf, !=, "");
-  display_name = g_strdup_printf (":%s", buf);
-  g_test_message ("Xvfb on %s", display_name);
+  g_test_message ("Xvfb on :%s", buf);
+  return g_strdup_printf (":%s", buf);
 }
 
 static void
@@ -198,6 +200,41 @@ find_sam_file (const char *dir)
   return NULL;
 }
 
+typedef struct
+{
+  guint connected;
+  guint disconnected;
+} Counts;
+
+static void
+on_connected (RhRdpSharer *sharer,
+              Counts      *counts)
+{
+  counts->connected++;
+}
+
+static void
+on_disconnected (RhRdpSharer *sharer,
+                 Counts      *counts)
+{
+  counts->disconnected++;
+}
+
+/* Iterates the default main context until *value reaches want (bounded). */
+static void
+wait_count (guint *value,
+            guint  want)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (*value < want && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10 * 1000);
+    }
+  g_assert_cmpuint (*value, ==, want);
+}
+
 static gboolean
 is_alnum_string (const char *s)
 {
@@ -257,7 +294,11 @@ test_start_files_and_auth (void)
   const char *password;
   gboolean ok;
 
+  Counts counts = { 0, 0 };
+
   sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_signal_connect (sharer, "client-connected", G_CALLBACK (on_connected), &counts);
+  g_signal_connect (sharer, "client-disconnected", G_CALLBACK (on_disconnected), &counts);
   ok = rh_rdp_sharer_start (sharer, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
@@ -315,15 +356,21 @@ test_start_files_and_auth (void)
   g_assert_cmpstr (before, ==, "");
   g_assert_cmpstr (after, ==, "");
 
-  /* The stock client authenticates over the Unix socket with the one-time credentials... */
+  /* The stock client authenticates over the Unix socket with the one-time credentials
+   * (FreeRDP 2.11's +auth-only still goes through activation, so the signals fire)... */
   g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+  wait_count (&counts.connected, 1);
+  wait_count (&counts.disconnected, 1);
   /* ...and not with a wrong password or a wrong user. */
   wrong = g_strdup (password);
   wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
   g_assert_cmpint (xfreerdp_auth_only (socket_path, user, wrong), !=, 0);
   g_assert_cmpint (xfreerdp_auth_only (socket_path, "root", password), !=, 0);
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, ""), !=, 0);
   /* The right one still works (the server survived the failures). */
   g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+  wait_count (&counts.connected, 2);
+  wait_count (&counts.disconnected, 2);
 
   /* stop() removes the socket, the files and the directory; a second stop() is harmless. */
   rh_rdp_sharer_stop (sharer);
@@ -381,6 +428,164 @@ test_mode (void)
   /* dispose stops it */
 }
 
+/* Runs xdotool on display and returns its stdout. */
+static char *
+xdotool (const char         *display,
+         const char * const *args)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", display, TRUE);
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_strv_builder_add (builder, "xdotool");
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+  g_spawn_sync (NULL, argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+move_pointer (const char *display,
+              int         x,
+              int         y)
+{
+  g_autofree char *xs = g_strdup_printf ("%d", x);
+  g_autofree char *ys = g_strdup_printf ("%d", y);
+  const char *args[] = { "mousemove", "--sync", xs, ys, NULL };
+
+  g_free (xdotool (display, args));
+}
+
+/* "X,Y" of the pointer on display. */
+static char *
+pointer_of (const char *display)
+{
+  const char *args[] = { "getmouselocation", NULL };
+  g_autofree char *out = xdotool (display, args);
+  int x = -1, y = -1;
+
+  g_assert_cmpint (sscanf (out, "x:%d y:%d", &x, &y), ==, 2);
+  return g_strdup_printf ("%d,%d", x, y);
+}
+
+/* Waits (iterating the main context) up to ms for the shared pointer to leave `from`. */
+static char *
+wait_pointer_moves (const char *from,
+                    int         ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  char *now = NULL;
+
+  do
+    {
+      g_free (now);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (100 * 1000);
+      now = pointer_of (display_name);
+    }
+  while (g_strcmp0 (now, from) == 0 && g_get_monotonic_time () < deadline);
+  return now;
+}
+
+/* Input from a real xfreerdp reaches the shared display only while the mode is CONTROL, and
+ * set_mode() takes effect during the session. xfreerdp runs on the second Xvfb; xdotool moves
+ * the pointer there (inside its window), which xfreerdp sends as RDP input. */
+static void
+test_input_follows_mode (void)
+{
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_CONTROL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", viewer_display, TRUE);
+  g_autofree char *v = NULL;
+  g_autofree char *u = NULL;
+  g_autofree char *p = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *still = NULL;
+  g_autofree char *again = NULL;
+  Counts counts = { 0, 0 };
+  GPid client;
+  gboolean ok;
+
+  g_signal_connect (sharer, "client-connected", G_CALLBACK (on_connected), &counts);
+  g_signal_connect (sharer, "client-disconnected", G_CALLBACK (on_disconnected), &counts);
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  move_pointer (display_name, 5, 5);
+  start = pointer_of (display_name);
+  g_assert_cmpstr (start, ==, "5,5");
+
+  v = g_strdup_printf ("/v:%s", rh_rdp_sharer_get_socket_path (sharer));
+  u = g_strdup_printf ("/u:%s", rh_rdp_sharer_get_username (sharer));
+  p = g_strdup_printf ("/p:%s", rh_rdp_sharer_get_password (sharer));
+  {
+    const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "/sec:nla", "/size:800x600",
+                           "-grab-keyboard", NULL };
+
+    g_spawn_async (NULL, (char **) argv, envp,
+                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                   die_with_parent, NULL, &client, &error);
+    g_assert_no_error (error);
+  }
+  wait_count (&counts.connected, 1);
+  g_usleep (G_USEC_PER_SEC);   /* let the window map */
+
+  /* CONTROL: moving over the viewer's window moves the shared pointer. */
+  move_pointer (viewer_display, 300, 200);
+  move_pointer (viewer_display, 310, 210);
+  moved = wait_pointer_moves (start, 10000);
+  g_assert_cmpstr (moved, !=, start);
+
+  /* VIEW, switched live: the same kind of input is dropped. */
+  rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_VIEW);
+  move_pointer (viewer_display, 400, 300);
+  move_pointer (viewer_display, 410, 310);
+  still = wait_pointer_moves (moved, 3000);
+  g_assert_cmpstr (still, ==, moved);
+
+  /* CONTROL again: input flows again in the same session. */
+  rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_CONTROL);
+  move_pointer (viewer_display, 200, 100);
+  move_pointer (viewer_display, 210, 110);
+  again = wait_pointer_moves (moved, 10000);
+  g_assert_cmpstr (again, !=, moved);
+
+  g_test_message ("shared pointer: %s, control %s, view %s, control %s", start, moved, still,
+                  again);
+  kill_and_reap (client);
+  wait_count (&counts.disconnected, 1);
+  g_assert_cmpuint (counts.connected, ==, 1);
+}
+
+/* Dropping the last reference stops the server and deletes its directory. */
+static void
+test_dispose_cleans_up (void)
+{
+  RhRdpSharer *sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  gboolean ok;
+
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  dir = g_path_get_dirname (rh_rdp_sharer_get_socket_path (sharer));
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  g_object_unref (sharer);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -406,7 +611,8 @@ main (int    argc,
   g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
   g_unsetenv ("DISPLAY");
 
-  start_xvfb ();
+  display_name = start_xvfb (&xvfb_pid);
+  viewer_display = start_xvfb (&viewer_xvfb_pid);
   {
     const char *xsetroot[] = { "xsetroot", "-display", display_name, "-solid", "red", NULL };
 
@@ -418,9 +624,12 @@ main (int    argc,
   g_test_add_func ("/rdp-sharer/start-files-and-auth", test_start_files_and_auth);
   g_test_add_func ("/rdp-sharer/no-display", test_no_display);
   g_test_add_func ("/rdp-sharer/mode", test_mode);
+  g_test_add_func ("/rdp-sharer/input-follows-mode", test_input_follows_mode);
+  g_test_add_func ("/rdp-sharer/dispose-cleans-up", test_dispose_cleans_up);
   ret = g_test_run ();
 
   kill_and_reap (xvfb_pid);
+  kill_and_reap (viewer_xvfb_pid);
   rm_rf (runtime_dir);
   rm_rf (home_dir);
   return ret;

@@ -568,6 +568,59 @@ test_input_follows_mode (void)
   g_assert_cmpuint (counts.connected, ==, 1);
 }
 
+/* stop() with a viewer connected: bounded, the viewer is dropped and told, and everything is
+ * removed. */
+static void
+test_stop_with_viewer (void)
+{
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", viewer_display, TRUE);
+  g_autofree char *v = NULL;
+  g_autofree char *u = NULL;
+  g_autofree char *p = NULL;
+  g_autofree char *dir = NULL;
+  Counts counts = { 0, 0 };
+  GPid client;
+  gint64 t0;
+  int status;
+  gboolean ok;
+
+  g_signal_connect (sharer, "client-connected", G_CALLBACK (on_connected), &counts);
+  g_signal_connect (sharer, "client-disconnected", G_CALLBACK (on_disconnected), &counts);
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  dir = g_path_get_dirname (rh_rdp_sharer_get_socket_path (sharer));
+
+  v = g_strdup_printf ("/v:%s", rh_rdp_sharer_get_socket_path (sharer));
+  u = g_strdup_printf ("/u:%s", rh_rdp_sharer_get_username (sharer));
+  p = g_strdup_printf ("/p:%s", rh_rdp_sharer_get_password (sharer));
+  {
+    const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "/sec:nla", "/size:640x480",
+                           "-grab-keyboard", NULL };
+
+    g_spawn_async (NULL, (char **) argv, envp,
+                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                   die_with_parent, NULL, &client, &error);
+    g_assert_no_error (error);
+  }
+  wait_count (&counts.connected, 1);
+
+  t0 = g_get_monotonic_time ();
+  rh_rdp_sharer_stop (sharer);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 15 * G_USEC_PER_SEC);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  wait_count (&counts.disconnected, 1);
+
+  /* The viewer sees the server go away and exits by itself. */
+  ok = wait_pid (client, 20000, &status);
+  if (!ok)
+    kill_and_reap (client);
+  g_assert_true (ok);
+}
+
 /* Dropping the last reference stops the server and deletes its directory. */
 static void
 test_dispose_cleans_up (void)
@@ -626,6 +679,7 @@ main (int    argc,
   g_test_add_func ("/rdp-sharer/mode", test_mode);
   g_test_add_func ("/rdp-sharer/input-follows-mode", test_input_follows_mode);
   g_test_add_func ("/rdp-sharer/dispose-cleans-up", test_dispose_cleans_up);
+  g_test_add_func ("/rdp-sharer/stop-with-viewer", test_stop_with_viewer);
   ret = g_test_run ();
 
   kill_and_reap (xvfb_pid);

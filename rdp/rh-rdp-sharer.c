@@ -86,6 +86,7 @@ struct _RhRdpSharer
   GMainContext *context;
 
   rdpShadowServer *server;
+  gboolean server_initialized;  /* shadow_server_init() succeeded: uninit() is ours to call */
   SharerLink *link;
 
   char *dir;
@@ -480,9 +481,19 @@ rh_rdp_sharer_stop (RhRdpSharer *self)
   if (self->server)
     {
       g_debug ("Stopping the RDP server");
-      shadow_server_stop (self->server);
-      shadow_server_uninit (self->server);
-      shadow_server_free (self->server);
+      if (self->server_initialized)
+        {
+          shadow_server_stop (self->server);
+          shadow_server_uninit (self->server);   /* also frees ConfigPath */
+        }
+      else
+        {
+          /* Never initialised, or init failed and undid itself (but may leave ConfigPath). */
+          free (self->server->ConfigPath);
+          self->server->ConfigPath = NULL;
+        }
+      self->server_initialized = FALSE;
+      shadow_server_free (self->server);         /* frees ipcSocket and the settings */
       self->server = NULL;
     }
   if (self->link)
@@ -622,6 +633,7 @@ rh_rdp_sharer_start (RhRdpSharer *self,
       start_error (error, "FreeRDP could not initialise the shadow server");
       goto fail;
     }
+  self->server_initialized = TRUE;
 
   subsystem = self->server->subsystem;
   self->link->chained_connect = subsystem->ClientConnect;

@@ -246,14 +246,16 @@ is_alnum_string (const char *s)
 
 /* Runs `xfreerdp /v:<socket> /u: /p: /cert:ignore +auth-only` and returns its exit status. */
 static int
-xfreerdp_auth_only (const char *socket_path,
-                    const char *user,
-                    const char *password)
+xfreerdp_run (const char *socket_path,
+              const char *user,
+              const char *password,
+              const char *sec,
+              const char *cert)
 {
   g_autofree char *v = g_strdup_printf ("/v:%s", socket_path);
   g_autofree char *u = g_strdup_printf ("/u:%s", user);
   g_autofree char *p = g_strdup_printf ("/p:%s", password);
-  const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "+auth-only", "/sec:nla", NULL };
+  const char *argv[] = { "xfreerdp", v, u, p, cert, "+auth-only", sec, NULL };
   g_autoptr(GError) error = NULL;
   GPid pid;
   int status = -1;
@@ -270,6 +272,14 @@ xfreerdp_auth_only (const char *socket_path,
     }
   g_assert_true (WIFEXITED (status));
   return WEXITSTATUS (status);
+}
+
+static int
+xfreerdp_auth_only (const char *socket_path,
+                    const char *user,
+                    const char *password)
+{
+  return xfreerdp_run (socket_path, user, password, "/sec:nla", "/cert:ignore");
 }
 
 static void
@@ -367,10 +377,36 @@ test_start_files_and_auth (void)
   g_assert_cmpint (xfreerdp_auth_only (socket_path, user, wrong), !=, 0);
   g_assert_cmpint (xfreerdp_auth_only (socket_path, "root", password), !=, 0);
   g_assert_cmpint (xfreerdp_auth_only (socket_path, user, ""), !=, 0);
-  /* The right one still works (the server survived the failures). */
-  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+  /* NLA is the only security protocol offered: TLS-only and RDP Security clients are refused
+   * even with the right credentials. */
+  g_assert_cmpint (xfreerdp_run (socket_path, user, password, "/sec:tls", "/cert:ignore"), !=, 0);
+  g_assert_cmpint (xfreerdp_run (socket_path, user, password, "/sec:rdp", "/cert:ignore"), !=, 0);
+  /* The server presents our certificate: xfreerdp's trust-on-first-use records its SHA-256
+   * fingerprint ("host port aa:bb:... subject issuer" in known_hosts2), which is the pin. */
+  g_assert_cmpint (xfreerdp_run (socket_path, user, password, "/sec:nla", "/cert:tofu"), ==, 0);
+  {
+    g_autofree char *known = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "freerdp",
+                                               "known_hosts2", NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) fields = NULL;
+    GString *hex = g_string_new (NULL);
+    g_autofree char *expected = NULL;
+
+    g_assert_true (g_file_get_contents (known, &text, NULL, NULL));
+    fields = g_strsplit (text, " ", -1);
+    g_assert_cmpuint (g_strv_length (fields), >=, 3);
+    g_assert_cmpint (g_ascii_strcasecmp (fields[0], socket_path), ==, 0);  /* stored lowercased */
+    for (guint i = 0; i < 32; i++)
+      g_string_append_printf (hex, "%s%02x", i ? ":" : "", fingerprint[i]);
+    expected = g_string_free (hex, FALSE);
+    g_assert_cmpint (g_ascii_strcasecmp (fields[2], expected), ==, 0);
+  }
   wait_count (&counts.connected, 2);
   wait_count (&counts.disconnected, 2);
+  /* The right one still works (the server survived the failures). */
+  g_assert_cmpint (xfreerdp_auth_only (socket_path, user, password), ==, 0);
+  wait_count (&counts.connected, 3);
+  wait_count (&counts.disconnected, 3);
 
   /* stop() removes the socket, the files and the directory; a second stop() is harmless. */
   rh_rdp_sharer_stop (sharer);

@@ -636,6 +636,9 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   self->server_initialized = TRUE;
 
   subsystem = self->server->subsystem;
+  /* Belt and braces: with authentication off and NLA required, FreeRDP never calls the X11
+   * subsystem's PAM Authenticate; without it, any path that would fails closed. */
+  subsystem->Authenticate = NULL;
   self->link->chained_connect = subsystem->ClientConnect;
   self->link->chained_disconnect = subsystem->ClientDisconnect;
   subsystem->ClientConnect = on_client_connect;

@@ -456,6 +456,15 @@ test_no_display (void)
   g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_NO_DISPLAY);
   g_assert_null (rh_rdp_sharer_get_socket_path (sharer));
 
+  /* No display given and no $DISPLAY: the same error, rather than FreeRDP's fallback to :0. */
+  g_clear_object (&sharer);
+  g_clear_error (&error);
+  g_unsetenv ("DISPLAY");
+  sharer = rh_rdp_sharer_new (NULL, RH_RDP_MODE_VIEW);
+  g_assert_false (rh_rdp_sharer_start (sharer, &error));
+  g_setenv ("DISPLAY", display_name, TRUE);
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_NO_DISPLAY);
+
   d = g_dir_open (parent, 0, NULL);
   while (d && g_dir_read_name (d))
     entries_after++;
@@ -465,7 +474,8 @@ test_no_display (void)
 static void
 test_mode (void)
 {
-  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  /* NULL: the display in $DISPLAY (ours, set by main). */
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (NULL, RH_RDP_MODE_VIEW);
   g_autoptr(GError) error = NULL;
   gboolean ok;
 

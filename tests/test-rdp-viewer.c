@@ -1,0 +1,752 @@
+/* test-rdp-viewer.c: the helper's RDP client against a real RDP server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Peer: the stock FreeRDP shadow server (freerdp-shadow-cli) on an Xvfb display that this test
+ * starts, listening on a Unix socket with NLA and a SAM file, PAM off. Every process gets
+ * PR_SET_PDEATHSIG and is killed in teardown.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include <cairo.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "rh-error.h"
+#include "rh-rdp-viewer.h"
+
+#define TEST_USER     "rhhelper"
+#define TEST_PASSWORD "Correct-Horse-7"
+#define SCREEN_W      1024
+#define SCREEN_H      768
+/* #3366cc */
+#define COLOUR_R      0x33
+#define COLOUR_G      0x66
+#define COLOUR_B      0xcc
+
+static char *xvfb_display;        /* ":N" */
+static GSubprocess *xvfb;
+static char *test_home;           /* the test's own HOME: nothing may appear in it */
+
+typedef struct
+{
+  char *dir;
+  char *socket_path;
+  GSubprocess *shadow;
+  GBytes *pin;
+} Fixture;
+
+/* ---- Processes ---- */
+
+static void
+child_setup (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+kill_process (GSubprocess **process)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_force_exit (*process);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the default main context until *flag is set or timeout_ms passed. */
+static gboolean
+wait_for_flag (gboolean *flag,
+               guint     timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return *flag;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+start_xvfb (void)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  int fds[2];
+  struct pollfd pfd;
+  char buf[32] = { 0 };
+  gsize len = 0;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  g_assert_no_errno (pipe (fds));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3",
+                                      "-screen", "0", "1024x768x24", "-noreset",
+                                      "-nolisten", "tcp", NULL);
+  g_assert_no_error (error);
+
+  /* Xvfb writes the display number and a newline once it accepts connections. */
+  pfd.fd = fds[0];
+  pfd.events = POLLIN;
+  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
+    {
+      int left_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+      ssize_t n;
+
+      g_assert_cmpint (left_ms, >, 0);
+      if (poll (&pfd, 1, left_ms) <= 0)
+        continue;
+      n = read (fds[0], buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (n, >, 0);
+      len += (gsize) n;
+    }
+  close (fds[0]);
+  g_strstrip (buf);
+  xvfb_display = g_strdup_printf (":%s", buf);
+  g_test_message ("Xvfb on %s", xvfb_display);
+}
+
+/* Runs a short command on the Xvfb display; returns its stdout. */
+static char *
+run_x_command (const char * const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", xvfb_display, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  return g_steal_pointer (&out);
+}
+
+static GBytes *
+sha256_of_pem_file (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  X509 *cert;
+  unsigned char *der = NULL;
+  int der_len;
+  guint8 digest[32];
+  unsigned int digest_len = 0;
+
+  g_assert_nonnull (f);
+  cert = PEM_read_X509 (f, NULL, NULL, NULL);
+  fclose (f);
+  g_assert_nonnull (cert);
+  der_len = i2d_X509 (cert, &der);
+  g_assert_cmpint (der_len, >, 0);
+  g_assert_true (EVP_Digest (der, (size_t) der_len, digest, &digest_len, EVP_sha256 (), NULL));
+  g_assert_cmpuint (digest_len, ==, 32);
+  OPENSSL_free (der);
+  X509_free (cert);
+  return g_bytes_new (digest, sizeof digest);
+}
+
+static void
+start_shadow (Fixture *fixture)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *home = g_build_filename (fixture->dir, "shadow-home", NULL);
+  g_autofree char *sam = g_build_filename (fixture->dir, "sam", NULL);
+  g_autofree char *sam_line = NULL;
+  g_autofree char *log = g_build_filename (fixture->dir, "shadow.log", NULL);
+  g_autofree char *cert = g_build_filename (home, ".config", "freerdp", "shadow", "shadow.crt",
+                                            NULL);
+  g_autofree char *socket_arg = NULL;
+  g_autofree char *sam_arg = NULL;
+  const char *hash_argv[] = { "winpr-hash", "-u", TEST_USER, "-p", TEST_PASSWORD, "-f", "sam",
+                              NULL };
+  gint64 deadline;
+
+  g_assert_no_errno (g_mkdir_with_parents (home, 0700));
+  sam_line = run_x_command (hash_argv);
+  g_assert_true (g_file_set_contents (sam, sam_line, -1, &error));
+  g_assert_no_error (error);
+
+  fixture->socket_path = g_build_filename (fixture->dir, "rdp.sock", NULL);
+  socket_arg = g_strdup_printf ("/ipc-socket:%s", fixture->socket_path);
+  sam_arg = g_strdup_printf ("/sam-file:%s", sam);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", xvfb_display, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_CONFIG_HOME");
+  fixture->shadow = g_subprocess_launcher_spawn (launcher, &error, "freerdp-shadow-cli",
+                                                 socket_arg, "/sec:nla", "-auth", sam_arg,
+                                                 NULL);
+  g_assert_no_error (error);
+
+  /* The server writes its certificate, then listens. */
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (!(g_file_test (fixture->socket_path, G_FILE_TEST_EXISTS) &&
+           g_file_test (cert, G_FILE_TEST_EXISTS)))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("freerdp-shadow-cli did not start; see %s", log);
+      sleep_ms (50);
+    }
+  fixture->pin = sha256_of_pem_file (cert);
+}
+
+/* ---- Fixture ---- */
+
+static void
+fixture_set_up (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *xsetroot[] = { "xsetroot", "-solid", "#3366cc", NULL };
+
+  (void) data;
+  fixture->dir = g_dir_make_tmp ("rh-test-rdp-viewer-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_free (run_x_command (xsetroot));
+  start_shadow (fixture);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture      *fixture,
+                   gconstpointer data)
+{
+  (void) data;
+  kill_process (&fixture->shadow);
+  g_clear_pointer (&fixture->pin, g_bytes_unref);
+  if (!g_test_failed ())
+    remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->socket_path);
+}
+
+/* ---- Viewer helpers ---- */
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} ConnectResult;
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  ConnectResult *res = data;
+
+  res->ok = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &res->error);
+  res->done = TRUE;
+}
+
+static gboolean
+connect_viewer (RhRdpViewer *viewer,
+                GError     **error)
+{
+  ConnectResult res = { 0 };
+
+  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  if (!res.ok)
+    g_propagate_error (error, res.error);
+  return res.ok;
+}
+
+typedef struct
+{
+  gboolean first_frame;
+  guint n_updates;
+  gboolean disconnected;
+  GError *disconnect_error;
+} Events;
+
+static void
+on_first_frame (RhRdpViewer *viewer,
+                gpointer     data)
+{
+  Events *events = data;
+
+  (void) viewer;
+  g_assert_false (events->first_frame);
+  events->first_frame = TRUE;
+}
+
+static void
+on_frame_updated (RhRdpViewer *viewer,
+                  int          x,
+                  int          y,
+                  int          width,
+                  int          height,
+                  gpointer     data)
+{
+  Events *events = data;
+
+  (void) viewer;
+  g_assert_cmpint (x, >=, 0);
+  g_assert_cmpint (y, >=, 0);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  g_assert_cmpint (x + width, <=, SCREEN_W);
+  g_assert_cmpint (y + height, <=, SCREEN_H);
+  events->n_updates++;
+}
+
+static void
+on_disconnected (RhRdpViewer *viewer,
+                 GError      *error,
+                 gpointer     data)
+{
+  Events *events = data;
+
+  (void) viewer;
+  events->disconnected = TRUE;
+  g_clear_error (&events->disconnect_error);
+  events->disconnect_error = error ? g_error_copy (error) : NULL;
+}
+
+static void
+watch_events (RhRdpViewer *viewer,
+              Events      *events)
+{
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), events);
+  g_signal_connect (viewer, "frame-updated", G_CALLBACK (on_frame_updated), events);
+  g_signal_connect (viewer, "disconnected", G_CALLBACK (on_disconnected), events);
+}
+
+static RhRdpViewer *
+connect_and_wait_first_frame (Fixture  *fixture,
+                              RhRdpMode mode,
+                              Events   *events)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  viewer = rh_rdp_viewer_new (fixture->socket_path, TEST_USER, TEST_PASSWORD, fixture->pin, mode);
+  watch_events (viewer, events);
+  g_assert_true (connect_viewer (viewer, &error));
+  g_assert_no_error (error);
+  g_test_message ("connected after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_true (wait_for_flag (&events->first_frame, 20000));
+  g_test_message ("first frame after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  return g_steal_pointer (&viewer);
+}
+
+static void
+assert_colour (const guint8 *bgra,
+               guint8        r,
+               guint8        g,
+               guint8        b)
+{
+  g_assert_cmpint (ABS ((int) bgra[0] - b), <=, 4);
+  g_assert_cmpint (ABS ((int) bgra[1] - g), <=, 4);
+  g_assert_cmpint (ABS ((int) bgra[2] - r), <=, 4);
+}
+
+/* ---- Tests ---- */
+
+static void
+test_first_frame (Fixture      *fixture,
+                  gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) frame = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *png = g_build_filename (fixture->dir, "snapshot.png", NULL);
+  Events events = { 0 };
+  cairo_surface_t *surface;
+  const guint8 *pixels;
+  gsize size;
+  int width = 0, height = 0;
+
+  (void) data;
+  viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_VIEW, &events);
+  g_assert_cmpuint (events.n_updates, >, 0);
+
+  frame = rh_rdp_viewer_get_frame (viewer, &width, &height);
+  g_assert_nonnull (frame);
+  g_assert_cmpint (width, ==, SCREEN_W);
+  g_assert_cmpint (height, ==, SCREEN_H);
+  pixels = g_bytes_get_data (frame, &size);
+  g_assert_cmpuint (size, ==, (gsize) width * height * 4);
+  assert_colour (pixels + ((gsize) (height / 2) * width + width / 2) * 4,
+                 COLOUR_R, COLOUR_G, COLOUR_B);
+  assert_colour (pixels, COLOUR_R, COLOUR_G, COLOUR_B);
+
+  /* The snapshot */
+  g_assert_true (rh_rdp_viewer_save_png (viewer, png, &error));
+  g_assert_no_error (error);
+  surface = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (surface), ==, SCREEN_W);
+  g_assert_cmpint (cairo_image_surface_get_height (surface), ==, SCREEN_H);
+  {
+    const guint8 *data_png = cairo_image_surface_get_data (surface);
+    int stride = cairo_image_surface_get_stride (surface);
+    guint32 px = *(const guint32 *) (gconstpointer) (data_png + (SCREEN_H / 2) * stride +
+                                                     (SCREEN_W / 2) * 4);
+
+    g_assert_cmphex (px >> 24, ==, 0xff);
+    g_assert_cmpint (ABS ((int) ((px >> 16) & 0xff) - COLOUR_R), <=, 4);
+    g_assert_cmpint (ABS ((int) ((px >> 8) & 0xff) - COLOUR_G), <=, 4);
+    g_assert_cmpint (ABS ((int) (px & 0xff) - COLOUR_B), <=, 4);
+  }
+  cairo_surface_destroy (surface);
+
+  /* A snapshot that cannot be written */
+  g_assert_false (rh_rdp_viewer_save_png (viewer, "/nonexistent-dir/x.png", &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_SNAPSHOT);
+  g_clear_error (&error);
+
+  /* A change on the sharer's screen reaches us */
+  {
+    const char *xsetroot[] = { "xsetroot", "-solid", "#cc3300", NULL };
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gboolean changed = FALSE;
+
+    g_free (run_x_command (xsetroot));
+    while (!changed && g_get_monotonic_time () < deadline)
+      {
+        g_autoptr (GBytes) now = NULL;
+        const guint8 *p;
+
+        sleep_ms (100);
+        now = rh_rdp_viewer_get_frame (viewer, &width, &height);
+        p = (const guint8 *) g_bytes_get_data (now, NULL) + ((gsize) (height / 2) * width + width / 2) * 4;
+        changed = ABS ((int) p[2] - 0xcc) <= 4 && ABS ((int) p[1] - 0x33) <= 4 &&
+                  ABS ((int) p[0] - 0x00) <= 4;
+      }
+    g_assert_true (changed);
+  }
+
+  rh_rdp_viewer_disconnect (viewer);
+  g_assert_false (events.disconnected);
+  g_clear_error (&events.disconnect_error);
+}
+
+static void
+test_snapshot_before_frame (void)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) pin = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr (GError) error = NULL;
+  int width = -1, height = -1;
+
+  viewer = rh_rdp_viewer_new ("/nonexistent/rdp.sock", TEST_USER, TEST_PASSWORD, pin,
+                              RH_RDP_MODE_CONTROL);
+  g_assert_null (rh_rdp_viewer_get_frame (viewer, &width, &height));
+  g_assert_cmpint (width, ==, 0);
+  g_assert_cmpint (height, ==, 0);
+  g_assert_false (rh_rdp_viewer_save_png (viewer, "/tmp/never.png", &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_SNAPSHOT);
+  g_clear_error (&error);
+  /* Not connected: nothing to send to */
+  g_assert_false (rh_rdp_viewer_send_pointer (viewer, 1, 1, 0, FALSE, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
+}
+
+static void
+test_no_server (void)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) pin = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr (GError) error = NULL;
+
+  viewer = rh_rdp_viewer_new ("/nonexistent/rdp.sock", TEST_USER, TEST_PASSWORD, pin,
+                              RH_RDP_MODE_VIEW);
+  g_assert_false (connect_viewer (viewer, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_CONNECT);
+}
+
+static void
+test_wrong_pin (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) pin = NULL;
+  guint8 wrong[32];
+
+  (void) data;
+  memcpy (wrong, g_bytes_get_data (fixture->pin, NULL), sizeof wrong);
+  wrong[31] ^= 1;
+  pin = g_bytes_new (wrong, sizeof wrong);
+
+  viewer = rh_rdp_viewer_new (fixture->socket_path, TEST_USER, TEST_PASSWORD, pin,
+                              RH_RDP_MODE_VIEW);
+  g_assert_false (connect_viewer (viewer, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_CERTIFICATE);
+}
+
+static void
+test_wrong_password (Fixture      *fixture,
+                     gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  (void) data;
+  viewer = rh_rdp_viewer_new (fixture->socket_path, TEST_USER, "Wrong-Horse-7", fixture->pin,
+                              RH_RDP_MODE_VIEW);
+  g_assert_false (connect_viewer (viewer, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_AUTH);
+  g_clear_error (&error);
+  g_clear_object (&viewer);
+
+  /* A wrong user name as well */
+  viewer = rh_rdp_viewer_new (fixture->socket_path, "someoneelse", TEST_PASSWORD, fixture->pin,
+                              RH_RDP_MODE_VIEW);
+  g_assert_false (connect_viewer (viewer, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_AUTH);
+}
+
+static void
+test_view_only (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  Events events = { 0 };
+
+  (void) data;
+  viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_VIEW, &events);
+  g_assert_false (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_VIEW_ONLY);
+  g_clear_error (&error);
+  g_assert_false (rh_rdp_viewer_send_pointer (viewer, 100, 200, 1, TRUE, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_VIEW_ONLY);
+  g_clear_error (&error);
+  g_assert_false (rh_rdp_viewer_send_text (viewer, "hello", &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_VIEW_ONLY);
+  g_clear_error (&error);
+}
+
+static gboolean
+pointer_at (int x,
+            int y)
+{
+  const char *argv[] = { "xdotool", "getmouselocation", "--shell", NULL };
+  g_autofree char *out = run_x_command (argv);
+  g_autofree char *want = g_strdup_printf ("X=%d\nY=%d\n", x, y);
+
+  return g_str_has_prefix (out, want);
+}
+
+static gboolean
+wait_pointer_at (int   x,
+                 int   y,
+                 guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (pointer_at (x, y))
+        return TRUE;
+      sleep_ms (50);
+    }
+  return pointer_at (x, y);
+}
+
+static void
+test_control_pointer (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *park[] = { "xdotool", "mousemove", "10", "10", NULL };
+  Events events = { 0 };
+
+  (void) data;
+  g_free (run_x_command (park));
+  g_assert_true (pointer_at (10, 10));
+
+  viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_CONTROL, &events);
+  g_assert_true (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_pointer_at (100, 200, 10000));
+
+  /* Switched to view: refused, and nothing moves */
+  rh_rdp_viewer_set_mode (viewer, RH_RDP_MODE_VIEW);
+  g_assert_false (rh_rdp_viewer_send_pointer (viewer, 300, 300, 0, FALSE, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_VIEW_ONLY);
+  g_clear_error (&error);
+  sleep_ms (300);
+  g_assert_true (pointer_at (100, 200));
+
+  /* And back */
+  rh_rdp_viewer_set_mode (viewer, RH_RDP_MODE_CONTROL);
+  g_assert_true (rh_rdp_viewer_send_pointer (viewer, 321, 123, 0, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_pointer_at (321, 123, 10000));
+
+  /* Text is accepted for sending (the stock X11 shadow ignores Unicode key events) */
+  g_assert_true (rh_rdp_viewer_send_text (viewer, "hé\n", &error));
+  g_assert_no_error (error);
+  sleep_ms (200);
+  g_assert_false (events.disconnected);
+}
+
+static void
+test_server_killed (Fixture      *fixture,
+                    gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  Events events = { 0 };
+  gint64 start;
+
+  (void) data;
+  viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_CONTROL, &events);
+
+  start = g_get_monotonic_time ();
+  kill_process (&fixture->shadow);
+  g_assert_true (wait_for_flag (&events.disconnected, 10000));
+  g_test_message ("disconnected %" G_GINT64_FORMAT " ms after the kill",
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_error (events.disconnect_error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
+  g_clear_error (&events.disconnect_error);
+
+  /* Input after the loss fails cleanly */
+  g_assert_false (rh_rdp_viewer_send_pointer (viewer, 1, 1, 0, FALSE, &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
+  /* The last frame stays available */
+  g_bytes_unref (rh_rdp_viewer_get_frame (viewer, NULL, NULL));
+}
+
+static void
+test_dispose_while_connected (Fixture      *fixture,
+                              gconstpointer data)
+{
+  RhRdpViewer *viewer;
+  Events events = { 0 };
+
+  (void) data;
+  viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_VIEW, &events);
+  /* Dispose stops and joins the FreeRDP thread; pending messages are dropped. */
+  g_object_unref (viewer);
+  sleep_ms (200);
+  g_assert_false (events.disconnected);
+}
+
+static void
+test_home_untouched (void)
+{
+  g_autoptr (GDir) dir = g_dir_open (test_home, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  name = g_dir_read_name (dir);
+  if (name != NULL)
+    g_error ("The viewer wrote %s into HOME", name);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* FreeRDP must not write into the real (or any) HOME. */
+  test_home = g_dir_make_tmp ("rh-test-rdp-viewer-home-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("HOME", test_home, TRUE);
+  g_unsetenv ("XDG_CONFIG_HOME");
+
+  start_xvfb ();
+
+  g_test_add_func ("/rdp-viewer/snapshot-before-frame", test_snapshot_before_frame);
+  g_test_add_func ("/rdp-viewer/no-server", test_no_server);
+  g_test_add ("/rdp-viewer/first-frame", Fixture, NULL, fixture_set_up, test_first_frame,
+              fixture_tear_down);
+  g_test_add ("/rdp-viewer/wrong-pin", Fixture, NULL, fixture_set_up, test_wrong_pin,
+              fixture_tear_down);
+  g_test_add ("/rdp-viewer/wrong-password", Fixture, NULL, fixture_set_up, test_wrong_password,
+              fixture_tear_down);
+  g_test_add ("/rdp-viewer/view-only", Fixture, NULL, fixture_set_up, test_view_only,
+              fixture_tear_down);
+  g_test_add ("/rdp-viewer/control-pointer", Fixture, NULL, fixture_set_up,
+              test_control_pointer, fixture_tear_down);
+  g_test_add ("/rdp-viewer/server-killed", Fixture, NULL, fixture_set_up, test_server_killed,
+              fixture_tear_down);
+  g_test_add ("/rdp-viewer/dispose-while-connected", Fixture, NULL, fixture_set_up,
+              test_dispose_while_connected, fixture_tear_down);
+  g_test_add_func ("/rdp-viewer/home-untouched", test_home_untouched);
+
+  status = g_test_run ();
+
+  kill_process (&xvfb);
+  if (status == 0)
+    g_rmdir (test_home);
+  g_free (test_home);
+  g_free (xvfb_display);
+  return status;
+}

@@ -24,6 +24,7 @@ typedef struct
   GCancellable            *cancellable;
   int                      status;
   guint                    timeout_id;
+  RhSession               *session;
 } Run;
 
 static void
@@ -53,6 +54,31 @@ print_card (const char           *who,
 }
 
 static void
+on_session_status (RhSession  *session,
+                   const char *key,
+                   const char *value,
+                   gpointer    user_data)
+{
+  g_print ("%s: %s\n", key, value);
+  fflush (stdout);
+}
+
+static void
+on_session_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The session stays referenced until the loop has returned: this runs inside its code. */
+  if (!rh_session_run_finish (RH_SESSION (source), result, &error))
+    finish (run, error);
+  else
+    finish (run, NULL);
+}
+
+static void
 on_paired (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -74,9 +100,18 @@ on_paired (GObject      *source,
   g_print ("paired: yes\n");
   print_card (run->helper ? "sharer" : "helper", card);
   fflush (stdout);
-  /* Nothing more happens in this build's headless session: end it so the other side knows. */
-  rh_rendezvous_client_leave (run->client, "done");
-  finish (run, NULL);
+  g_clear_handle_id (&run->timeout_id, g_source_remove);
+
+  if (!run->options->with_session)
+    {
+      rh_rendezvous_client_leave (run->client, "done");
+      finish (run, NULL);
+      return;
+    }
+  run->session = rh_session_new (run->client, run->options->config, run->helper,
+                                 &run->options->session);
+  g_signal_connect (run->session, "status", G_CALLBACK (on_session_status), run);
+  rh_session_run_async (run->session, run->cancellable, on_session_done, run);
 }
 
 static void
@@ -206,6 +241,9 @@ run_session (const RhHeadlessOptions *options,
 
   g_clear_handle_id (&run.timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (run.client, &run);
+  if (run.session)
+    g_signal_handlers_disconnect_by_data (run.session, &run);
+  g_clear_object (&run.session);
 
   /* Let the goodbye reach the service before the process exits, but not for long. */
   if (rh_rendezvous_client_get_token (run.client) != NULL)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "rh-config.h"
+#include "rh-session.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +15,11 @@ typedef struct
   const char *login;
   const char *password;
   const char *code;      /* get-help only */
-  guint       timeout_s; /* get-help: give up after this long (0: 120 s) */
+  guint       timeout_s; /* get-help: give up pairing after this long (0: 120 s) */
+  /* After pairing, run a session: the helper asks for session.requested_mode, the sharer
+   * answers with session.allow. Without it the commands end once paired. */
+  gboolean          with_session;
+  RhSessionOptions  session;
 } RhHeadlessOptions;
 
 /* Both return a process exit status: 0 when paired, 1 on an error (printed with its RH-

@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <X11/Xlib.h>
 
 #include "rh-config.h"
+#include "rh-direct-link.h"
 #include "rh-error.h"
 #include "rh-headless.h"
 #include "rh-log.h"
@@ -89,6 +91,15 @@ main (int   argc,
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   int timeout = 0;
+  g_autofree char *mode = NULL;
+  g_autofree char *allow = NULL;
+  g_autofree char *snapshot = NULL;
+  g_autofree char *type_text = NULL;
+  g_autofree char *click = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *direct = NULL;
+  int duration = 0;
   RhHeadlessOptions options = { 0 };
   const char *command;
   int status;
@@ -100,12 +111,23 @@ main (int   argc,
     { "org-key", 0, 0, G_OPTION_ARG_STRING, &org_key, N_("Fingerprint of the organisation key"), "SHA256" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("Sign in as this user"), "LOGIN" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("Read the password from FILE (- for standard input)"), "FILE" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("get-help: give up after SECONDS"), "SECONDS" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("get-help: give up pairing after SECONDS"), "SECONDS" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("give-help: ask to see the screen (view) or to control it (control)"), "view|control" },
+    { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &snapshot, N_("give-help: save the first full frame as PNG"), "FILE" },
+    { "duration", 0, 0, G_OPTION_ARG_INT, &duration, N_("give-help: stay this long after the first frame"), "SECONDS" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("give-help: type this text (control only)"), "TEXT" },
+    { "click", 0, 0, G_OPTION_ARG_STRING, &click, N_("give-help: click at this position (control only)"), "X,Y" },
+    { "allow", 0, 0, G_OPTION_ARG_STRING, &allow, N_("get-help: your answer to the helper's request"), "view|control|deny" },
+    { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
+    { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
+    { "display", 0, 0, G_OPTION_ARG_STRING, &display, N_("get-help: the X11 display to share (default $DISPLAY)"), ":N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log more"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
   };
 
+  /* FreeRDP's threads and ours share Xlib. */
+  XInitThreads ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -125,6 +147,9 @@ main (int   argc,
       return 0;
     }
   rh_log_init ("remote-help", verbose);
+  /* FreeRDP's own log goes to stdout, where scripts read our "key: value" lines; its failures
+   * reach the user as RH- errors anyway. */
+  g_setenv ("WLOG_LEVEL", verbose ? "WARN" : "OFF", FALSE);
 
   if (argc < 2)
     return usage_error (context, _("Say give-help or get-help"));
@@ -159,6 +184,62 @@ main (int   argc,
       rh_print_error ("remote-help", error);
       return 1;
     }
+
+  if (mode != NULL)
+    {
+      if (!g_str_equal (command, "give-help"))
+        return usage_error (context, _("--mode is for give-help"));
+      if (!g_str_equal (mode, "view") && !g_str_equal (mode, "control"))
+        return usage_error (context, _("--mode takes view or control"));
+      options.with_session = TRUE;
+      options.session.requested_mode = g_str_equal (mode, "control") ? RH_RDP_MODE_CONTROL
+                                                                     : RH_RDP_MODE_VIEW;
+      options.session.snapshot_path = snapshot;
+      options.session.duration_s = duration > 0 ? (guint) duration : 0;
+      options.session.type_text = type_text;
+      if (path == NULL || g_str_equal (path, "auto"))
+        options.session.path = RH_SESSION_PATH_AUTO;
+      else if (g_str_equal (path, "relay"))
+        options.session.path = RH_SESSION_PATH_RELAY;
+      else if (g_str_equal (path, "direct"))
+        options.session.path = RH_SESSION_PATH_DIRECT;
+      else
+        return usage_error (context, _("--path takes auto, relay or direct"));
+      if (click != NULL)
+        {
+          if (sscanf (click, "%d,%d", &options.session.click_x, &options.session.click_y) != 2 ||
+              options.session.click_x < 0 || options.session.click_y < 0)
+            return usage_error (context, _("--click takes X,Y in pixels"));
+          options.session.click = TRUE;
+        }
+    }
+  else if (snapshot || duration || type_text || click || path)
+    return usage_error (context, _("--snapshot, --duration, --type and --click need --mode"));
+  if (allow != NULL)
+    {
+      if (!g_str_equal (command, "get-help"))
+        return usage_error (context, _("--allow is for get-help"));
+      if (g_str_equal (allow, "view"))
+        options.session.allow = RH_SESSION_ALLOW_VIEW;
+      else if (g_str_equal (allow, "control"))
+        options.session.allow = RH_SESSION_ALLOW_CONTROL;
+      else if (g_str_equal (allow, "deny"))
+        options.session.allow = RH_SESSION_ALLOW_DENY;
+      else
+        return usage_error (context, _("--allow takes view, control or deny"));
+      options.with_session = TRUE;
+      options.session.display = display;
+      if (direct == NULL || g_str_equal (direct, "all"))
+        options.session.direct_addresses = RH_DIRECT_ADDRESSES_ALL;
+      else if (g_str_equal (direct, "loopback"))
+        options.session.direct_addresses = RH_DIRECT_ADDRESSES_LOOPBACK;
+      else if (g_str_equal (direct, "off"))
+        options.session.direct_addresses = RH_DIRECT_ADDRESSES_OFF;
+      else
+        return usage_error (context, _("--direct takes all, loopback or off"));
+    }
+  else if (direct || display)
+    return usage_error (context, _("--direct and --display need --allow"));
 
   options.config = config;
   options.login = user;

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Sets up Remote Help with embedded defaults and runs a real helper/sharer pairing on this
-# machine: a rendezvous server on 127.0.0.1, a helper who gets a security code, and a sharer
-# who types it. Prints what happened. Everything it starts is stopped when it ends.
+# Sets up Remote Help with embedded defaults and runs a real helper/sharer session on this
+# machine: a rendezvous server on 127.0.0.1, an Xvfb desktop with windows on it for the sharer,
+# a helper who gets a security code, a sharer who types it and allows view-only access, and the
+# helper's screenshot of the sharer's screen. Everything it starts is stopped when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
-rh_install_packages "${RH_BUILD_PACKAGES[@]}" iproute2
+rh_install_packages "${RH_BUILD_PACKAGES[@]}" iproute2 xvfb xauth x11-apps x11-xserver-utils
 builddir=${RH_BUILDDIR:-_build}
 rh_build "$builddir"
 
@@ -64,8 +65,30 @@ CONF
 export RH_SYSTEM_CONFIG="$demo/remote-help.conf"
 export XDG_CONFIG_HOME="$demo/config"
 
+step "Starting the sharer's desktop (Xvfb) with a few windows on it"
+exec 5> "$demo/xvfb.display"
+Xvfb -displayfd 5 -screen 0 1280x800x24 -noreset -nolisten tcp 2> "$demo/xvfb.log" &
+pids+=($!)
+exec 5>&-
+for _ in $(seq 100); do
+  [ -s "$demo/xvfb.display" ] && break
+  sleep 0.1
+done
+display=":$(head -n1 "$demo/xvfb.display")"
+DISPLAY=$display xsetroot -solid '#2a6f97'
+DISPLAY=$display xclock -geometry 300x300+120+120 -update 1 &
+pids+=($!)
+DISPLAY=$display xlogo -geometry 360x360+700+200 &
+pids+=($!)
+sleep 1
+echo "Sharer's display: $display"
+export XDG_RUNTIME_DIR="$demo/run"
+mkdir -p "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+
 step "Helper Helen asks for a security code"
 "$client" give-help --headless --user helen --password-file "$demo/helen.password" \
+  --mode control --snapshot "$demo/helper-view.png" \
   > "$demo/helper.out" 2> "$demo/helper.err" &
 helper=$!
 pids+=($helper)
@@ -78,20 +101,23 @@ done
 [ -n "$code" ] || { cat "$demo/helper.err" >&2; exit 1; }
 echo "Helen reads the code to Sam over the phone: $code"
 
-step "Sharer Sam types the code"
+step "Sharer Sam types the code and allows view-only access (Helen asked for control)"
 status=0
-"$client" get-help --headless "$code" --user sam --password-file "$demo/sam.password" || status=$?
+"$client" get-help --headless "$code" --user sam --password-file "$demo/sam.password" \
+  --allow view --display "$display" --direct loopback 2> "$demo/sharer.err" || status=$?
 wait "$helper" || status=$?
 
 step "What the helper saw"
 cat "$demo/helper.out"
-cat "$demo/helper.err" >&2
 
 step "Result"
 if [ $status -eq 0 ]; then
   echo "Paired: each side verified the other's identity card, signed by the organisation key."
-  echo "Files of this run (server log, configuration): $demo"
+  echo "The helper saw the sharer's screen over RDP through the blind relay, view-only."
+  echo "Helper's screenshot of the sharer's screen: $demo/helper-view.png"
+  echo "Logs and configuration of this run: $demo"
 else
-  echo "Pairing failed (status $status); see $demo/server.log" >&2
+  echo "The session failed (status $status); logs:" >&2
+  tail -n 20 "$demo/helper.err" "$demo/sharer.err" "$demo/server.log" >&2
 fi
 exit $status

@@ -1,0 +1,735 @@
+/* rh-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here travels inside the PAKE-encrypted peer channel: the helper asks for a mode,
+ * the sharer answers (never automatically: the answer is the person's, passed in), and only
+ * then starts its RDP server and sends the certificate fingerprint and one-time credentials
+ * the helper's viewer needs. The RDP stream itself goes through the blind relay, with its own
+ * TLS end to end; the viewer pins the fingerprint it received here.
+ */
+#define G_LOG_DOMAIN "rh-app"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "rh-direct-link.h"
+#include "rh-error.h"
+#include "rh-message.h"
+#include "rh-rdp-viewer.h"
+#include "rh-relay-client.h"
+#include "rh-session.h"
+
+struct _RhSession
+{
+  GObject             parent_instance;
+
+  RhRendezvousClient *client;
+  RhConfig           *config;
+  gboolean            is_helper;
+  RhSessionOptions    options;
+  char               *snapshot_path;
+  char               *type_text;
+  char               *display;
+
+  GTask              *task;
+  gboolean            answered;
+  RhRdpMode           mode;
+  RhRdpSharer        *sharer;
+  RhRdpViewer        *viewer;
+  RhRelayClient      *relay;
+  RhDirectListener   *listener;
+  RhDirectLink       *link;
+  GCancellable       *cancellable;
+  /* What the sharer's offer said, until the path is chosen. */
+  GBytes             *cert;
+  char               *rdp_user;
+  char               *rdp_password;
+  guint               consent_timer;
+  guint               duration_timer;
+};
+
+enum
+{
+  SIGNAL_STATUS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RhSession, rh_session, G_TYPE_OBJECT)
+
+static const char *
+mode_name (RhRdpMode mode)
+{
+  return mode == RH_RDP_MODE_CONTROL ? "control" : "view";
+}
+
+static void
+status (RhSession  *self,
+        const char *key,
+        const char *value)
+{
+  g_signal_emit (self, signals[SIGNAL_STATUS], 0, key, value);
+}
+
+/* Objects are let go from an idle: teardown often runs inside one of their own signals. */
+static gboolean
+unref_later (gpointer object)
+{
+  g_object_unref (object);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+teardown (RhSession *self)
+{
+  g_clear_handle_id (&self->consent_timer, g_source_remove);
+  g_clear_handle_id (&self->duration_timer, g_source_remove);
+  if (self->viewer)
+    {
+      g_signal_handlers_disconnect_by_data (self->viewer, self);
+      rh_rdp_viewer_disconnect (self->viewer);
+      g_idle_add (unref_later, g_steal_pointer (&self->viewer));
+    }
+  if (self->relay)
+    {
+      g_signal_handlers_disconnect_by_data (self->relay, self);
+      rh_relay_client_close (self->relay);
+      g_idle_add (unref_later, g_steal_pointer (&self->relay));
+    }
+  g_cancellable_cancel (self->cancellable);
+  if (self->link)
+    {
+      rh_direct_link_close (self->link);
+      g_idle_add (unref_later, g_steal_pointer (&self->link));
+    }
+  if (self->listener)
+    {
+      rh_direct_listener_stop (self->listener);
+      g_idle_add (unref_later, g_steal_pointer (&self->listener));
+    }
+  if (self->sharer)
+    {
+      /* The server, its credentials, certificate and socket go with it. */
+      rh_rdp_sharer_stop (self->sharer);
+      g_idle_add (unref_later, g_steal_pointer (&self->sharer));
+    }
+  if (self->client)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+}
+
+/* Ends the session once: tells the other side (unless it left first) and completes. */
+static void
+finish (RhSession  *self,
+        GError     *error,
+        const char *reason)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (reason != NULL && rh_rendezvous_client_is_paired (self->client))
+    rh_rendezvous_client_leave (self->client, reason);
+  teardown (self);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+send_peer (RhSession  *self,
+           JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_rendezvous_client_send_peer (self->client, msg, &error))
+    finish (self, g_steal_pointer (&error), NULL);
+}
+
+static RhRelayClient *
+new_relay (RhSession *self)
+{
+  guint8 relay_id[RH_RELAY_ID_LEN];
+  RhRelayClient *relay;
+
+  if (!rh_rendezvous_client_get_relay_id (self->client, relay_id))
+    return NULL;
+  relay = rh_relay_client_new (self->config->server_url, self->config->server_fingerprint,
+                               self->config->ca_file,
+                               rh_rendezvous_client_get_token (self->client),
+                               rh_rendezvous_client_get_pairing_id (self->client), relay_id);
+  explicit_bzero (relay_id, sizeof relay_id);
+  return relay;
+}
+
+static void
+on_relay_closed (RhRelayClient *relay,
+                 const GError  *error,
+                 gpointer       user_data)
+{
+  RhSession *self = user_data;
+
+  if (self->is_helper && self->task && self->duration_timer == 0 && self->viewer == NULL)
+    finish (self, error ? g_error_copy (error)
+                        : g_error_new_literal (RH_RDP_ERROR, RH_ERROR_RELAY,
+                                               _("The relay closed before the screen arrived")),
+            "relay-closed");
+  else if (error)
+    finish (self, g_error_copy (error), "relay-closed");
+}
+
+/* Helper */
+
+static gboolean
+on_duration_over (gpointer user_data)
+{
+  RhSession *self = user_data;
+
+  self->duration_timer = 0;
+  status (self, "ended", "duration reached");
+  finish (self, NULL, "done");
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns whether input went out, so that the session gives it time to arrive. */
+static gboolean
+send_input (RhSession *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  if (self->options.click)
+    ok = rh_rdp_viewer_send_pointer (self->viewer, self->options.click_x, self->options.click_y,
+                                     0, FALSE, &error) &&
+         rh_rdp_viewer_send_pointer (self->viewer, self->options.click_x, self->options.click_y,
+                                     1, TRUE, &error) &&
+         rh_rdp_viewer_send_pointer (self->viewer, self->options.click_x, self->options.click_y,
+                                     1, FALSE, &error);
+  if (ok && self->type_text)
+    ok = rh_rdp_viewer_send_text (self->viewer, self->type_text, &error);
+
+  if (!self->options.click && self->type_text == NULL)
+    return FALSE;
+  if (ok)
+    status (self, "input", "sent");
+  else
+    {
+      g_autofree char *text = rh_error_format (error);
+
+      status (self, "input", text);
+    }
+  return ok;
+}
+
+static void
+on_first_frame (RhRdpViewer *viewer,
+                gpointer     user_data)
+{
+  RhSession *self = user_data;
+  g_autoptr(GError) error = NULL;
+  int width = 0, height = 0;
+  g_autoptr(GBytes) frame = rh_rdp_viewer_get_frame (viewer, &width, &height);
+  g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
+
+  status (self, "first-frame", size);
+  if (self->snapshot_path)
+    {
+      if (!rh_rdp_viewer_save_png (viewer, self->snapshot_path, &error))
+        {
+          finish (self, g_steal_pointer (&error), "error");
+          return;
+        }
+      status (self, "snapshot", self->snapshot_path);
+    }
+  if (self->options.duration_s > 0)
+    {
+      send_input (self);
+      self->duration_timer = g_timeout_add_seconds (self->options.duration_s, on_duration_over,
+                                                    self);
+    }
+  else if (send_input (self))
+    /* Input is queued for FreeRDP's thread: leave it a moment to reach the sharer. */
+    self->duration_timer = g_timeout_add (1000, on_duration_over, self);
+  else
+    {
+      status (self, "ended", "snapshot taken");
+      finish (self, NULL, "done");
+    }
+}
+
+static void
+on_viewer_disconnected (RhRdpViewer  *viewer,
+                        const GError *error,
+                        gpointer      user_data)
+{
+  RhSession *self = user_data;
+
+  finish (self, error ? g_error_copy (error)
+                      : g_error_new_literal (RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED,
+                                             _("The screen sharing connection ended")),
+          "rdp-ended");
+}
+
+static void
+on_viewer_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->task == NULL)
+    return;
+  if (!rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &error))
+    {
+      finish (self, g_steal_pointer (&error), "rdp-failed");
+      return;
+    }
+  status (self, "connected", mode_name (self->mode));
+}
+
+static void
+on_relay_ready_helper (RhRelayClient *relay,
+                       gpointer       user_data)
+{
+  RhSession *self = user_data;
+
+  rh_rdp_viewer_connect_async (self->viewer, NULL, on_viewer_connected, g_object_ref (self));
+}
+
+static void
+start_viewer (RhSession  *self,
+              const char *socket_path)
+{
+  self->viewer = rh_rdp_viewer_new (socket_path, self->rdp_user, self->rdp_password, self->cert,
+                                    self->mode);
+  g_signal_connect (self->viewer, "first-frame", G_CALLBACK (on_first_frame), self);
+  g_signal_connect (self->viewer, "disconnected", G_CALLBACK (on_viewer_disconnected), self);
+}
+
+static void
+start_relay_path (RhSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->relay = new_relay (self);
+  if (self->relay == NULL)
+    {
+      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                                         _("Not paired")), "error");
+      return;
+    }
+  g_signal_connect (self->relay, "ready", G_CALLBACK (on_relay_ready_helper), self);
+  g_signal_connect (self->relay, "closed", G_CALLBACK (on_relay_closed), self);
+  if (!rh_relay_client_start (self->relay, RH_RELAY_MODE_LISTEN, NULL, &error))
+    {
+      finish (self, g_steal_pointer (&error), "error");
+      return;
+    }
+  status (self, "path", "relay");
+  start_viewer (self, rh_relay_client_get_socket_path (self->relay));
+}
+
+static void
+on_direct_link (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhDirectLink) link = rh_direct_link_connect_finish (result, &error);
+
+  if (self->task == NULL)
+    return;
+  if (link == NULL)
+    {
+      if (self->options.path == RH_SESSION_PATH_DIRECT)
+        {
+          finish (self, g_steal_pointer (&error), "no-direct-path");
+          return;
+        }
+      g_info ("No direct path, using the relay: %s", error->message);
+      start_relay_path (self);
+      return;
+    }
+  self->link = g_steal_pointer (&link);
+  status (self, "path", "direct");
+  start_viewer (self, rh_direct_link_get_socket_path (self->link));
+  rh_rdp_viewer_connect_async (self->viewer, NULL, on_viewer_connected, g_object_ref (self));
+}
+
+static void
+handle_rdp_offer (RhSession  *self,
+                  JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) token = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  const char *user, *password;
+  JsonNode *direct;
+
+  if (!self->answered || self->cert != NULL)
+    return;
+  self->cert = rh_message_get_bytes (msg, "cert_sha256", 32, 0, &error);
+  user = self->cert ? rh_message_get_string (msg, "user", 64, &error) : NULL;
+  password = user ? rh_message_get_string (msg, "password", 128, &error) : NULL;
+  if (password == NULL)
+    {
+      finish (self, g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE, "%s",
+                                 error->message), "error");
+      return;
+    }
+  self->rdp_user = g_strdup (user);
+  self->rdp_password = g_strdup (password);
+
+  /* Direct candidates are optional; anything malformed just means "use the relay". */
+  direct = json_object_get_member (msg, "direct");
+  if (direct && JSON_NODE_HOLDS_ARRAY (direct) && json_object_has_member (msg, "direct_token"))
+    {
+      JsonArray *array = json_node_get_array (direct);
+
+      token = rh_message_get_bytes (msg, "direct_token", RH_DIRECT_TOKEN_LEN, 0, NULL);
+      for (guint i = 0; i < json_array_get_length (array) && i < 16; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            g_ptr_array_add (candidates, (char *) json_node_get_string (node));
+        }
+    }
+  g_ptr_array_add (candidates, NULL);
+
+  if (self->options.path != RH_SESSION_PATH_RELAY && token != NULL && candidates->len > 1)
+    rh_direct_link_connect_async ((const char *const *) candidates->pdata, token,
+                                  RH_SESSION_DIRECT_TIMEOUT_MS, self->cancellable,
+                                  on_direct_link, g_object_ref (self));
+  else if (self->options.path == RH_SESSION_PATH_DIRECT)
+    finish (self, g_error_new_literal (RH_RDP_ERROR, RH_ERROR_RDP_CONNECT,
+                                       _("The sharer offered no direct connection")),
+            "no-direct-path");
+  else
+    start_relay_path (self);
+}
+
+static void
+handle_answer (RhSession  *self,
+               JsonObject *msg)
+{
+  const char *answer = json_object_get_string_member_with_default (msg, "mode", "");
+
+  if (self->answered)
+    return;
+  self->answered = TRUE;
+  g_clear_handle_id (&self->consent_timer, g_source_remove);
+
+  if (g_str_equal (answer, "control") || g_str_equal (answer, "view"))
+    {
+      /* The sharer can only lower what was asked for, never raise it. */
+      self->mode = g_str_equal (answer, "control") ? self->options.requested_mode
+                                                    : RH_RDP_MODE_VIEW;
+      status (self, "mode", mode_name (self->mode));
+      return;
+    }
+  status (self, "ended", "declined");
+  finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_DENIED,
+                                     _("The person declined the session")), NULL);
+}
+
+/* Sharer */
+
+static void
+on_relay_ready_sharer (RhRelayClient *relay,
+                       gpointer       user_data)
+{
+  RhSession *self = user_data;
+
+  status (self, "sharing", mode_name (self->mode));
+  status (self, "path", "relay");
+}
+
+static void
+on_direct_connected (RhDirectListener *listener,
+                     gpointer          user_data)
+{
+  RhSession *self = user_data;
+
+  status (self, "sharing", mode_name (self->mode));
+  status (self, "path", "direct");
+}
+
+static void
+handle_request (RhSession  *self,
+                JsonObject *msg)
+{
+  g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
+  g_autoptr(JsonObject) offer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) cert = NULL;
+  const char *requested = json_object_get_string_member_with_default (msg, "mode", "");
+  RhRdpMode wanted;
+
+  if (self->answered)
+    return;
+  self->answered = TRUE;
+  g_clear_handle_id (&self->consent_timer, g_source_remove);
+
+  if (!g_str_equal (requested, "view") && !g_str_equal (requested, "control"))
+    {
+      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                                         _("The helper asked for an unknown mode")), "error");
+      return;
+    }
+  wanted = g_str_equal (requested, "control") ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
+  status (self, "requested", requested);
+
+  if (self->options.allow == RH_SESSION_ALLOW_DENY)
+    {
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+      status (self, "ended", "declined");
+      finish (self, NULL, "declined");
+      return;
+    }
+  /* Control was asked for but only view allowed: offer view-only. */
+  self->mode = (wanted == RH_RDP_MODE_CONTROL && self->options.allow == RH_SESSION_ALLOW_CONTROL)
+               ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
+
+  self->sharer = rh_rdp_sharer_new (self->display, self->mode);
+  if (!rh_rdp_sharer_start (self->sharer, &error))
+    {
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+      finish (self, g_steal_pointer (&error), "error");
+      return;
+    }
+  self->relay = new_relay (self);
+  g_signal_connect (self->relay, "ready", G_CALLBACK (on_relay_ready_sharer), self);
+  g_signal_connect (self->relay, "closed", G_CALLBACK (on_relay_closed), self);
+  if (!rh_relay_client_start (self->relay, RH_RELAY_MODE_CONNECT,
+                              rh_rdp_sharer_get_socket_path (self->sharer), &error))
+    {
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+      finish (self, g_steal_pointer (&error), "error");
+      return;
+    }
+
+  json_object_set_string_member (answer, "mode", mode_name (self->mode));
+  send_peer (self, answer);
+  if (self->task == NULL)
+    return;
+
+  cert = rh_rdp_sharer_get_certificate_sha256 (self->sharer);
+  offer = rh_message_new ("rdp-offer");
+  self->listener = rh_direct_listener_new (rh_rdp_sharer_get_socket_path (self->sharer),
+                                           self->options.direct_addresses);
+  if (rh_direct_listener_start (self->listener, &error))
+    {
+      g_autoptr(GBytes) token = rh_direct_listener_get_token (self->listener);
+      JsonArray *array = json_array_new ();
+      const char *const *candidates = rh_direct_listener_get_candidates (self->listener);
+
+      for (guint i = 0; candidates[i]; i++)
+        json_array_add_string_element (array, candidates[i]);
+      json_object_set_array_member (offer, "direct", array);
+      rh_message_set_bytes (offer, "direct_token", g_bytes_get_data (token, NULL),
+                            g_bytes_get_size (token));
+      g_signal_connect (self->listener, "connected", G_CALLBACK (on_direct_connected), self);
+    }
+  else
+    {
+      /* The relay still works; say why the faster path is missing. */
+      g_message ("No direct connection offered: %s", error->message);
+      g_clear_error (&error);
+      g_clear_object (&self->listener);
+    }
+  rh_message_set_bytes (offer, "cert_sha256", g_bytes_get_data (cert, NULL),
+                        g_bytes_get_size (cert));
+  json_object_set_string_member (offer, "user", rh_rdp_sharer_get_username (self->sharer));
+  json_object_set_string_member (offer, "password", rh_rdp_sharer_get_password (self->sharer));
+  send_peer (self, offer);
+  status (self, "mode", mode_name (self->mode));
+}
+
+/* Both */
+
+static void
+on_peer_message (RhRendezvousClient *client,
+                 JsonObject         *msg,
+                 gpointer            user_data)
+{
+  RhSession *self = user_data;
+  const char *type = rh_message_get_type (msg);
+
+  if (self->is_helper && g_str_equal (type, "session-answer"))
+    handle_answer (self, msg);
+  else if (self->is_helper && g_str_equal (type, "rdp-offer"))
+    handle_rdp_offer (self, msg);
+  else if (!self->is_helper && g_str_equal (type, "session-request"))
+    handle_request (self, msg);
+  else
+    g_debug ("Ignoring a peer message of type %.32s", type);
+}
+
+static void
+on_peer_left (RhRendezvousClient *client,
+              const char         *who,
+              const char         *reason,
+              gpointer            user_data)
+{
+  RhSession *self = user_data;
+  g_autofree char *text = g_strdup_printf ("%s left (%s)", who, reason);
+
+  status (self, "ended", text);
+  /* For the sharer, the helper leaving is the normal end. */
+  if (!self->is_helper)
+    finish (self, NULL, NULL);
+  else
+    finish (self, g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_PEER_LEFT,
+                               _("%s ended the session (%s)"), who, reason), NULL);
+}
+
+static void
+on_disconnected (RhRendezvousClient *client,
+                 const GError       *error,
+                 gpointer            user_data)
+{
+  RhSession *self = user_data;
+
+  finish (self, error ? g_error_copy (error)
+                      : g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_CONNECTION_LOST,
+                                             _("The connection to the service ended")), NULL);
+}
+
+static gboolean
+on_consent_timeout (gpointer user_data)
+{
+  RhSession *self = user_data;
+
+  self->consent_timer = 0;
+  status (self, "ended", "no answer");
+  finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_CONSENT_TIMEOUT,
+                                     _("The request was not answered within 5 minutes")),
+          "no-answer");
+  return G_SOURCE_REMOVE;
+}
+
+void
+rh_session_run_async (RhSession           *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_signal_connect (self->client, "peer-message", G_CALLBACK (on_peer_message), self);
+  g_signal_connect (self->client, "peer-left", G_CALLBACK (on_peer_left), self);
+  g_signal_connect (self->client, "disconnected", G_CALLBACK (on_disconnected), self);
+  self->consent_timer = g_timeout_add_seconds (RH_SESSION_CONSENT_TIMEOUT_S, on_consent_timeout,
+                                               self);
+
+  if (self->is_helper)
+    {
+      g_autoptr(JsonObject) request = rh_message_new ("session-request");
+
+      json_object_set_string_member (request, "mode", mode_name (self->options.requested_mode));
+      send_peer (self, request);
+      if (self->task)
+        status (self, "requested", mode_name (self->options.requested_mode));
+    }
+}
+
+gboolean
+rh_session_run_finish (RhSession     *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+rh_session_dispose (GObject *object)
+{
+  RhSession *self = RH_SESSION (object);
+
+  teardown (self);
+  g_clear_object (&self->task);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (rh_session_parent_class)->dispose (object);
+}
+
+static void
+rh_session_finalize (GObject *object)
+{
+  RhSession *self = RH_SESSION (object);
+
+  g_free (self->snapshot_path);
+  g_free (self->type_text);
+  g_free (self->display);
+  g_clear_pointer (&self->cert, g_bytes_unref);
+  g_free (self->rdp_user);
+  if (self->rdp_password)
+    explicit_bzero (self->rdp_password, strlen (self->rdp_password));
+  g_free (self->rdp_password);
+
+  G_OBJECT_CLASS (rh_session_parent_class)->finalize (object);
+}
+
+static void
+rh_session_class_init (RhSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rh_session_dispose;
+  object_class->finalize = rh_session_finalize;
+
+  signals[SIGNAL_STATUS] =
+    g_signal_new ("status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+rh_session_init (RhSession *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+RhSession *
+rh_session_new (RhRendezvousClient     *client,
+                RhConfig               *config,
+                gboolean                is_helper,
+                const RhSessionOptions *options)
+{
+  RhSession *self;
+
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_CLIENT (client), NULL);
+  g_return_val_if_fail (config != NULL && options != NULL, NULL);
+
+  self = g_object_new (RH_TYPE_SESSION, NULL);
+  self->client = g_object_ref (client);
+  self->config = config;
+  self->is_helper = is_helper;
+  self->options = *options;
+  self->snapshot_path = g_strdup (options->snapshot_path);
+  self->type_text = g_strdup (options->type_text);
+  self->display = g_strdup (options->display);
+  self->options.snapshot_path = NULL;
+  self->options.type_text = NULL;
+  self->options.display = NULL;
+  self->mode = RH_RDP_MODE_VIEW;
+  return self;
+}

@@ -1,0 +1,69 @@
+/* rh-session.h: consent, then the screen over RDP through the relay, for both sides
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "rh-config.h"
+#include "rh-rdp-sharer.h"
+#include "rh-rendezvous-client.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  RH_SESSION_ALLOW_DENY,
+  RH_SESSION_ALLOW_VIEW,
+  RH_SESSION_ALLOW_CONTROL,
+} RhSessionAllow;
+
+typedef enum
+{
+  RH_SESSION_PATH_AUTO,    /* direct when the sharer is reachable, else the relay */
+  RH_SESSION_PATH_RELAY,
+  RH_SESSION_PATH_DIRECT,
+} RhSessionPath;
+
+typedef struct
+{
+  /* helper */
+  RhSessionPath   path;
+  RhRdpMode       requested_mode;
+  const char     *snapshot_path;
+  guint           duration_s;      /* 0: end right after the snapshot and input */
+  const char     *type_text;
+  gboolean        click;
+  int             click_x;
+  int             click_y;
+  /* sharer: the person's explicit answer (headless: --allow) */
+  RhSessionAllow  allow;
+  const char     *display;
+  int             direct_addresses; /* an RhDirectAddresses */
+} RhSessionOptions;
+
+/* How long the helper tries the sharer's direct addresses before using the relay. */
+#define RH_SESSION_DIRECT_TIMEOUT_MS 3000
+
+/* How long a request may go unanswered before it expires (both sides enforce it). */
+#define RH_SESSION_CONSENT_TIMEOUT_S 300
+
+#define RH_TYPE_SESSION (rh_session_get_type ())
+G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
+
+/* Signals: "status" (const char *key, const char *value): what happens, for people and
+ * scripts ("mode", "first-frame", "snapshot", "input", "sharing", "ended"). */
+RhSession *rh_session_new        (RhRendezvousClient      *client,
+                                  RhConfig                *config,
+                                  gboolean                 is_helper,
+                                  const RhSessionOptions  *options);
+/* Completes when the session is over: TRUE when it ran (or the sharer declined on
+ * purpose), else the RH- error that ended it. */
+void       rh_session_run_async  (RhSession               *self,
+                                  GCancellable            *cancellable,
+                                  GAsyncReadyCallback      callback,
+                                  gpointer                 user_data);
+gboolean   rh_session_run_finish (RhSession               *self,
+                                  GAsyncResult            *result,
+                                  GError                 **error);
+
+G_END_DECLS

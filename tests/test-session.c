@@ -1,0 +1,474 @@
+/* test-session.c: a whole session with the real binaries: server, sharer on an Xvfb display,
+ * helper saving what it sees
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <glib/gstdio.h>
+
+#include "rh-test-server.h"
+
+#define BG_COLOUR "#3366cc"
+
+typedef struct
+{
+  RhTestServer *server;
+  GSubprocess  *xvfb;
+  char         *display;
+  char         *runtime_dir;
+  char         *helper_pw;
+  char         *sharer_pw;
+} Fixture;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static char *
+run_capture (const char *display,
+             const char *const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  return out;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+  int write_fd;
+  char buf[32] = { 0 };
+  gssize n;
+
+  f->server = rh_test_server_new ();
+  rh_test_server_start (f->server, NULL);
+
+  /* Xvfb tells which display it took through -displayfd. */
+  g_assert_cmpint (pipe (fds), ==, 0);
+  /* Keep the write end off fd 3 itself, or GLib would leave it close-on-exec. */
+  write_fd = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
+  g_assert_cmpint (write_fd, >=, 10);
+  close (fds[1]);
+  g_subprocess_launcher_take_fd (launcher, write_fd, 3);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen",
+                                         "0", "1024x768x24", "-noreset", "-nolisten", "tcp",
+                                         NULL);
+  g_assert_no_error (error);
+  /* Read up to the newline: closing the pipe earlier makes Xvfb's next write fail, and it
+   * exits. */
+  alarm (15);
+  for (gsize len = 0; len < sizeof buf - 1 && strchr (buf, '\n') == NULL; len += n)
+    {
+      n = read (fds[0], buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (n, >, 0);
+    }
+  alarm (0);
+  close (fds[0]);
+  f->display = g_strdup_printf (":%d", atoi (buf));
+
+  {
+    const char *argv[] = { "xsetroot", "-solid", BG_COLOUR, NULL };
+    g_autofree char *out = run_capture (f->display, argv);
+  }
+
+  f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
+  f->helper_pw = g_build_filename (f->server->tmpdir, "helen.pw", NULL);
+  f->sharer_pw = g_build_filename (f->server->tmpdir, "sam.pw", NULL);
+  rh_test_write_file (f->helper_pw, "helen-password\n");
+  rh_test_write_file (f->sharer_pw, "sam-password\n");
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->xvfb)
+    {
+      g_subprocess_force_exit (f->xvfb);
+      g_subprocess_wait (f->xvfb, NULL, NULL);
+      g_clear_object (&f->xvfb);
+    }
+  g_clear_pointer (&f->server, rh_test_server_free);
+  g_free (f->display);
+  g_free (f->runtime_dir);
+  g_free (f->helper_pw);
+  g_free (f->sharer_pw);
+}
+
+static GSubprocess *
+spawn_client (Fixture     *f,
+              const char  *first,
+              ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
+  g_ptr_array_add (argv, (char *) first);
+  va_start (ap, first);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, (char *) "--headless");
+  g_ptr_array_add (argv, (char *) "--server");
+  g_ptr_array_add (argv, f->server->url);
+  g_ptr_array_add (argv, (char *) "--server-fingerprint");
+  g_ptr_array_add (argv, f->server->tls_fingerprint);
+  g_ptr_array_add (argv, (char *) "--org-key");
+  g_ptr_array_add (argv, f->server->org_fingerprint);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", "/nonexistent", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+/* Reads the helper's stdout up to the "code:" line. */
+static char *
+read_code (GSubprocess       *helper,
+           GDataInputStream **out_stream)
+{
+  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  alarm (20);
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+    }
+  while (!g_str_has_prefix (line, "code: "));
+  alarm (0);
+  *out_stream = in;
+  return g_strdup (line + 6);
+}
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* Waits (bounded) for the process and collects what it printed after `in` was last read. */
+static void
+collect (GSubprocess      *proc,
+         GDataInputStream *in,
+         Result           *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  GInputStream *err_stream = g_subprocess_get_stderr_pipe (proc);
+
+  alarm (90);
+  if (in)
+    {
+      char buf[4096];
+      gssize n;
+
+      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
+        g_string_append_len (out, buf, n);
+      g_assert_no_error (error);
+      err = g_input_stream_read_bytes (err_stream, 1 << 20, NULL, &error);
+      g_subprocess_wait (proc, NULL, &error);
+    }
+  else
+    {
+      g_autofree char *o = NULL, *e = NULL;
+
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
+      g_string_append (out, o);
+      err = g_bytes_new (e, strlen (e));
+    }
+  alarm (0);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_exit_status (proc);
+  r->out = g_string_free (g_steal_pointer (&out), FALSE);
+  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+}
+
+static void
+pointer_location (Fixture *f,
+                  int     *x,
+                  int     *y)
+{
+  const char *argv[] = { "xdotool", "getmouselocation", "--shell", NULL };
+  g_autofree char *out = run_capture (f->display, argv);
+  const char *px = strstr (out, "X=");
+  const char *py = strstr (out, "Y=");
+
+  g_assert_nonnull (px);
+  g_assert_nonnull (py);
+  *x = atoi (px + 2);
+  *y = atoi (py + 2);
+}
+
+static void
+run_session (Fixture    *f,
+             const char *mode,
+             const char *allow,
+             const char *path,
+             const char *snapshot,
+             const char *click,
+             Result     *helper_result,
+             Result     *sharer_result)
+{
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = NULL;
+
+  if (click)
+    helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                           "--mode", mode, "--path", path, "--snapshot", snapshot,
+                           "--click", click, NULL);
+  else
+    helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                           "--mode", mode, "--path", path, "--snapshot", snapshot, NULL);
+  code = read_code (helper, &in);
+  /* Direct candidates on loopback only: tests send nothing to other addresses. */
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", allow, "--display", f->display, "--direct", "loopback",
+                         NULL);
+  collect (helper, in, helper_result);
+  collect (sharer, NULL, sharer_result);
+}
+
+static void
+assert_png_colour (const char *path,
+                   guint32     rgb)
+{
+  cairo_surface_t *png = cairo_image_surface_create_from_png (path);
+  const guint8 *data;
+  int stride, w, h;
+  guint32 pixel;
+
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  w = cairo_image_surface_get_width (png);
+  h = cairo_image_surface_get_height (png);
+  g_assert_cmpint (w, ==, 1024);
+  g_assert_cmpint (h, ==, 768);
+  data = cairo_image_surface_get_data (png);
+  stride = cairo_image_surface_get_stride (png);
+  /* Sample away from the corner, where the cursor may be drawn. */
+  pixel = *(const guint32 *) (data + (h / 2) * stride + (w / 2) * 4);
+  for (int shift = 0; shift < 24; shift += 8)
+    {
+      int got = (pixel >> shift) & 0xff;
+      int want = (rgb >> shift) & 0xff;
+
+      g_assert_cmpint (ABS (got - want), <=, 8);
+    }
+  cairo_surface_destroy (png);
+}
+
+static void
+assert_nothing_left (Fixture *f)
+{
+  g_autofree char *dir = g_build_filename (f->runtime_dir, "remote-help", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+
+  /* The sharer's RDP directory (socket, SAM file, key) is gone. */
+  if (d != NULL)
+    g_assert_null (g_dir_read_name (d));
+}
+
+static void
+test_view (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "view.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+  int x0, y0, x1, y1;
+
+  pointer_location (f, &x0, &y0);
+  /* Control asked for, only view allowed: the helper gets view-only, its click is not sent. */
+  run_session (f, "control", "view", "relay", png, "100,200", &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_nonnull (strstr (helper.out, "mode: view"));
+  g_assert_nonnull (strstr (helper.out, "path: relay"));
+  g_assert_nonnull (strstr (helper.out, "first-frame: 1024x768"));
+  g_assert_nonnull (strstr (helper.out, "RH-7007"));
+  assert_png_colour (png, 0x3366cc);
+  pointer_location (f, &x1, &y1);
+  g_assert_cmpint (x1, ==, x0);
+  g_assert_cmpint (y1, ==, y0);
+  g_assert_cmpint (sharer.status, ==, 0);
+  g_assert_nonnull (strstr (sharer.out, "mode: view"));
+  assert_nothing_left (f);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+static void
+test_control (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "control.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+  int x, y;
+
+  run_session (f, "control", "control", "direct", png, "100,200", &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_nonnull (strstr (helper.out, "mode: control"));
+  g_assert_nonnull (strstr (helper.out, "path: direct"));
+  g_assert_nonnull (strstr (helper.out, "input: sent"));
+  assert_png_colour (png, 0x3366cc);
+  pointer_location (f, &x, &y);
+  g_assert_cmpint (x, ==, 100);
+  g_assert_cmpint (y, ==, 200);
+  g_assert_cmpint (sharer.status, ==, 0);
+  assert_nothing_left (f);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+static void
+test_deny (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "deny.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+
+  run_session (f, "view", "deny", "auto", png, NULL, &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 1);
+  g_assert_nonnull (strstr (helper.err, "RH-4012"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (sharer.status, ==, 0);
+  g_assert_nonnull (strstr (sharer.out, "ended: declined"));
+  assert_nothing_left (f);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+static void
+test_server_dies (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *ss = NULL;
+  g_autofree char *sharer_out = NULL;
+  g_autofree char *sharer_err = NULL;
+  gint64 killed_at;
+  Result helper_result = { 0 };
+  const char *ss_argv[] = { "ss", "-lxn", NULL };
+
+  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                         "--mode", "view", "--path", "relay", "--duration", "120", NULL);
+  code = read_code (helper, &in);
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", "view", "--display", f->display, "--direct", "loopback",
+                         NULL);
+  alarm (30);
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+    }
+  while (!g_str_has_prefix (line, "first-frame: "));
+  alarm (0);
+
+  /* The service vanishes mid-session. */
+  g_subprocess_force_exit (f->server->proc);
+  g_subprocess_wait (f->server->proc, NULL, NULL);
+  g_clear_object (&f->server->proc);
+  killed_at = g_get_monotonic_time ();
+
+  collect (helper, in, &helper_result);
+  g_assert_cmpint (helper_result.status, ==, 1);
+  g_assert_nonnull (strstr (helper_result.err, "RH-"));
+  alarm (40);
+  g_subprocess_communicate_utf8 (sharer, NULL, NULL, &sharer_out, &sharer_err, &error);
+  alarm (0);
+  g_assert_no_error (error);
+  g_test_message ("sharer: %s %s", sharer_out, sharer_err);
+  g_assert_cmpint (g_subprocess_get_exit_status (sharer), ==, 1);
+  g_assert_nonnull (strstr (sharer_err, "RH-"));
+  /* Both noticed within 30 s. */
+  g_assert_cmpint (g_get_monotonic_time () - killed_at, <, 30 * G_USEC_PER_SEC);
+
+  /* Nothing of the sharer's RDP server is left, and nothing listens for it. */
+  assert_nothing_left (f);
+  ss = run_capture (f->display, ss_argv);
+  g_assert_null (strstr (ss, f->runtime_dir));
+  result_clear (&helper_result);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (!g_find_program_in_path ("Xvfb") || !g_find_program_in_path ("xdotool"))
+    {
+      /* scripts/test.sh installs both; a machine without them cannot run this suite. */
+      g_printerr ("Xvfb and xdotool are required (Debian packages xvfb, xdotool)\n");
+      return 1;
+    }
+
+  g_test_add ("/session/view-only", Fixture, NULL, fixture_setup, test_view, fixture_teardown);
+  g_test_add ("/session/control", Fixture, NULL, fixture_setup, test_control, fixture_teardown);
+  g_test_add ("/session/deny", Fixture, NULL, fixture_setup, test_deny, fixture_teardown);
+  g_test_add ("/session/server-dies", Fixture, NULL, fixture_setup, test_server_dies,
+              fixture_teardown);
+
+  return g_test_run ();
+}

@@ -1531,17 +1531,9 @@ on_peer_closed (RhWsServer *ws,
     {
       Relay *relay = conn->relay;
 
-      /* Before it was ready, the other end (if any) just waits for a new partner. */
-      if (relay->ready || relay_other (relay, conn) == NULL)
-        relay_end (relay, relay->helper == conn ? "helper-closed" : "sharer-closed", 0, NULL);
-      else
-        {
-          if (relay->helper == conn)
-            relay->helper = NULL;
-          else
-            relay->sharer = NULL;
-          conn->relay = NULL;
-        }
+      /* Either end closing ends the relay; before it was ready, that end was its only one
+       * (a later join starts afresh). */
+      relay_end (relay, relay->helper == conn ? "helper-closed" : "sharer-closed", 0, NULL);
       return;
     }
   if (conn == NULL || (rv = conn->rendezvous) == NULL)

@@ -770,6 +770,78 @@ test_binary_refused (Fixture       *f,
   g_ptr_array_unref (raw2.texts);
 }
 
+static RhWsClient *
+raw_join (Fixture            *f,
+          Raw                *raw,
+          RhRendezvousClient *client)
+{
+  RhWsClient *ws = raw_connect (f, raw);
+  g_autoptr(JsonObject) join = rh_message_new ("relay-join");
+  g_autofree char *text = NULL;
+  guint8 relay_id[RH_RELAY_ID_LEN];
+
+  g_assert_true (rh_rendezvous_client_get_relay_id (client, relay_id));
+  json_object_set_int_member (join, "id", 7);
+  json_object_set_string_member (join, "token", rh_rendezvous_client_get_token (client));
+  json_object_set_string_member (join, "pairing", rh_rendezvous_client_get_pairing_id (client));
+  rh_message_set_bytes (join, "relay", relay_id, sizeof relay_id);
+  text = rh_message_to_string (join);
+  rh_ws_client_send_text (ws, text, -1);
+  return ws;
+}
+
+static gboolean
+raw_has_type (Raw        *raw,
+              const char *type)
+{
+  for (guint i = 0; i < raw->texts->len; i++)
+    {
+      g_autoptr(JsonObject) msg = rh_message_parse (raw->texts->pdata[i],
+                                                    strlen (raw->texts->pdata[i]),
+                                                    RH_WS_MAX_MESSAGE, NULL);
+
+      if (msg != NULL && g_str_equal (rh_message_get_type (msg), type))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Raw joins see relay-ready; a text message after it closes both ends with RH-7008. */
+static void
+test_text_after_ready (Fixture       *f,
+                       gconstpointer  data)
+{
+  Raw rh, rs;
+  g_autoptr(RhWsClient) helper = raw_join (f, &rh, f->helper);
+  g_autoptr(RhWsClient) sharer = NULL;
+  g_autoptr(GBytes) hello = g_bytes_new_static ("hello", 5);
+  gint64 deadline;
+
+  spin_for (500);
+  sharer = raw_join (f, &rs, f->sharer);
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (!(raw_has_type (&rh, "relay-ready") && raw_has_type (&rs, "relay-ready")))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  /* Binary passes unchanged (these raw clients do not use the apps' framing). */
+  rh_ws_client_send_binary (helper, hello);
+  spin_for (300);
+  g_assert_false (rs.closed);
+
+  rh_ws_client_send_text (sharer, "{\"type\":\"chat\"}", -1);
+  g_assert_true (rh_test_wait_flag (&rh.closed, WAIT_MS));
+  g_assert_true (rh_test_wait_flag (&rs.closed, WAIT_MS));
+  g_assert_true (raw_has_error (&rh, "RH-7008"));
+  g_assert_true (raw_has_error (&rs, "RH-7008"));
+
+  g_ptr_array_unref (rh.texts);
+  g_ptr_array_unref (rs.texts);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -793,6 +865,7 @@ main (int   argc,
   ADD ("/relay/third-joiner", test_third_joiner);
   ADD ("/relay/pairing-ends", test_pairing_ends);
   ADD ("/relay/binary-refused", test_binary_refused);
+  ADD ("/relay/text-after-ready", test_text_after_ready);
 
 #undef ADD
 

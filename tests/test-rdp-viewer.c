@@ -4,7 +4,8 @@
  *
  * Peer: the stock FreeRDP shadow server (freerdp-shadow-cli) on an Xvfb display that this test
  * starts, listening on a Unix socket with NLA and a SAM file, PAM off. Every process gets
- * PR_SET_PDEATHSIG and is killed in teardown.
+ * PR_SET_PDEATHSIG and is killed in teardown. Then the same checks against our own sharer
+ * (RhRdpSharer, the embedded shadow server) in this process.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <X11/Xlib.h>
 
 #include <cairo.h>
 
@@ -39,6 +41,7 @@
 static char *xvfb_display;        /* ":N" */
 static GSubprocess *xvfb;
 static char *test_home;           /* the test's own HOME: nothing may appear in it */
+static char *test_runtime_dir;    /* XDG_RUNTIME_DIR for the sharer */
 
 typedef struct
 {
@@ -706,6 +709,95 @@ test_home_untouched (void)
     g_error ("The viewer wrote %s into HOME", name);
 }
 
+/* ---- Against our own sharer ---- */
+
+static RhRdpSharer *
+start_sharer (RhRdpMode mode)
+{
+  g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (xvfb_display, mode);
+  g_autoptr (GError) error = NULL;
+  const char *xsetroot[] = { "xsetroot", "-solid", "#3366cc", NULL };
+
+  g_free (run_x_command (xsetroot));
+  g_assert_true (rh_rdp_sharer_start (sharer, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&sharer);
+}
+
+static RhRdpViewer *
+connect_to_sharer (RhRdpSharer *sharer,
+                   RhRdpMode    mode,
+                   Events      *events)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (pin);
+  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
+                              rh_rdp_sharer_get_username (sharer),
+                              rh_rdp_sharer_get_password (sharer), pin, mode);
+  watch_events (viewer, events);
+  g_assert_true (connect_viewer (viewer, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for_flag (&events->first_frame, 20000));
+  return g_steal_pointer (&viewer);
+}
+
+static void
+test_sharer_control (void)
+{
+  g_autoptr (RhRdpSharer) sharer = start_sharer (RH_RDP_MODE_CONTROL);
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) frame = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *park[] = { "xdotool", "mousemove", "10", "10", NULL };
+  Events events = { 0 };
+  int width = 0, height = 0;
+
+  g_free (run_x_command (park));
+  viewer = connect_to_sharer (sharer, RH_RDP_MODE_CONTROL, &events);
+
+  frame = rh_rdp_viewer_get_frame (viewer, &width, &height);
+  g_assert_cmpint (width, ==, SCREEN_W);
+  g_assert_cmpint (height, ==, SCREEN_H);
+  assert_colour ((const guint8 *) g_bytes_get_data (frame, NULL) +
+                 ((gsize) (height / 2) * width + width / 2) * 4,
+                 COLOUR_R, COLOUR_G, COLOUR_B);
+
+  g_assert_true (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_pointer_at (100, 200, 10000));
+
+  rh_rdp_viewer_disconnect (viewer);
+  rh_rdp_sharer_stop (sharer);
+  g_assert_false (events.disconnected);
+}
+
+static void
+test_sharer_view (void)
+{
+  g_autoptr (RhRdpSharer) sharer = start_sharer (RH_RDP_MODE_VIEW);
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *park[] = { "xdotool", "mousemove", "10", "10", NULL };
+  Events events = { 0 };
+
+  g_free (run_x_command (park));
+  /* A viewer that believes it may control: the sharer still drops its input. */
+  viewer = connect_to_sharer (sharer, RH_RDP_MODE_CONTROL, &events);
+  g_assert_true (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
+  g_assert_no_error (error);
+  sleep_ms (1000);
+  g_assert_true (pointer_at (10, 10));
+
+  /* The sharer stops: the viewer hears about it */
+  rh_rdp_sharer_stop (sharer);
+  g_assert_true (wait_for_flag (&events.disconnected, 10000));
+  g_assert_error (events.disconnect_error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
+  g_clear_error (&events.disconnect_error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -713,6 +805,8 @@ main (int   argc,
   g_autoptr (GError) error = NULL;
   int status;
 
+  /* The sharer embeds the X11 shadow subsystem in this process. */
+  XInitThreads ();
   g_test_init (&argc, &argv, NULL);
 
   /* FreeRDP must not write into the real (or any) HOME. */
@@ -720,6 +814,9 @@ main (int   argc,
   g_assert_no_error (error);
   g_setenv ("HOME", test_home, TRUE);
   g_unsetenv ("XDG_CONFIG_HOME");
+  test_runtime_dir = g_dir_make_tmp ("rh-test-rdp-viewer-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_RUNTIME_DIR", test_runtime_dir, TRUE);
 
   start_xvfb ();
 
@@ -740,13 +837,19 @@ main (int   argc,
   g_test_add ("/rdp-viewer/dispose-while-connected", Fixture, NULL, fixture_set_up,
               test_dispose_while_connected, fixture_tear_down);
   g_test_add_func ("/rdp-viewer/home-untouched", test_home_untouched);
+  g_test_add_func ("/rdp-viewer/sharer/control", test_sharer_control);
+  g_test_add_func ("/rdp-viewer/sharer/view", test_sharer_view);
 
   status = g_test_run ();
 
   kill_process (&xvfb);
   if (status == 0)
-    g_rmdir (test_home);
+    {
+      remove_tree (test_home);
+      remove_tree (test_runtime_dir);
+    }
   g_free (test_home);
+  g_free (test_runtime_dir);
   g_free (xvfb_display);
   return status;
 }

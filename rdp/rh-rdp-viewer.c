@@ -118,6 +118,9 @@ struct _RhRdpViewer
   int cov_rows;
   int cov_left;
   gboolean first_frame_posted;
+  gboolean connect_reported;   /* frame messages wait until the connect result is posted */
+  gboolean pending_damage;
+  int pending_x, pending_y, pending_w, pending_h;
 };
 
 enum
@@ -481,7 +484,8 @@ viewer_end_paint (rdpContext *context)
       self->frame = g_malloc0 ((gsize) gdi->width * (gsize) gdi->height * 4);
       self->frame_width = gdi->width;
       self->frame_height = gdi->height;
-      self->have_frame = FALSE;
+      /* A resize after the first frame keeps the frame available (the server repaints) */
+      self->have_frame = self->first_frame_posted;
     }
   for (int row = y; row < y + h; row++)
     memcpy (self->frame + ((gsize) row * (gsize) self->frame_width + (gsize) x) * 4,
@@ -495,10 +499,51 @@ viewer_end_paint (rdpContext *context)
     }
   g_mutex_unlock (&self->frame_lock);
 
+  if (!self->connect_reported)
+    {
+      /* Painted inside freerdp_connect(): report once the connection result is out */
+      if (self->pending_damage)
+        {
+          int x1 = MAX (self->pending_x + self->pending_w, x + w);
+          int y1 = MAX (self->pending_y + self->pending_h, y + h);
+
+          x = MIN (self->pending_x, x);
+          y = MIN (self->pending_y, y);
+          w = x1 - x;
+          h = y1 - y;
+        }
+      self->pending_damage = TRUE;
+      self->pending_x = x;
+      self->pending_y = y;
+      self->pending_w = w;
+      self->pending_h = h;
+      return TRUE;
+    }
+
   post_message (self->link, MSG_FRAME_UPDATED, x, y, w, h, NULL);
   if (first)
     post_message (self->link, MSG_FIRST_FRAME, 0, 0, 0, 0, NULL);
   return TRUE;
+}
+
+/* FreeRDP thread, right after the connection result is posted. */
+static void
+viewer_flush_pending_frame (RhRdpViewer *self)
+{
+  gboolean first;
+
+  self->connect_reported = TRUE;
+  if (self->pending_damage)
+    {
+      self->pending_damage = FALSE;
+      post_message (self->link, MSG_FRAME_UPDATED, self->pending_x, self->pending_y,
+                    self->pending_w, self->pending_h, NULL);
+    }
+  g_mutex_lock (&self->frame_lock);
+  first = self->first_frame_posted;
+  g_mutex_unlock (&self->frame_lock);
+  if (first)
+    post_message (self->link, MSG_FIRST_FRAME, 0, 0, 0, 0, NULL);
 }
 
 static BOOL
@@ -688,6 +733,7 @@ viewer_thread (gpointer data)
     }
 
   post_message (link, MSG_CONNECT_RESULT, 0, 0, 0, 0, NULL);
+  viewer_flush_pending_frame (self);
 
   if (viewer_run_session (self))
     {
@@ -988,6 +1034,8 @@ rh_rdp_viewer_connect_async (RhRdpViewer        *self,
   ResetEvent (self->input_event);
   g_atomic_int_set (&self->cert_state, CERT_UNSEEN);
   self->first_frame_posted = FALSE;
+  self->connect_reported = FALSE;
+  self->pending_damage = FALSE;
   g_mutex_lock (&self->frame_lock);
   self->have_frame = FALSE;
   g_mutex_unlock (&self->frame_lock);

@@ -698,6 +698,59 @@ test_dispose_while_connected (Fixture      *fixture,
 }
 
 static void
+test_cancel (Fixture      *fixture,
+             gconstpointer data)
+{
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  ConnectResult res = { 0 };
+  Events events = { 0 };
+
+  (void) data;
+  viewer = rh_rdp_viewer_new (fixture->socket_path, TEST_USER, TEST_PASSWORD, fixture->pin,
+                              RH_RDP_MODE_VIEW);
+
+  /* Cancelled before it starts */
+  g_cancellable_cancel (cancellable);
+  rh_rdp_viewer_connect_async (viewer, cancellable, connect_cb, &res);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_false (res.ok);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&res.error);
+
+  /* Cancelled while connecting */
+  g_clear_object (&cancellable);
+  cancellable = g_cancellable_new ();
+  res = (ConnectResult) { 0 };
+  rh_rdp_viewer_connect_async (viewer, cancellable, connect_cb, &res);
+  sleep_ms (50);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_false (res.ok);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&res.error);
+
+  /* Disconnected while connecting */
+  res = (ConnectResult) { 0 };
+  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  rh_rdp_viewer_disconnect (viewer);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_false (res.ok);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&res.error);
+
+  /* And the same object still connects afterwards */
+  watch_events (viewer, &events);
+  g_assert_true (connect_viewer (viewer, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for_flag (&events.first_frame, 20000));
+  rh_rdp_viewer_disconnect (viewer);
+  sleep_ms (100);
+  g_assert_false (events.disconnected);
+}
+
+static void
 test_home_untouched (void)
 {
   g_autoptr (GDir) dir = g_dir_open (test_home, 0, NULL);
@@ -836,6 +889,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/rdp-viewer/dispose-while-connected", Fixture, NULL, fixture_set_up,
               test_dispose_while_connected, fixture_tear_down);
+  g_test_add ("/rdp-viewer/cancel", Fixture, NULL, fixture_set_up, test_cancel,
+              fixture_tear_down);
   g_test_add_func ("/rdp-viewer/home-untouched", test_home_untouched);
   g_test_add_func ("/rdp-viewer/sharer/control", test_sharer_control);
   g_test_add_func ("/rdp-viewer/sharer/view", test_sharer_view);

@@ -38,6 +38,7 @@ struct _RhSession
   GTask              *task;
   gboolean            answered;
   RhRdpMode           mode;
+  RhRdpMode           requested;
   RhRdpSharer        *sharer;
   RhRdpViewer        *viewer;
   RhRelayClient      *relay;
@@ -55,6 +56,7 @@ struct _RhSession
 enum
 {
   SIGNAL_STATUS,
+  SIGNAL_CONSENT_REQUESTED,
   N_SIGNALS
 };
 
@@ -466,31 +468,16 @@ on_direct_connected (RhDirectListener *listener,
 }
 
 static void
-handle_request (RhSession  *self,
-                JsonObject *msg)
+apply_answer (RhSession      *self,
+              RhSessionAllow  allow)
 {
   g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
   g_autoptr(JsonObject) offer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) cert = NULL;
-  const char *requested = json_object_get_string_member_with_default (msg, "mode", "");
-  RhRdpMode wanted;
 
-  if (self->answered)
-    return;
-  self->answered = TRUE;
   g_clear_handle_id (&self->consent_timer, g_source_remove);
-
-  if (!g_str_equal (requested, "view") && !g_str_equal (requested, "control"))
-    {
-      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
-                                         _("The helper asked for an unknown mode")), "error");
-      return;
-    }
-  wanted = g_str_equal (requested, "control") ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
-  status (self, "requested", requested);
-
-  if (self->options.allow == RH_SESSION_ALLOW_DENY)
+  if (allow == RH_SESSION_ALLOW_DENY)
     {
       json_object_set_string_member (answer, "mode", "deny");
       send_peer (self, answer);
@@ -499,9 +486,8 @@ handle_request (RhSession  *self,
       return;
     }
   /* Control was asked for but only view allowed: offer view-only. */
-  self->mode = (wanted == RH_RDP_MODE_CONTROL && self->options.allow == RH_SESSION_ALLOW_CONTROL)
+  self->mode = (self->requested == RH_RDP_MODE_CONTROL && allow == RH_SESSION_ALLOW_CONTROL)
                ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
-
   self->sharer = rh_rdp_sharer_new (self->display, self->mode);
   if (!rh_rdp_sharer_start (self->sharer, &error))
     {
@@ -557,6 +543,44 @@ handle_request (RhSession  *self,
   json_object_set_string_member (offer, "password", rh_rdp_sharer_get_password (self->sharer));
   send_peer (self, offer);
   status (self, "mode", mode_name (self->mode));
+}
+
+static void
+handle_request (RhSession  *self,
+                JsonObject *msg)
+{
+  const char *requested = json_object_get_string_member_with_default (msg, "mode", "");
+
+  if (self->answered)
+    return;
+  self->answered = TRUE;
+
+  if (!g_str_equal (requested, "view") && !g_str_equal (requested, "control"))
+    {
+      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                                         _("The helper asked for an unknown mode")), "error");
+      return;
+    }
+  self->requested = g_str_equal (requested, "control") ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
+  status (self, "requested", requested);
+
+  /* The person decides: either already (headless --allow) or when they press a button. */
+  if (self->options.allow == RH_SESSION_ALLOW_ASK)
+    g_signal_emit (self, signals[SIGNAL_CONSENT_REQUESTED], 0, requested);
+  else
+    apply_answer (self, self->options.allow);
+}
+
+void
+rh_session_answer (RhSession      *self,
+                   RhSessionAllow  allow)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+  g_return_if_fail (allow != RH_SESSION_ALLOW_ASK);
+
+  if (self->is_helper || !self->answered || self->sharer != NULL || self->task == NULL)
+    return;
+  apply_answer (self, allow);
 }
 
 /* Both */
@@ -615,6 +639,14 @@ on_consent_timeout (gpointer user_data)
   RhSession *self = user_data;
 
   self->consent_timer = 0;
+  if (!self->is_helper && self->answered && self->sharer == NULL)
+    {
+      /* Unanswered counts as declined: nothing is ever accepted by default. */
+      g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
+
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+    }
   status (self, "ended", "no answer");
   finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_CONSENT_TIMEOUT,
                                      _("The request was not answered within 5 minutes")),
@@ -700,6 +732,9 @@ rh_session_class_init (RhSessionClass *klass)
   signals[SIGNAL_STATUS] =
     g_signal_new ("status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_CONSENT_REQUESTED] =
+    g_signal_new ("consent-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -15,6 +15,7 @@ typedef enum
   RH_SESSION_ALLOW_DENY,
   RH_SESSION_ALLOW_VIEW,
   RH_SESSION_ALLOW_CONTROL,
+  RH_SESSION_ALLOW_ASK,     /* emit "consent-requested" and wait for rh_session_answer() */
 } RhSessionAllow;
 
 typedef enum
@@ -50,8 +51,13 @@ typedef struct
 #define RH_TYPE_SESSION (rh_session_get_type ())
 G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
 
-/* Signals: "status" (const char *key, const char *value): what happens, for people and
- * scripts ("mode", "first-frame", "snapshot", "input", "sharing", "ended"). */
+/* Signals:
+ *   "status" (const char *key, const char *value): what happens, for people and scripts
+ *            ("requested", "mode", "path", "first-frame", "snapshot", "input", "sharing",
+ *            "ended").
+ *   "consent-requested" (const char *mode): sharer with RH_SESSION_ALLOW_ASK: the helper asks
+ *            for "view" or "control"; answer with rh_session_answer() within 5 minutes, or the
+ *            request expires (declined). */
 RhSession *rh_session_new        (RhRendezvousClient      *client,
                                   RhConfig                *config,
                                   gboolean                 is_helper,
@@ -65,5 +71,8 @@ void       rh_session_run_async  (RhSession               *self,
 gboolean   rh_session_run_finish (RhSession               *self,
                                   GAsyncResult            *result,
                                   GError                 **error);
+/* The sharer's answer to "consent-requested": it can only lower what was asked for. */
+void       rh_session_answer     (RhSession               *self,
+                                  RhSessionAllow           allow);
 
 G_END_DECLS

@@ -37,12 +37,14 @@
 #define RESUME_POLL_MS  5
 #define FRAME_DATA      0x00
 #define FRAME_ACK       0x01
+#define DRAIN_TIMEOUT_S 5
 
 typedef enum
 {
   STATE_IDLE,
   STATE_JOINING,
   STATE_READY,
+  STATE_DRAINING,  /* the relay ended: write out what arrived, then report it */
   STATE_CLOSING,
   STATE_CLOSED,
 } State;
@@ -84,6 +86,8 @@ struct _RhRelayClient
   guint64            received;
   guint64            written;
   guint64            acked;
+  GError            *drain_error;
+  guint              drain_timeout;
 };
 
 enum
@@ -140,6 +144,8 @@ finish (RhRelayClient *self,
   if (self->state == STATE_CLOSED)
     return;
   self->state = STATE_CLOSED;
+  g_clear_handle_id (&self->drain_timeout, g_source_remove);
+  g_clear_error (&self->drain_error);
   stop_local (self);
   if (self->ws != NULL)
     {
@@ -227,6 +233,15 @@ on_written (GObject      *source,
   self->writing = FALSE;
   g_bytes_unref (g_queue_pop_head (&self->out));
   self->written += n;
+  if (self->state == STATE_DRAINING)
+    {
+      if (g_queue_is_empty (&self->out))
+        finish (self, g_steal_pointer (&self->drain_error));
+      else
+        start_writing (self);
+      g_object_unref (self);
+      return;
+    }
   if (self->written - self->acked >= ACK_EVERY || g_queue_is_empty (&self->out))
     send_ack (self);
   start_writing (self);
@@ -238,7 +253,8 @@ start_writing (RhRelayClient *self)
 {
   GBytes *head;
 
-  if (self->writing || self->local == NULL || self->state != STATE_READY)
+  if (self->writing || self->local == NULL ||
+      (self->state != STATE_READY && self->state != STATE_DRAINING))
     return;
   head = g_queue_peek_head (&self->out);
   if (head == NULL)
@@ -546,19 +562,50 @@ on_ws_message (RhWsClient *ws,
     }
 }
 
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  RhRelayClient *self = user_data;
+
+  self->drain_timeout = 0;
+  finish (self, g_steal_pointer (&self->drain_error));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_ws_closed (RhWsClient   *ws,
               const GError *error,
               gpointer      user_data)
 {
   RhRelayClient *self = user_data;
+  GError *relay_error;
 
   if (self->state == STATE_CLOSING && error == NULL)
-    finish (self, NULL);
-  else if (error != NULL && error->code == RH_ERROR_CONNECTION_LOST)
-    fail (self, "The relay was closed: the other app left or the connection was lost");
+    {
+      finish (self, NULL);
+      return;
+    }
+  if (error != NULL && error->code == RH_ERROR_CONNECTION_LOST)
+    relay_error = g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_RELAY,
+                                       "The relay was closed: the other app left or the "
+                                       "connection was lost");
   else
-    fail (self, "The relay was closed: %s", error ? error->message : "by the server");
+    relay_error = g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_RELAY, "The relay was closed: %s",
+                               error ? error->message : "by the server");
+
+  /* What the other app sent before it left still goes to the local connection (its last
+   * words, such as an RDP disconnect), for a few seconds at most. */
+  if (self->state == STATE_READY && self->local != NULL && !g_queue_is_empty (&self->out))
+    {
+      g_debug ("Relay closed; writing out what arrived before");
+      self->state = STATE_DRAINING;
+      self->drain_error = relay_error;
+      self->drain_timeout = g_timeout_add_seconds (DRAIN_TIMEOUT_S, on_drain_timeout, self);
+      g_clear_handle_id (&self->resume_source, g_source_remove);
+      start_writing (self);
+      return;
+    }
+  finish (self, relay_error);
 }
 
 static void
@@ -685,6 +732,7 @@ rh_relay_client_dispose (GObject *object)
   RhRelayClient *self = RH_RELAY_CLIENT (object);
 
   self->state = STATE_CLOSED;
+  g_clear_handle_id (&self->drain_timeout, g_source_remove);
   stop_local (self);
   if (self->ws != NULL)
     {
@@ -712,6 +760,7 @@ rh_relay_client_finalize (GObject *object)
   g_free (self->socket_path);
   g_free (self->socket_dir);
   g_free (self->read_buf);
+  g_clear_error (&self->drain_error);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (rh_relay_client_parent_class)->finalize (object);

@@ -43,12 +43,20 @@ typedef struct
 {
   GIOStream *stream;
   guint8     buf[64 * 1024];
-  gboolean   source;     /* write SOURCE_BYTES of pattern instead of echoing */
+  int        mode;       /* LOCAL_ECHO, LOCAL_SOURCE or LOCAL_SINK */
   gsize      offset;
   gboolean   eof;
 } LocalConn;
 
+enum
+{
+  LOCAL_ECHO,    /* writes back what it reads */
+  LOCAL_SOURCE,  /* writes SOURCE_BYTES of pattern */
+  LOCAL_SINK,    /* counts what it reads until the end */
+};
+
 static gboolean local_eof_seen;
+static gsize sink_bytes;
 
 static guint8
 pattern_byte (gsize i)
@@ -95,6 +103,13 @@ echo_got (GObject      *source,
     {
       local_eof_seen = TRUE;
       local_conn_free (lc);
+      return;
+    }
+  if (lc->mode == LOCAL_SINK)
+    {
+      /* A slow reader, so that data is still on its way when the relay closes. */
+      sink_bytes += (gsize) n;
+      g_timeout_add_once (5, (GSourceOnceFunc) echo_read, lc);
       return;
     }
   g_output_stream_write_all_async (g_io_stream_get_output_stream (lc->stream), lc->buf,
@@ -151,8 +166,8 @@ on_local_incoming (GSocketService    *service,
   LocalConn *lc = g_new0 (LocalConn, 1);
 
   lc->stream = g_object_ref (G_IO_STREAM (connection));
-  lc->source = GPOINTER_TO_INT (user_data);
-  if (lc->source)
+  lc->mode = GPOINTER_TO_INT (user_data);
+  if (lc->mode == LOCAL_SOURCE)
     source_write (lc);
   else
     echo_read (lc);
@@ -160,8 +175,8 @@ on_local_incoming (GSocketService    *service,
 }
 
 static void
-start_local_service (Fixture  *f,
-                     gboolean  source)
+start_local_service (Fixture *f,
+                     int      mode)
 {
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
@@ -173,7 +188,7 @@ start_local_service (Fixture  *f,
                                  G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
   g_assert_no_error (error);
   g_signal_connect (f->service, "incoming", G_CALLBACK (on_local_incoming),
-                    GINT_TO_POINTER (source));
+                    GINT_TO_POINTER (mode));
   g_socket_service_start (f->service);
 }
 
@@ -194,6 +209,7 @@ fixture_setup (Fixture       *f,
 
   local_eof_seen = FALSE;
   source_written = 0;
+  sink_bytes = 0;
   f->server = rh_test_server_new ();
   rh_test_server_start (f->server, NULL);
   g_assert_true (rh_fingerprint_parse (f->server->tls_fingerprint, pin, NULL));
@@ -486,7 +502,7 @@ test_transfer (Fixture       *f,
     }
   payload = g_bytes_new_take (random, BIG);
 
-  start_local_service (f, FALSE);
+  start_local_service (f, LOCAL_ECHO);
   open_both (f, &helper, &sharer);
 
   conn = connect_viewer (&helper);
@@ -552,7 +568,7 @@ test_slow_reader (Fixture       *f,
   gsize max_queued = 0;
   guint64 sent_early = 0, sent_late = 0;
 
-  start_local_service (f, TRUE);
+  start_local_service (f, LOCAL_SOURCE);
   open_both (f, &helper, &sharer);
   conn = connect_viewer (&helper);
 
@@ -593,6 +609,40 @@ test_slow_reader (Fixture       *f,
   relay_end_clear (&sharer);
 }
 
+/* The viewer writes and hangs up at once: everything it wrote still reaches the sharer's
+ * local socket before that is closed too. */
+static void
+test_drain_on_close (Fixture       *f,
+                     gconstpointer  data)
+{
+  RelayEnd helper, sharer;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  const gsize amount = 4 * 1024 * 1024 + 123;
+  g_autofree guint8 *buf = g_malloc0 (amount);
+  Viewer v = { 0 };
+
+  start_local_service (f, LOCAL_SINK);
+  open_both (f, &helper, &sharer);
+  conn = connect_viewer (&helper);
+  v.stream = G_IO_STREAM (conn);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (v.stream), buf, amount,
+                                   G_PRIORITY_DEFAULT, NULL, viewer_write_done, &v);
+  g_assert_true (rh_test_wait_flag (&v.write_done, 60000));
+  g_io_stream_close (v.stream, NULL, &error);
+  g_assert_no_error (error);
+
+  spin_until (closed_flag, &helper, 60000);
+  g_assert_no_error (helper.error);
+  spin_until (closed_flag, &sharer, 60000);
+  g_assert_error (sharer.error, RH_PROTOCOL_ERROR, RH_ERROR_RELAY);
+  g_assert_true (rh_test_wait_flag (&local_eof_seen, WAIT_MS));
+  g_assert_cmpuint (sink_bytes, ==, amount);
+
+  relay_end_clear (&helper);
+  relay_end_clear (&sharer);
+}
+
 static void
 test_wrong_relay_id (Fixture       *f,
                      gconstpointer  data)
@@ -600,7 +650,7 @@ test_wrong_relay_id (Fixture       *f,
   RelayEnd helper, wrong, sharer;
   guint8 relay_id[RH_RELAY_ID_LEN];
 
-  start_local_service (f, FALSE);
+  start_local_service (f, LOCAL_ECHO);
   open_relay (f, &helper, f->helper, RH_RELAY_MODE_LISTEN);
   /* The first joiner sets the relay id: let the helper's end join first (nothing tells a
    * waiting joiner that it has joined). */
@@ -632,7 +682,7 @@ test_third_joiner (Fixture       *f,
 {
   RelayEnd helper, sharer, third;
 
-  start_local_service (f, FALSE);
+  start_local_service (f, LOCAL_ECHO);
   open_both (f, &helper, &sharer);
 
   /* Even with the right token and relay id, a third connection is refused, and the relay it
@@ -657,7 +707,7 @@ test_pairing_ends (Fixture       *f,
 {
   RelayEnd helper, sharer;
 
-  start_local_service (f, FALSE);
+  start_local_service (f, LOCAL_ECHO);
   open_both (f, &helper, &sharer);
   rh_rendezvous_client_leave (f->sharer, "finished");
   spin_until (closed_flag, &helper, WAIT_MS);
@@ -861,6 +911,7 @@ main (int   argc,
 
   ADD ("/relay/transfer", test_transfer);
   ADD ("/relay/slow-reader", test_slow_reader);
+  ADD ("/relay/drain-on-close", test_drain_on_close);
   ADD ("/relay/wrong-relay-id", test_wrong_relay_id);
   ADD ("/relay/third-joiner", test_third_joiner);
   ADD ("/relay/pairing-ends", test_pairing_ends);

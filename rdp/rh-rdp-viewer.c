@@ -69,6 +69,7 @@ typedef struct
 typedef enum
 {
   INPUT_MOUSE,
+  INPUT_SCANCODE,
   INPUT_UNICODE,
 } InputKind;
 
@@ -660,6 +661,8 @@ viewer_send_queued_input (RhRdpViewer *self)
 
           if (ev->kind == INPUT_MOUSE)
             ok = freerdp_input_send_mouse_event (input, ev->flags, ev->x, ev->y);
+          else if (ev->kind == INPUT_SCANCODE)
+            ok = freerdp_input_send_keyboard_event (input, ev->flags, ev->x);
           else
             ok = freerdp_input_send_unicode_keyboard_event (input, ev->flags, ev->x);
           if (!ok)
@@ -753,7 +756,8 @@ viewer_join_thread (RhRdpViewer *self)
   if (self->thread != NULL)
     {
       SetEvent (self->stop_event);
-      if (self->instance != NULL)
+      /* The session loop wakes on the stop event; only freerdp_connect() needs aborting. */
+      if (self->instance != NULL && !self->connected)
         freerdp_abort_connect (self->instance);
       g_thread_join (g_steal_pointer (&self->thread));
     }
@@ -1246,14 +1250,70 @@ rh_rdp_viewer_send_pointer (RhRdpViewer *self,
   return TRUE;
 }
 
+#define SC_LSHIFT 0x2a
+
+/* US-layout set-1 scancodes for printable ASCII, indexed by character - 0x20; bit 0x100 means
+ * "with Shift". */
+static const guint16 ascii_scancodes[95] = {
+  /* space ! " # $ % & ' */
+  0x039, 0x102, 0x128, 0x104, 0x105, 0x106, 0x108, 0x028,
+  /* ( ) * + , - . / */
+  0x10a, 0x10b, 0x109, 0x10d, 0x033, 0x00c, 0x034, 0x035,
+  /* 0-9 */
+  0x00b, 0x002, 0x003, 0x004, 0x005, 0x006, 0x007, 0x008, 0x009, 0x00a,
+  /* : ; < = > ? @ */
+  0x127, 0x027, 0x133, 0x00d, 0x134, 0x135, 0x103,
+  /* A-Z */
+  0x11e, 0x130, 0x12e, 0x120, 0x112, 0x121, 0x122, 0x123, 0x117, 0x124, 0x125, 0x126, 0x132,
+  0x131, 0x118, 0x119, 0x110, 0x113, 0x11f, 0x114, 0x116, 0x12f, 0x111, 0x12d, 0x115, 0x12c,
+  /* [ \ ] ^ _ ` */
+  0x01a, 0x02b, 0x01b, 0x107, 0x10c, 0x029,
+  /* a-z */
+  0x01e, 0x030, 0x02e, 0x020, 0x012, 0x021, 0x022, 0x023, 0x017, 0x024, 0x025, 0x026, 0x032,
+  0x031, 0x018, 0x019, 0x010, 0x013, 0x01f, 0x014, 0x016, 0x02f, 0x011, 0x02d, 0x015, 0x02c,
+  /* { | } ~ */
+  0x11a, 0x12b, 0x11b, 0x129,
+};
+
+/* Returns the scancode (with 0x100 for Shift) or 0 when the character has none. */
+static guint16
+char_to_scancode (gunichar c)
+{
+  if (c == '\n' || c == '\r')
+    return 0x01c;   /* Enter */
+  if (c == '\t')
+    return 0x00f;
+  if (c == '\b')
+    return 0x00e;
+  if (c >= 0x20 && c < 0x7f)
+    return ascii_scancodes[c - 0x20];
+  return 0;
+}
+
+static void
+viewer_queue_key (RhRdpViewer *self,
+                  guint16      scancode)
+{
+  gboolean shift = (scancode & 0x100) != 0;
+  guint16 code = scancode & 0xff;
+
+  if (shift)
+    viewer_queue_input (self, INPUT_SCANCODE, KBD_FLAGS_DOWN, SC_LSHIFT, 0);
+  viewer_queue_input (self, INPUT_SCANCODE, KBD_FLAGS_DOWN, code, 0);
+  viewer_queue_input (self, INPUT_SCANCODE, KBD_FLAGS_RELEASE, code, 0);
+  if (shift)
+    viewer_queue_input (self, INPUT_SCANCODE, KBD_FLAGS_RELEASE, SC_LSHIFT, 0);
+}
+
+/* ASCII goes as US-layout scancodes, because FreeRDP 2's X11 shadow subsystem (the sharer)
+ * ignores Unicode keyboard events; everything else goes as Unicode events for servers that
+ * handle them. On a sharer with another keyboard layout, the X server maps the scancodes
+ * through that layout. */
 gboolean
 rh_rdp_viewer_send_text (RhRdpViewer *self,
                          const char  *utf8,
                          GError     **error)
 {
-  g_autofree gunichar2 *utf16 = NULL;
-  glong n_units = 0;
-
   g_return_val_if_fail (RH_IS_RDP_VIEWER (self), FALSE);
   g_return_val_if_fail (utf8 != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1261,18 +1321,36 @@ rh_rdp_viewer_send_text (RhRdpViewer *self,
   if (!viewer_check_input (self, error))
     return FALSE;
 
-  utf16 = g_utf8_to_utf16 (utf8, -1, NULL, &n_units, NULL);
-  if (utf16 == NULL)
+  if (!g_utf8_validate (utf8, -1, NULL))
     {
       g_set_error (error, RH_RDP_ERROR, RH_ERROR_INTERNAL, "The text is not valid UTF-8");
       return FALSE;
     }
-  for (glong i = 0; i < n_units; i++)
+  for (const char *p = utf8; *p != '\0'; p = g_utf8_next_char (p))
     {
-      guint16 unit = utf16[i] == '\n' ? '\r' : utf16[i];
+      gunichar c = g_utf8_get_char (p);
+      guint16 scancode = char_to_scancode (c);
+      gunichar2 units[2];
+      int n_units = 1;
 
-      viewer_queue_input (self, INPUT_UNICODE, 0, unit, 0);
-      viewer_queue_input (self, INPUT_UNICODE, KBD_FLAGS_RELEASE, unit, 0);
+      if (scancode != 0)
+        {
+          viewer_queue_key (self, scancode);
+          continue;
+        }
+      if (c > 0xffff)
+        {
+          units[0] = (gunichar2) (0xd800 + ((c - 0x10000) >> 10));
+          units[1] = (gunichar2) (0xdc00 + ((c - 0x10000) & 0x3ff));
+          n_units = 2;
+        }
+      else
+        units[0] = (gunichar2) c;
+      for (int i = 0; i < n_units; i++)
+        {
+          viewer_queue_input (self, INPUT_UNICODE, 0, units[i], 0);
+          viewer_queue_input (self, INPUT_UNICODE, KBD_FLAGS_RELEASE, units[i], 0);
+        }
     }
   SetEvent (self->input_event);
   return TRUE;

@@ -616,6 +616,70 @@ wait_pointer_at (int   x,
   return pointer_at (x, y);
 }
 
+/* Starts xev on the root window and waits until it reports a key pressed with xdotool. */
+static GSubprocess *
+start_key_watch (const char *log)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  GSubprocess *xev;
+  const char *marker[] = { "xdotool", "key", "F12", NULL };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", xvfb_display, TRUE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  xev = g_subprocess_launcher_spawn (launcher, &error, "xev", "-root", "-event", "keyboard",
+                                     NULL);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_free (run_x_command (marker));
+      sleep_ms (100);
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "F12") != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  return xev;
+}
+
+/* Types through the viewer and checks the key presses the X server saw. */
+static void
+check_typing (RhRdpViewer *viewer,
+              const char  *dir)
+{
+  g_autofree char *log = g_build_filename (dir, "xev.log", NULL);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *xev = start_key_watch (log);
+  const char *expected[] = { "keysym 0x68, h", "keysym 0x49, I", "keysym 0x21, exclam",
+                             "keysym 0xff0d, Return" };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gboolean all = FALSE;
+
+  g_assert_true (rh_rdp_viewer_send_text (viewer, "hI!\n", &error));
+  g_assert_no_error (error);
+  while (!all && g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *text = NULL;
+      const char *at;
+
+      sleep_ms (100);
+      g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+      at = strstr (text, "F12");
+      all = TRUE;
+      for (gsize i = 0; i < G_N_ELEMENTS (expected) && all; i++)
+        {
+          at = strstr (at, expected[i]);
+          all = at != NULL;
+        }
+    }
+  kill_process (&xev);
+  g_assert_true (all);
+}
+
 static void
 test_control_pointer (Fixture      *fixture,
                       gconstpointer data)
@@ -648,9 +712,13 @@ test_control_pointer (Fixture      *fixture,
   g_assert_no_error (error);
   g_assert_true (wait_pointer_at (321, 123, 10000));
 
-  /* Text is accepted for sending (the stock X11 shadow ignores Unicode key events) */
-  g_assert_true (rh_rdp_viewer_send_text (viewer, "hé\n", &error));
+  /* Typing: ASCII goes as scancodes (the X11 shadow ignores Unicode key events) */
+  check_typing (viewer, fixture->dir);
+  g_assert_true (rh_rdp_viewer_send_text (viewer, "é€😀", &error));
   g_assert_no_error (error);
+  g_assert_false (rh_rdp_viewer_send_text (viewer, "\xff", &error));
+  g_assert_error (error, RH_RDP_ERROR, RH_ERROR_INTERNAL);
+  g_clear_error (&error);
   sleep_ms (200);
   g_assert_false (events.disconnected);
 }
@@ -821,6 +889,7 @@ test_sharer_control (void)
   g_assert_true (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
   g_assert_no_error (error);
   g_assert_true (wait_pointer_at (100, 200, 10000));
+  check_typing (viewer, test_runtime_dir);
 
   rh_rdp_viewer_disconnect (viewer);
   rh_rdp_sharer_stop (sharer);

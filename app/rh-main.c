@@ -18,6 +18,7 @@
 #include "rh-error.h"
 #include "rh-headless.h"
 #include "rh-log.h"
+#include "rh-ui.h"
 
 static gboolean
 read_password (const char  *path,
@@ -133,6 +134,10 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* Without --headless this is the desktop app, which parses its own command line. */
+  if (!g_strv_contains ((const char *const *) argv, "--headless"))
+    return rh_ui_run (argc, argv);
+
   context = g_option_context_new (_("give-help | get-help CODE"));
   g_option_context_set_summary (context,
                                 _("Remote Help: get help from your IT support, or give it.\n\n"
@@ -160,8 +165,6 @@ main (int   argc,
     return usage_error (context, g_str_equal (command, "get-help")
                                  ? _("get-help takes the security code the helper read to you")
                                  : _("give-help takes no arguments"));
-  if (!headless)
-    return usage_error (context, _("This build of Remote Help has no windows yet: use --headless"));
 
   config = rh_config_load (&error);
   if (config == NULL ||

@@ -12,7 +12,7 @@ builddir=${RH_BUILDDIR:-_build}
 rh_build "$builddir"
 
 server="$builddir/app/remote-help-server"
-client="$builddir/app/remote-help"
+client="$builddir/remote-help"
 demo=${RH_DEMO_DIR:-$(mktemp -d /tmp/remote-help-demo.XXXXXX)}
 mkdir -p "$demo"
 chmod 700 "$demo"

@@ -8,6 +8,7 @@ RH_BUILD_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
   freerdp2-dev libx11-dev libcairo2-dev
+  libgtk-4-dev libadwaita-1-dev libnotify-dev
 )
 RH_TEST_PACKAGES=(
   iproute2 sqlite3 openssl python3

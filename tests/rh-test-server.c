@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,6 +136,13 @@ value_of (const char *line,
   return g_strstrip (g_strdup (line + strlen (key) + 1));
 }
 
+/* A test that aborts must not leave its server running. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 void
 rh_test_server_start (RhTestServer *server,
                       ...)
@@ -164,6 +172,7 @@ rh_test_server_start (RhTestServer *server,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
                                                &error);
   g_assert_no_error (error);

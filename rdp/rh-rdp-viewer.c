@@ -112,6 +112,12 @@ struct _RhRdpViewer
   int frame_width;
   int frame_height;
   gboolean have_frame;
+  /* Damage not yet reported: one "frame-updated" message is in flight at most, carrying the
+   * union of everything painted since the last one, so a slow main loop never builds a
+   * backlog. */
+  gboolean pending_damage;
+  int pending_x, pending_y, pending_w, pending_h;
+  gboolean damage_posted;
 
   /* FreeRDP thread only */
   guint8 *coverage;
@@ -120,8 +126,6 @@ struct _RhRdpViewer
   int cov_left;
   gboolean first_frame_posted;
   gboolean connect_reported;   /* frame messages wait until the connect result is posted */
-  gboolean pending_damage;
-  int pending_x, pending_y, pending_w, pending_h;
 };
 
 enum
@@ -239,9 +243,23 @@ message_dispatch (gpointer data)
       break;
 
     case MSG_FRAME_UPDATED:
-      if (self->connected)
-        g_signal_emit (self, signals[SIGNAL_FRAME_UPDATED], 0,
-                       msg->x, msg->y, msg->width, msg->height);
+      {
+        gboolean damaged;
+        int x, y, w, h;
+
+        g_mutex_lock (&self->frame_lock);
+        damaged = self->pending_damage;
+        x = self->pending_x;
+        y = self->pending_y;
+        w = self->pending_w;
+        h = self->pending_h;
+        self->pending_damage = FALSE;
+        self->damage_posted = FALSE;
+        g_mutex_unlock (&self->frame_lock);
+
+        if (damaged && self->connected)
+          g_signal_emit (self, signals[SIGNAL_FRAME_UPDATED], 0, x, y, w, h);
+      }
       break;
 
     case MSG_FIRST_FRAME:
@@ -451,6 +469,7 @@ viewer_end_paint (rdpContext *context)
   HGDI_WND hwnd;
   int x, y, w, h;
   gboolean first = FALSE;
+  gboolean post;
 
   if (gdi == NULL || gdi->primary == NULL || gdi->primary->hdc == NULL)
     return FALSE;
@@ -487,6 +506,7 @@ viewer_end_paint (rdpContext *context)
       self->frame_height = gdi->height;
       /* A resize after the first frame keeps the frame available (the server repaints) */
       self->have_frame = self->first_frame_posted;
+      self->pending_damage = FALSE;   /* old coordinates */
     }
   for (int row = y; row < y + h; row++)
     memcpy (self->frame + ((gsize) row * (gsize) self->frame_width + (gsize) x) * 4,
@@ -498,31 +518,30 @@ viewer_end_paint (rdpContext *context)
       self->have_frame = TRUE;
       first = TRUE;
     }
+  if (self->pending_damage)
+    {
+      int x1 = MAX (self->pending_x + self->pending_w, x + w);
+      int y1 = MAX (self->pending_y + self->pending_h, y + h);
+
+      x = MIN (self->pending_x, x);
+      y = MIN (self->pending_y, y);
+      w = x1 - x;
+      h = y1 - y;
+    }
+  self->pending_damage = TRUE;
+  self->pending_x = x;
+  self->pending_y = y;
+  self->pending_w = w;
+  self->pending_h = h;
+  /* Painted inside freerdp_connect(): reported once the connection result is out */
+  post = self->connect_reported && !self->damage_posted;
+  if (post)
+    self->damage_posted = TRUE;
   g_mutex_unlock (&self->frame_lock);
 
-  if (!self->connect_reported)
-    {
-      /* Painted inside freerdp_connect(): report once the connection result is out */
-      if (self->pending_damage)
-        {
-          int x1 = MAX (self->pending_x + self->pending_w, x + w);
-          int y1 = MAX (self->pending_y + self->pending_h, y + h);
-
-          x = MIN (self->pending_x, x);
-          y = MIN (self->pending_y, y);
-          w = x1 - x;
-          h = y1 - y;
-        }
-      self->pending_damage = TRUE;
-      self->pending_x = x;
-      self->pending_y = y;
-      self->pending_w = w;
-      self->pending_h = h;
-      return TRUE;
-    }
-
-  post_message (self->link, MSG_FRAME_UPDATED, x, y, w, h, NULL);
-  if (first)
+  if (post)
+    post_message (self->link, MSG_FRAME_UPDATED, 0, 0, 0, 0, NULL);
+  if (first && self->connect_reported)
     post_message (self->link, MSG_FIRST_FRAME, 0, 0, 0, 0, NULL);
   return TRUE;
 }
@@ -531,18 +550,17 @@ viewer_end_paint (rdpContext *context)
 static void
 viewer_flush_pending_frame (RhRdpViewer *self)
 {
-  gboolean first;
+  gboolean first, post;
 
-  self->connect_reported = TRUE;
-  if (self->pending_damage)
-    {
-      self->pending_damage = FALSE;
-      post_message (self->link, MSG_FRAME_UPDATED, self->pending_x, self->pending_y,
-                    self->pending_w, self->pending_h, NULL);
-    }
   g_mutex_lock (&self->frame_lock);
+  self->connect_reported = TRUE;
+  post = self->pending_damage && !self->damage_posted;
+  if (post)
+    self->damage_posted = TRUE;
   first = self->first_frame_posted;
   g_mutex_unlock (&self->frame_lock);
+  if (post)
+    post_message (self->link, MSG_FRAME_UPDATED, 0, 0, 0, 0, NULL);
   if (first)
     post_message (self->link, MSG_FIRST_FRAME, 0, 0, 0, 0, NULL);
 }
@@ -1039,9 +1057,10 @@ rh_rdp_viewer_connect_async (RhRdpViewer        *self,
   g_atomic_int_set (&self->cert_state, CERT_UNSEEN);
   self->first_frame_posted = FALSE;
   self->connect_reported = FALSE;
-  self->pending_damage = FALSE;
   g_mutex_lock (&self->frame_lock);
   self->have_frame = FALSE;
+  self->pending_damage = FALSE;
+  self->damage_posted = FALSE;
   g_mutex_unlock (&self->frame_lock);
 
   g_clear_pointer (&self->link, viewer_link_unref);

@@ -892,6 +892,175 @@ test_text_after_ready (Fixture       *f,
   g_ptr_array_unref (rs.texts);
 }
 
+/* ---- the server's own back-pressure ---------------------------------------------------- */
+
+typedef struct
+{
+  char          *url;
+  GBytes        *pin;
+  char          *join;
+  gint           ready;
+  gsize          max_queued;
+  guint64        left;      /* bytes that left the sender's queue */
+  gint           done;
+} Pump;
+
+static void
+pump_message (RhWsClient *ws,
+              GBytes     *data,
+              gboolean    is_binary,
+              gpointer    user_data)
+{
+  Pump *p = user_data;
+  gsize len;
+  const char *text = g_bytes_get_data (data, &len);
+
+  if (!is_binary && g_strstr_len (text, len, "\"relay-ready\"") != NULL)
+    g_atomic_int_set (&p->ready, 1);
+}
+
+/* The sharer's end, on a thread and main context of its own: it sends raw binary messages as
+ * fast as the connection takes them, capping its own queue at 8 MiB, for 4 s. */
+static gpointer
+pump_thread (gpointer data)
+{
+  Pump *p = data;
+  GMainContext *ctx = g_main_context_new ();
+  g_autoptr(RhWsClient) ws = NULL;
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+  guint64 pushed = 0;
+  gint64 deadline;
+
+  g_main_context_push_thread_default (ctx);
+  chunk = g_bytes_new_take (g_malloc0 (32 * 1024), 32 * 1024);
+  ws = rh_ws_client_new ();
+  rh_ws_client_connect_async (ws, p->url, RH_SUBPROTOCOL, p->pin, NULL, NULL,
+                              rh_test_store_result, &r);
+  while (r == NULL)
+    g_main_context_iteration (ctx, TRUE);
+  rh_ws_client_connect_finish (ws, r, &error);
+  g_assert_no_error (error);
+  g_signal_connect (ws, "message", G_CALLBACK (pump_message), p);
+  rh_ws_client_send_text (ws, p->join, -1);
+
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (!g_atomic_int_get (&p->ready))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (ctx, FALSE);
+      g_usleep (1000);
+    }
+
+  deadline = g_get_monotonic_time () + 4 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && rh_ws_client_is_open (ws))
+    {
+      if (rh_ws_client_get_queued (ws) < 8 * 1024 * 1024)
+        {
+          rh_ws_client_send_binary (ws, chunk);
+          pushed += 32 * 1024;
+        }
+      else
+        {
+          g_usleep (1000);
+        }
+      p->max_queued = MAX (p->max_queued, rh_ws_client_get_queued (ws));
+      g_main_context_iteration (ctx, FALSE);
+    }
+  p->left = pushed - rh_ws_client_get_queued (ws);
+
+  g_signal_handlers_disconnect_by_data (ws, p);
+  g_clear_object (&ws);
+  while (g_main_context_iteration (ctx, FALSE))
+    ;
+  g_main_context_pop_thread_default (ctx);
+  g_main_context_unref (ctx);
+  g_atomic_int_set (&p->done, 1);
+  return NULL;
+}
+
+static gsize
+server_rss (Fixture *f)
+{
+  const char *pid = g_subprocess_get_identifier (f->server->proc);
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  if (pid == NULL)
+    g_error ("remote-help-server is no longer running (see %s/server.log)", f->server->tmpdir);
+  path = g_strdup_printf ("/proc/%s/status", pid);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  line = strstr (contents, "VmRSS:");
+  g_assert_nonnull (line);
+  return (gsize) g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+}
+
+/* A helper's end that stops reading for 3 s: the server pauses the sender rather than
+ * buffering what it sends, so its memory stays flat while the sender stalls. */
+static void
+test_server_back_pressure (Fixture       *f,
+                           gconstpointer  data)
+{
+  Raw rh;
+  g_autoptr(RhWsClient) helper = raw_join (f, &rh, f->helper);
+  g_autoptr(JsonObject) join = rh_message_new ("relay-join");
+  guint8 relay_id[RH_RELAY_ID_LEN];
+  Pump p = { 0 };
+  GThread *thread;
+  gsize rss0, rss_max = 0;
+  gint64 deadline;
+
+  g_assert_true (rh_rendezvous_client_get_relay_id (f->sharer, relay_id));
+  json_object_set_int_member (join, "id", 1);
+  json_object_set_string_member (join, "token", rh_rendezvous_client_get_token (f->sharer));
+  json_object_set_string_member (join, "pairing", rh_rendezvous_client_get_pairing_id (f->sharer));
+  rh_message_set_bytes (join, "relay", relay_id, sizeof relay_id);
+  p.join = rh_message_to_string (join);
+  p.url = f->server->url;
+  p.pin = f->pin;
+
+  spin_for (500);
+  thread = g_thread_new ("pump", pump_thread, &p);
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (!raw_has_type (&rh, "relay-ready") || !g_atomic_int_get (&p.ready))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  /* The helper's end reads nothing for 3 s. */
+  rss0 = server_rss (f);
+  for (int i = 0; i < 30; i++)
+    {
+      g_usleep (100 * 1000);
+      rss_max = MAX (rss_max, server_rss (f));
+    }
+  g_test_message ("Server RSS %" G_GSIZE_FORMAT " KiB, at most %" G_GSIZE_FORMAT " KiB while the "
+                  "reader stalled; the sender queued up to %" G_GSIZE_FORMAT " bytes",
+                  rss0 / 1024, rss_max / 1024, p.max_queued);
+
+  /* Reading again lets the sender finish. */
+  while (!g_atomic_int_get (&p.done))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_thread_join (thread);
+  g_test_message ("%" G_GUINT64_FORMAT " bytes left the sender in 4 s", p.left);
+
+  /* Without back-pressure the server would hold everything the sender could push. */
+  g_assert_cmpuint (rss_max, <, rss0 + 24 * 1024 * 1024);
+  g_assert_cmpuint (p.left, <, 48 * 1024 * 1024);
+  g_assert_cmpuint (p.max_queued, >=, 8 * 1024 * 1024 - 32 * 1024);
+  g_assert_false (rh.closed);
+
+  g_free (p.join);
+  g_ptr_array_unref (rh.texts);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -917,6 +1086,7 @@ main (int   argc,
   ADD ("/relay/pairing-ends", test_pairing_ends);
   ADD ("/relay/binary-refused", test_binary_refused);
   ADD ("/relay/text-after-ready", test_text_after_ready);
+  ADD ("/relay/server-back-pressure", test_server_back_pressure);
 
 #undef ADD
 

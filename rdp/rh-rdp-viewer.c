@@ -104,6 +104,8 @@ struct _RhRdpViewer
   GCancellable *cancellable;
   gulong cancelled_id;
   gboolean connected;       /* main context only */
+  guint16 pointer_x;        /* main context only: where the last pointer event went */
+  guint16 pointer_y;
 
   int cert_state;           /* atomic CertState */
 
@@ -1254,6 +1256,8 @@ rh_rdp_viewer_send_pointer (RhRdpViewer *self,
 
   px = (guint16) CLAMP (x, 0, G_MAXUINT16);
   py = (guint16) CLAMP (y, 0, G_MAXUINT16);
+  self->pointer_x = px;
+  self->pointer_y = py;
   viewer_queue_input (self, INPUT_MOUSE, PTR_FLAGS_MOVE, px, py);
   if (button != 0)
     {
@@ -1371,6 +1375,73 @@ rh_rdp_viewer_send_text (RhRdpViewer *self,
           viewer_queue_input (self, INPUT_UNICODE, KBD_FLAGS_RELEASE, units[i], 0);
         }
     }
+  SetEvent (self->input_event);
+  return TRUE;
+}
+
+gboolean
+rh_rdp_viewer_send_key (RhRdpViewer *self,
+                        guint32      rdp_scancode,
+                        gboolean     extended,
+                        gboolean     pressed,
+                        GError     **error)
+{
+  guint16 flags;
+
+  g_return_val_if_fail (RH_IS_RDP_VIEWER (self), FALSE);
+  g_return_val_if_fail (rdp_scancode > 0 && rdp_scancode <= 0xff, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!viewer_check_input (self, error))
+    return FALSE;
+
+  flags = pressed ? KBD_FLAGS_DOWN : KBD_FLAGS_RELEASE;
+  if (extended)
+    flags |= KBD_FLAGS_EXTENDED;
+  viewer_queue_input (self, INPUT_SCANCODE, flags, (guint16) rdp_scancode, 0);
+  SetEvent (self->input_event);
+  return TRUE;
+}
+
+/* One wheel event per notch of 120 units (WHEEL_DELTA); the rotation is a 9-bit two's
+ * complement value whose sign bit is PTR_FLAGS_WHEEL_NEGATIVE. */
+static void
+viewer_queue_wheel (RhRdpViewer *self,
+                    guint16      axis_flag,
+                    int          notches)
+{
+  int n = MIN (ABS (notches), 64);   /* a burst larger than this is not a person scrolling */
+
+  for (int i = 0; i < n; i++)
+    {
+      guint16 flags = axis_flag;
+
+      if (notches < 0)
+        flags |= PTR_FLAGS_WHEEL_NEGATIVE | ((0x200 - 120) & 0xff);
+      else
+        flags |= 120;
+      viewer_queue_input (self, INPUT_MOUSE, flags, self->pointer_x, self->pointer_y);
+    }
+}
+
+gboolean
+rh_rdp_viewer_send_scroll (RhRdpViewer *self,
+                           int          dx,
+                           int          dy,
+                           GError     **error)
+{
+  g_return_val_if_fail (RH_IS_RDP_VIEWER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!viewer_check_input (self, error))
+    return FALSE;
+
+  /* RDP: a positive vertical rotation scrolls up (away from the user); a positive horizontal
+   * one scrolls right. */
+  if (dy != 0)
+    viewer_queue_wheel (self, PTR_FLAGS_WHEEL, -dy);
+  if (dx != 0)
+    viewer_queue_wheel (self, PTR_FLAGS_HWHEEL, dx);
   SetEvent (self->input_event);
   return TRUE;
 }

@@ -52,6 +52,18 @@ gboolean     rh_rdp_viewer_send_pointer    (RhRdpViewer   *self,
 gboolean     rh_rdp_viewer_send_text       (RhRdpViewer   *self,
                                             const char    *utf8,
                                             GError       **error);
+/* A physical key: rdp_scancode is the set-1 scancode (without the 0xE0 prefix, which is
+ * `extended`), as the keyboard would send it, so the sharer's layout applies. */
+gboolean     rh_rdp_viewer_send_key        (RhRdpViewer   *self,
+                                            guint32        rdp_scancode,
+                                            gboolean       extended,
+                                            gboolean       pressed,
+                                            GError       **error);
+/* Wheel notches at the last pointer position: dy > 0 scrolls down, dx > 0 scrolls right. */
+gboolean     rh_rdp_viewer_send_scroll     (RhRdpViewer   *self,
+                                            int            dx,
+                                            int            dy,
+                                            GError       **error);
 void         rh_rdp_viewer_set_mode        (RhRdpViewer   *self,
                                             RhRdpMode      mode);
 

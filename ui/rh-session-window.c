@@ -1,0 +1,339 @@
+/* rh-session-window.c: the helper's window during a session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window only forwards what the person asked for: a new request for control and leaving
+ * are signals for the session layer, which owns the protocol. There is no Chat button until
+ * chat exists.
+ */
+#define G_LOG_DOMAIN "rh-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rh-session-window.h"
+
+struct _RhSessionWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AdwWindowTitle *window_title;
+  GtkLabel *mode_label;
+  GtkWidget *request_control_button;
+  GtkScrolledWindow *scroller;
+  RhRemoteView *remote_view;
+
+  RhRdpMode mode;
+  gboolean ended;           /* closing no longer asks */
+  GtkWindow *confirm_dialog;
+};
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_FIT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_REQUEST_CONTROL,
+  SIGNAL_LEAVE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RhSessionWindow, rh_session_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+update_mode (RhSessionWindow *self)
+{
+  gboolean control = self->mode == RH_RDP_MODE_CONTROL;
+
+  gtk_label_set_label (self->mode_label, control ? _("Full control") : _("View only"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->mode_label),
+                               control ? _("Your mouse and keyboard act on the shared screen")
+                                       : _("You can watch; your mouse and keyboard are not sent"));
+  if (control)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->mode_label), "warning");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "warning");
+      gtk_widget_add_css_class (GTK_WIDGET (self->mode_label), "dim-label");
+    }
+  gtk_widget_set_visible (self->request_control_button, !control);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-control",
+                                 !control && !self->ended);
+  rh_remote_view_set_mode (self->remote_view, self->mode);
+}
+
+static void
+on_confirm_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     RhSessionWindow  *self)
+{
+  self->confirm_dialog = NULL;
+  if (g_strcmp0 (response, "leave") != 0)
+    return;
+  if (!self->ended)
+    {
+      self->ended = TRUE;
+      g_signal_emit (self, signals[SIGNAL_LEAVE], 0);
+    }
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+ask_to_leave (RhSessionWindow *self)
+{
+  GtkWidget *dialog;
+
+  if (self->confirm_dialog != NULL)
+    {
+      gtk_window_present (self->confirm_dialog);
+      return;
+    }
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("End the session?"),
+                                   _("The other person's screen will no longer be shared with "
+                                     "you."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Stay"),
+                                    "leave", _("_End Session"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), self);
+  self->confirm_dialog = GTK_WINDOW (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+leave_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (widget);
+
+  if (self->ended)
+    gtk_window_destroy (GTK_WINDOW (self));
+  else
+    ask_to_leave (self);
+}
+
+static void
+request_control_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (widget);
+
+  if (self->mode != RH_RDP_MODE_CONTROL && !self->ended)
+    g_signal_emit (self, signals[SIGNAL_REQUEST_CONTROL], 0);
+}
+
+static gboolean
+rh_session_window_close_request (GtkWindow *window)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (window);
+
+  if (self->ended)
+    return GTK_WINDOW_CLASS (rh_session_window_parent_class)->close_request (window);
+  ask_to_leave (self);
+  return TRUE;
+}
+
+static void
+on_fit_changed (RhSessionWindow *self)
+{
+  gboolean fit = rh_remote_view_get_fit (self->remote_view);
+
+  /* 1:1 scrolls; fit never needs to. */
+  gtk_scrolled_window_set_policy (self->scroller,
+                                  fit ? GTK_POLICY_NEVER : GTK_POLICY_AUTOMATIC,
+                                  fit ? GTK_POLICY_NEVER : GTK_POLICY_AUTOMATIC);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
+}
+
+void
+rh_session_window_set_mode (RhSessionWindow *self,
+                            RhRdpMode        mode)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  if (self->mode == mode)
+    return;
+  self->mode = mode;
+  update_mode (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+}
+
+RhRdpMode
+rh_session_window_get_mode (RhSessionWindow *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION_WINDOW (self), RH_RDP_MODE_VIEW);
+  return self->mode;
+}
+
+RhRemoteView *
+rh_session_window_get_remote_view (RhSessionWindow *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION_WINDOW (self), NULL);
+  return self->remote_view;
+}
+
+void
+rh_session_window_session_ended (RhSessionWindow *self)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  self->ended = TRUE;
+  if (self->confirm_dialog != NULL)
+    gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
+  rh_remote_view_set_mode (self->remote_view, RH_RDP_MODE_VIEW);
+  update_mode (self);
+  adw_window_title_set_subtitle (self->window_title, _("The session has ended"));
+}
+
+static void
+rh_session_window_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODE:
+      g_value_set_int (value, self->mode);
+      break;
+    case PROP_FIT:
+      g_value_set_boolean (value, rh_remote_view_get_fit (self->remote_view));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rh_session_window_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODE:
+      rh_session_window_set_mode (self, g_value_get_int (value));
+      break;
+    case PROP_FIT:
+      rh_remote_view_set_fit (self->remote_view, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rh_session_window_dispose (GObject *object)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (object);
+
+  if (self->confirm_dialog != NULL)
+    gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
+  gtk_widget_dispose_template (GTK_WIDGET (self), RH_TYPE_SESSION_WINDOW);
+
+  G_OBJECT_CLASS (rh_session_window_parent_class)->dispose (object);
+}
+
+static void
+rh_session_window_class_init (RhSessionWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = rh_session_window_dispose;
+  object_class->get_property = rh_session_window_get_property;
+  object_class->set_property = rh_session_window_set_property;
+  window_class->close_request = rh_session_window_close_request;
+
+  properties[PROP_MODE] =
+    g_param_spec_int ("mode", NULL, NULL, RH_RDP_MODE_VIEW, RH_RDP_MODE_CONTROL,
+                      RH_RDP_MODE_VIEW,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FIT] =
+    g_param_spec_boolean ("fit", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_REQUEST_CONTROL] =
+    g_signal_new ("request-control", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LEAVE] =
+    g_signal_new ("leave", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (RH_TYPE_REMOTE_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/remotehelp/RemoteHelp/session/"
+                                               "rh-session-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, mode_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, request_control_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, scroller);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, remote_view);
+
+  gtk_widget_class_install_action (widget_class, "session.leave", NULL, leave_activated);
+  gtk_widget_class_install_action (widget_class, "session.request-control", NULL,
+                                   request_control_activated);
+  gtk_widget_class_install_property_action (widget_class, "session.fit", "fit");
+}
+
+static void
+rh_session_window_init (RhSessionWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->mode = RH_RDP_MODE_VIEW;
+  g_signal_connect_swapped (self->remote_view, "notify::fit", G_CALLBACK (on_fit_changed),
+                            self);
+  rh_remote_view_set_fit (self->remote_view, TRUE);
+  on_fit_changed (self);
+  update_mode (self);
+}
+
+RhSessionWindow *
+rh_session_window_new (GtkApplication *application,
+                       RhRdpViewer    *viewer,
+                       RhRdpMode       mode,
+                       const char     *sharer_name)
+{
+  RhSessionWindow *self;
+
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (viewer == NULL || RH_IS_RDP_VIEWER (viewer), NULL);
+
+  self = g_object_new (RH_TYPE_SESSION_WINDOW, "application", application, NULL);
+  rh_remote_view_set_viewer (self->remote_view, viewer);
+  rh_session_window_set_mode (self, mode);
+  if (sharer_name != NULL && sharer_name[0] != '\0')
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("%s's screen"), sharer_name);
+
+      adw_window_title_set_subtitle (self->window_title, subtitle);
+    }
+  return self;
+}

@@ -1,0 +1,36 @@
+/* rh-session-window.h: the helper's window during a session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "rh-rdp-viewer.h"
+#include "rh-remote-view.h"
+
+G_BEGIN_DECLS
+
+#define RH_TYPE_SESSION_WINDOW (rh_session_window_get_type ())
+G_DECLARE_FINAL_TYPE (RhSessionWindow, rh_session_window, RH, SESSION_WINDOW,
+                      AdwApplicationWindow)
+
+/* Actions (group "session"):
+ *   session.request-control  emits "request-control": the session layer asks the sharer again
+ *   session.leave            asks "End the session?", then emits "leave" and closes
+ *   session.fit              stateful: scale to fit / 1:1
+ * Closing the window while the session runs asks the same question as session.leave.
+ *
+ * Signals: "request-control" (), "leave" () */
+RhSessionWindow *rh_session_window_new          (GtkApplication  *application,
+                                                 RhRdpViewer     *viewer,
+                                                 RhRdpMode        mode,
+                                                 const char      *sharer_name);
+void             rh_session_window_set_mode     (RhSessionWindow *self,
+                                                 RhRdpMode        mode);
+RhRdpMode        rh_session_window_get_mode     (RhSessionWindow *self);
+RhRemoteView    *rh_session_window_get_remote_view (RhSessionWindow *self);
+/* The session is over (ended elsewhere): closing no longer asks. */
+void             rh_session_window_session_ended (RhSessionWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+/* rh-sharer-window.c: the sharer's small status window while the screen is shared
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rh-sharer-window.h"
+
+struct _RhSharerWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AdwAvatar *avatar;
+  GtkLabel *who_label;
+  GtkLabel *details_label;
+  GtkLabel *mode_label;
+
+  RhRdpMode mode;
+  gboolean stopped;
+};
+
+enum
+{
+  SIGNAL_STOP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RhSharerWindow, rh_sharer_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+stop_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  RhSharerWindow *self = RH_SHARER_WINDOW (widget);
+
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  gtk_widget_action_set_enabled (widget, "sharer.stop", FALSE);
+  gtk_label_set_label (self->mode_label, _("Stopping…"));
+  g_signal_emit (self, signals[SIGNAL_STOP], 0);
+}
+
+/* Closing the window must not leave the screen shared without this window: it stops. */
+static gboolean
+rh_sharer_window_close_request (GtkWindow *window)
+{
+  RhSharerWindow *self = RH_SHARER_WINDOW (window);
+
+  if (!self->stopped)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "sharer.stop", NULL);
+      return TRUE;   /* the session layer destroys us once sharing has stopped */
+    }
+  return GTK_WINDOW_CLASS (rh_sharer_window_parent_class)->close_request (window);
+}
+
+void
+rh_sharer_window_set_mode (RhSharerWindow *self,
+                           RhRdpMode       mode)
+{
+  g_return_if_fail (RH_IS_SHARER_WINDOW (self));
+
+  self->mode = mode;
+  if (self->stopped)
+    return;
+  if (mode == RH_RDP_MODE_CONTROL)
+    {
+      gtk_label_set_label (self->mode_label,
+                           _("They can also use your mouse and keyboard."));
+      gtk_widget_add_css_class (GTK_WIDGET (self->mode_label), "warning");
+    }
+  else
+    {
+      gtk_label_set_label (self->mode_label,
+                           _("They can only watch: they cannot use your mouse or keyboard."));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "warning");
+    }
+}
+
+static void
+rh_sharer_window_class_init (RhSharerWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  window_class->close_request = rh_sharer_window_close_request;
+
+  signals[SIGNAL_STOP] =
+    g_signal_new ("stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/remotehelp/RemoteHelp/session/"
+                                               "rh-sharer-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, who_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, details_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, mode_label);
+
+  gtk_widget_class_install_action (widget_class, "sharer.stop", NULL, stop_activated);
+}
+
+static void
+rh_sharer_window_init (RhSharerWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->mode = RH_RDP_MODE_VIEW;
+}
+
+static void
+set_photo (RhSharerWindow *self,
+           GBytes         *photo)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  if (photo == NULL)
+    return;
+  texture = gdk_texture_new_from_bytes (photo, &error);
+  if (texture == NULL)
+    {
+      g_debug ("The helper's photo could not be read: %s", error->message);
+      return;
+    }
+  adw_avatar_set_custom_image (self->avatar, GDK_PAINTABLE (texture));
+}
+
+RhSharerWindow *
+rh_sharer_window_new (GtkApplication       *application,
+                      const RhIdentityCard *helper,
+                      RhRdpMode             mode)
+{
+  RhSharerWindow *self;
+  const char *name;
+  g_autofree char *who = NULL;
+  g_autoptr (GString) details = g_string_new (NULL);
+
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (helper != NULL, NULL);
+
+  self = g_object_new (RH_TYPE_SHARER_WINDOW, "application", application, NULL);
+
+  name = helper->display_name != NULL && helper->display_name[0] != '\0' ? helper->display_name
+                                                                         : helper->login;
+  if (name == NULL || name[0] == '\0')
+    name = _("The helper");
+  /* Translators: %s is the helper's name, from their identity card */
+  who = g_strdup_printf (_("%s can see your screen"), name);
+  gtk_label_set_label (self->who_label, who);
+  adw_avatar_set_text (self->avatar, name);
+  set_photo (self, helper->photo);
+
+  if (helper->job_title != NULL && helper->job_title[0] != '\0')
+    g_string_append (details, helper->job_title);
+  if (helper->company != NULL && helper->company[0] != '\0')
+    g_string_append_printf (details, "%s%s", details->len > 0 ? " · " : "", helper->company);
+  if (helper->domain != NULL && helper->domain[0] != '\0')
+    g_string_append_printf (details, "%s%s", details->len > 0 ? " · " : "", helper->domain);
+  gtk_label_set_label (self->details_label, details->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->details_label), details->len > 0);
+
+  rh_sharer_window_set_mode (self, mode);
+  return self;
+}

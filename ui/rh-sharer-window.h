@@ -1,0 +1,29 @@
+/* rh-sharer-window.h: the sharer's small status window while the screen is shared
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "rh-identity-card.h"
+#include "rh-rdp-sharer.h"
+
+G_BEGIN_DECLS
+
+#define RH_TYPE_SHARER_WINDOW (rh_sharer_window_get_type ())
+G_DECLARE_FINAL_TYPE (RhSharerWindow, rh_sharer_window, RH, SHARER_WINDOW, AdwApplicationWindow)
+
+/* States plainly who sees the screen (the helper's verified identity card) and whether they
+ * can control it. Action "sharer.stop" (the button, and closing the window) emits "stop" once:
+ * the session layer stops the sharer and then destroys this window.
+ *
+ * Keep this the app's only window while sharing: GTK 4 has no portable "always on top" on X11,
+ * so a small window that nothing of ours covers is the best we can do. */
+RhSharerWindow *rh_sharer_window_new      (GtkApplication       *application,
+                                           const RhIdentityCard *helper,
+                                           RhRdpMode             mode);
+void            rh_sharer_window_set_mode (RhSharerWindow       *self,
+                                           RhRdpMode             mode);
+
+G_END_DECLS

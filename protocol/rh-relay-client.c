@@ -408,6 +408,7 @@ on_incoming (GSocketService    *service,
   /* Nobody else can connect now, and the path goes away. */
   g_socket_service_stop (service);
   g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_unlink (self->socket_path);
   if (self->state == STATE_READY)
     start_bridge (self);
   return TRUE;

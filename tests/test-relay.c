@@ -676,6 +676,41 @@ test_wrong_relay_id (Fixture       *f,
   relay_end_clear (&sharer);
 }
 
+/* A signed-in user who is not part of the pairing cannot join its relay, even with the
+ * pairing and relay ids. */
+static void
+test_outsider_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(RhRendezvousClient) eve = NULL;
+  RelayEnd helper, outsider;
+  guint8 relay_id[RH_RELAY_ID_LEN];
+  g_autoptr(GError) error = NULL;
+
+  rh_test_server_add_user (f->server, "eve", "Eve Outsider", "eve-password");
+  eve = rh_test_server_signed_in (f->server, "eve", "eve-password");
+
+  open_relay (f, &helper, f->helper, RH_RELAY_MODE_LISTEN);
+  spin_for (500);
+  g_assert_true (rh_rendezvous_client_get_relay_id (f->sharer, relay_id));
+  memset (&outsider, 0, sizeof outsider);
+  outsider.relay = rh_relay_client_new (f->server->url, f->pin, NULL,
+                                        rh_rendezvous_client_get_token (eve),
+                                        rh_rendezvous_client_get_pairing_id (f->sharer),
+                                        relay_id);
+  g_signal_connect (outsider.relay, "ready", G_CALLBACK (on_ready), &outsider);
+  g_signal_connect (outsider.relay, "closed", G_CALLBACK (on_closed), &outsider);
+  g_assert_true (rh_relay_client_start (outsider.relay, RH_RELAY_MODE_LISTEN, NULL, &error));
+  g_assert_no_error (error);
+  spin_until (closed_flag, &outsider, WAIT_MS);
+  g_assert_error (outsider.error, RH_PROTOCOL_ERROR, RH_ERROR_RELAY);
+  g_assert_false (outsider.ready);
+  g_assert_false (helper.closed);
+
+  relay_end_clear (&helper);
+  relay_end_clear (&outsider);
+}
+
 static void
 test_third_joiner (Fixture       *f,
                    gconstpointer  data)
@@ -1083,6 +1118,7 @@ main (int   argc,
   ADD ("/relay/drain-on-close", test_drain_on_close);
   ADD ("/relay/wrong-relay-id", test_wrong_relay_id);
   ADD ("/relay/third-joiner", test_third_joiner);
+  ADD ("/relay/outsider-refused", test_outsider_refused);
   ADD ("/relay/pairing-ends", test_pairing_ends);
   ADD ("/relay/binary-refused", test_binary_refused);
   ADD ("/relay/text-after-ready", test_text_after_ready);

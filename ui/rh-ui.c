@@ -9,17 +9,14 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "rh-error.h"
-#include "rh-log.h"
+#include "rh-application.h"
 #include "rh-ui.h"
 
 int
 rh_ui_run (int    argc,
            char **argv)
 {
-  g_autoptr(GError) error = g_error_new_literal (RH_CONFIG_ERROR, RH_ERROR_USAGE,
-                                                 _("This build of Remote Help has no windows yet: use --headless"));
+  g_autoptr(RhApplication) app = rh_application_new ();
 
-  rh_print_error ("remote-help", error);
-  return 2;
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,492 @@
+/* test-ui-shell.c: the desktop app's windows, driven like a person would, against a real server
+ *
+ * Two real `remote-help` processes (helper and sharer), each on an Xvfb display of its own and
+ * both on a private session bus, are driven with xdotool. The window reports each screen it
+ * reaches on stdout (RH_UI_TRACE), and screenshots of every main screen are saved under
+ * $RH_TEST_BUILDDIR/screenshots/ for people to look at.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "rh-test-server.h"
+
+#define WAIT_S 30
+
+typedef struct
+{
+  const char       *name;
+  GSubprocess      *xvfb;
+  char             *display;
+  GSubprocess      *proc;
+  GDataInputStream *out;
+  GString          *seen;
+  char             *state_home;
+} App;
+
+typedef struct
+{
+  RhTestServer *server;
+  GSubprocess  *bus;
+  char         *bus_address;
+  char         *config_path;
+  char         *shots_dir;
+  App           helper;
+  App           sharer;
+} Fixture;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static char *
+read_line_from_fd (int fd)
+{
+  char buf[512] = { 0 };
+  gsize len = 0;
+  gssize n;
+
+  /* Read up to the newline: closing the pipe earlier can make the writer fail. */
+  alarm (15);
+  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
+    {
+      n = read (fd, buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (n, >, 0);
+      len += n;
+    }
+  alarm (0);
+  *strchr (buf, '\n') = '\0';
+  return g_strdup (buf);
+}
+
+/* Starts a program that writes one line to fd 3 when it is ready; returns that line. */
+static GSubprocess *
+spawn_with_ready_fd (char              **out_line,
+                     const char *const  *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+  int fds[2];
+  int write_fd;
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  /* Keep the write end off fd 3 itself, or GLib would leave it close-on-exec. */
+  write_fd = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
+  g_assert_cmpint (write_fd, >=, 10);
+  close (fds[1]);
+  g_subprocess_launcher_take_fd (launcher, write_fd, 3);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  *out_line = read_line_from_fd (fds[0]);
+  close (fds[0]);
+  return proc;
+}
+
+static void
+start_display (App *app)
+{
+  const char *argv[] = { "Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-noreset",
+                         "-nolisten", "tcp", NULL };
+  g_autofree char *line = NULL;
+
+  app->xvfb = spawn_with_ready_fd (&line, argv);
+  app->display = g_strdup_printf (":%d", atoi (line));
+}
+
+/* Runs an X client on the app's display; asserts it succeeds and returns its stdout. */
+static char *
+run_x (App        *app,
+       const char *first,
+       ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  char *out = NULL;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) first);
+  va_start (ap, first);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", app->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  alarm (30);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  alarm (0);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("%s failed on %s", first, app->display);
+  return out;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *bus_argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address=3", NULL };
+  g_autofree char *config = NULL;
+
+  f->server = rh_test_server_new ();
+  rh_test_server_start (f->server, NULL);
+
+  f->bus = spawn_with_ready_fd (&f->bus_address, bus_argv);
+
+  f->config_path = g_build_filename (f->server->tmpdir, "remote-help.conf", NULL);
+  config = g_strdup_printf ("[remote-help]\nserver=%s\nserver-fingerprint=%s\norg-key=%s\n"
+                            "acceptTerms=1\n",
+                            f->server->url, f->server->tls_fingerprint,
+                            f->server->org_fingerprint);
+  rh_test_write_file (f->config_path, config);
+
+  f->shots_dir = g_build_filename (g_getenv ("RH_TEST_BUILDDIR"), "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (f->shots_dir, 0755), ==, 0);
+
+  f->helper.name = "helper";
+  f->sharer.name = "sharer";
+  start_display (&f->helper);
+  start_display (&f->sharer);
+}
+
+static void
+app_stop (App *app)
+{
+  if (app->proc)
+    {
+      g_subprocess_send_signal (app->proc, SIGTERM);
+      alarm (10);
+      g_subprocess_wait (app->proc, NULL, NULL);
+      alarm (0);
+      g_clear_object (&app->proc);
+    }
+  g_clear_object (&app->out);
+  if (app->xvfb)
+    {
+      g_subprocess_force_exit (app->xvfb);
+      g_subprocess_wait (app->xvfb, NULL, NULL);
+      g_clear_object (&app->xvfb);
+    }
+  if (app->seen)
+    g_string_free (g_steal_pointer (&app->seen), TRUE);
+  g_clear_pointer (&app->display, g_free);
+  g_clear_pointer (&app->state_home, g_free);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  app_stop (&f->helper);
+  app_stop (&f->sharer);
+  if (f->bus)
+    {
+      g_subprocess_force_exit (f->bus);
+      g_subprocess_wait (f->bus, NULL, NULL);
+      g_clear_object (&f->bus);
+    }
+  g_clear_pointer (&f->server, rh_test_server_free);
+  g_free (f->bus_address);
+  g_free (f->config_path);
+  g_free (f->shots_dir);
+}
+
+static void
+app_start (Fixture    *f,
+           App        *app,
+           const char *config_path)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *home = g_build_filename (f->server->tmpdir, app->name, NULL);
+  g_autofree char *runtime = g_build_filename (home, "run", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("RH_CLIENT_BIN"), NULL };
+
+  g_mkdir_with_parents (runtime, 0700);
+  app->state_home = g_build_filename (home, "state", NULL);
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", app->state_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", config_path, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", app->display, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", f->bus_address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GDK_BACKEND", "x11", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  g_subprocess_launcher_setenv (launcher, "RH_UI_TRACE", "1", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  app->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  app->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app->proc));
+  app->seen = g_string_new (NULL);
+}
+
+static void
+store_line (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  char **slot = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *slot = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL,
+                                                     &error);
+  if (*slot == NULL)
+    *slot = g_strdup ("<end of output>");
+}
+
+/* Reads the app's trace until a line "ui-KEY: VALUE" (VALUE NULL: any); returns the value. */
+static char *
+wait_trace (App        *app,
+            const char *key,
+            const char *value)
+{
+  g_autofree char *prefix = g_strdup_printf ("ui-%s: ", key);
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+
+      g_data_input_stream_read_line_async (app->out, G_PRIORITY_DEFAULT, NULL, store_line,
+                                           &line);
+      while (line == NULL && g_get_monotonic_time () < deadline)
+        {
+          if (!g_main_context_iteration (NULL, FALSE))
+            g_usleep (10000);
+        }
+      if (line == NULL)
+        g_error ("%s: no \"%s%s\" within %d s; it said:\n%s", app->name, prefix,
+                 value ? value : "…", WAIT_S, app->seen->str);
+      g_string_append_printf (app->seen, "%s\n", line);
+      if (g_str_equal (line, "<end of output>"))
+        g_error ("%s exited before \"%s%s\"; it said:\n%s", app->name, prefix,
+                 value ? value : "…", app->seen->str);
+      if (g_str_has_prefix (line, "ui-error: ") && g_strcmp0 (key, "error") != 0)
+        g_error ("%s: unexpected %s", app->name, line);
+      if (g_str_has_prefix (line, prefix) &&
+          (value == NULL || g_str_equal (line + strlen (prefix), value)))
+        return g_strdup (line + strlen (prefix));
+    }
+}
+
+static void
+screenshot (Fixture    *f,
+            App        *app,
+            const char *name)
+{
+  g_autofree char *path = g_build_filename (f->shots_dir, name, NULL);
+  g_autofree char *out = NULL;
+
+  /* Let the crossfade between pages finish. */
+  g_usleep (700 * 1000);
+  out = run_x (app, "import", "-window", "root", path, NULL);
+  g_test_message ("screenshot: %s", path);
+}
+
+/* Gives the app's window the keyboard focus (there is no window manager). */
+static void
+focus_window (App *app)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  g_autofree char *ids = NULL;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autofree char *out = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *display_env = g_strdup_printf ("DISPLAY=%s", app->display);
+
+      proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                               &error, "env", display_env, "xdotool", "search", "--onlyvisible",
+                               "--name", "Remote Help", NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+      g_assert_no_error (error);
+      if (out != NULL && *out != '\0')
+        {
+          ids = g_strdup (g_strstrip (out));
+          break;
+        }
+      g_usleep (100 * 1000);
+    }
+  g_assert_nonnull (ids);
+  if (strchr (ids, '\n'))
+    *strchr (ids, '\n') = '\0';
+  g_free (run_x (app, "xdotool", "windowfocus", "--sync", ids, NULL));
+}
+
+static void
+type_text (App        *app,
+           const char *text)
+{
+  g_free (run_x (app, "xdotool", "type", "--delay", "30", text, NULL));
+}
+
+static void
+press (App        *app,
+       const char *keys)
+{
+  g_free (run_x (app, "xdotool", "key", "--delay", "60", keys, NULL));
+}
+
+static void
+sign_in (App        *app,
+         const char *login,
+         const char *password)
+{
+  wait_trace (app, "state", "sign-in");
+  focus_window (app);
+  type_text (app, login);
+  press (app, "Return");
+  type_text (app, password);
+  press (app, "Return");
+}
+
+/* No organisation key, no server: a clear RH- error in the window, not only in the log. */
+static void
+test_not_set_up (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->server->tmpdir, "empty.conf", NULL);
+  g_autofree char *error = NULL;
+
+  rh_test_write_file (path, "[remote-help]\n");
+  app_start (f, &f->helper, path);
+  wait_trace (&f->helper, "state", "problem");
+  error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-1"));
+  screenshot (f, &f->helper, "not-set-up.png");
+}
+
+/* Sign-in with a wrong password shows RH-3001; the right one reaches the start page, and the
+ * token saved then signs in the next run without a password. */
+static void
+test_sign_in (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *error = NULL;
+  g_autofree char *session_path = NULL;
+  struct stat st;
+
+  app_start (f, &f->helper, f->config_path);
+  sign_in (&f->helper, "helen", "wrong-password");
+  error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-3001"));
+  wait_trace (&f->helper, "state", "sign-in");
+  screenshot (f, &f->helper, "sign-in-failed.png");
+  /* The login stays and the password field has the focus again. */
+  type_text (&f->helper, "helen-password");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "start");
+  screenshot (f, &f->helper, "start.png");
+
+  session_path = g_build_filename (f->helper.state_home, "remote-help", "session", NULL);
+  g_assert_cmpint (g_stat (session_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_subprocess_send_signal (f->helper.proc, SIGTERM);
+  g_subprocess_wait (f->helper.proc, NULL, NULL);
+  g_clear_object (&f->helper.proc);
+  g_clear_object (&f->helper.out);
+  g_string_free (f->helper.seen, TRUE);
+  app_start (f, &f->helper, f->config_path);
+  wait_trace (&f->helper, "state", "start");
+}
+
+/* The whole pairing: code shown on the helper's screen, typed sloppily by the sharer, both
+ * cards shown, and the sharer asked for consent when the helper asks for control. */
+static void
+test_pairing (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *sloppy = NULL;
+  g_autofree char *error = NULL;
+
+  app_start (f, &f->helper, f->config_path);
+  app_start (f, &f->sharer, f->config_path);
+  sign_in (&f->helper, "helen", "helen-password");
+  sign_in (&f->sharer, "sam", "sam-password");
+  wait_trace (&f->helper, "state", "start");
+  wait_trace (&f->sharer, "state", "start");
+
+  /* Helper: Give help is the second choice; then the focused "Get a security code". */
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  code = wait_trace (&f->helper, "code", NULL);
+  g_assert_cmpint (strlen (code), ==, 11);
+  screenshot (f, &f->helper, "give-help-code.png");
+
+  /* Sharer: Get help is the first choice. A malformed code gets an inline error. */
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "get-help");
+  type_text (&f->sharer, "12");
+  press (&f->sharer, "Return");
+  error = wait_trace (&f->sharer, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-4003"));
+  screenshot (f, &f->sharer, "get-help-bad-code.png");
+  press (&f->sharer, "ctrl+a");
+  press (&f->sharer, "BackSpace");
+  /* Lower case, spaces instead of dashes. */
+  sloppy = g_ascii_strdown (code, -1);
+  g_strdelimit (sloppy, "-", ' ');
+  type_text (&f->sharer, sloppy);
+  press (&f->sharer, "Return");
+
+  wait_trace (&f->sharer, "state", "helper-card");
+  wait_trace (&f->helper, "state", "sharer-card");
+  screenshot (f, &f->sharer, "get-help-helper-card.png");
+  screenshot (f, &f->helper, "give-help-sharer-card.png");
+
+  /* Helper: "Take full control" has the focus. */
+  press (&f->helper, "Return");
+  wait_trace (&f->sharer, "state", "consent-control");
+  screenshot (f, &f->sharer, "get-help-consent.png");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (!g_find_program_in_path ("Xvfb") || !g_find_program_in_path ("xdotool") ||
+      !g_find_program_in_path ("import") || !g_find_program_in_path ("dbus-daemon"))
+    {
+      g_printerr ("Xvfb, xdotool, imagemagick and dbus-daemon are required\n");
+      return 77;
+    }
+
+  g_test_add ("/ui-shell/not-set-up", Fixture, NULL, fixture_setup, test_not_set_up,
+              fixture_teardown);
+  g_test_add ("/ui-shell/sign-in", Fixture, NULL, fixture_setup, test_sign_in,
+              fixture_teardown);
+  g_test_add ("/ui-shell/pairing", Fixture, NULL, fixture_setup, test_pairing,
+              fixture_teardown);
+  return g_test_run ();
+}

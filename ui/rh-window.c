@@ -1,0 +1,1000 @@
+/* rh-window.c: the main window: sign in, then get help or give help
+ *
+ * The window only forwards what the person asked for to RhRendezvousClient and RhSession and
+ * shows what they report. Each task (sign in, give help, get help) uses a connection of its
+ * own, opened with the saved token, so a failure never leaves a half-used connection behind.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "rh-ui"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "rh-config.h"
+#include "rh-error.h"
+#include "rh-identity-card-view.h"
+#include "rh-pairing-code.h"
+#include "rh-rendezvous-client.h"
+#include "rh-saved-session.h"
+#include "rh-session.h"
+#include "rh-window.h"
+
+/* A helper's session lasts until someone ends it. */
+#define HELPER_SESSION_MAX_S (12 * 3600)
+
+struct _RhWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template */
+  AdwWindowTitle       *window_title;
+  GtkWidget            *back_button;
+  GtkWidget            *sign_out_button;
+  AdwToastOverlay      *toasts;
+  GtkStack             *stack;
+  AdwStatusPage        *problem_page;
+  GtkButton            *problem_button;
+  AdwEntryRow          *login_row;
+  AdwPasswordEntryRow  *password_row;
+  GtkLabel             *sign_in_error;
+  GtkWidget            *sign_in_button;
+  AdwStatusPage        *busy_page;
+  AdwStatusPage        *start_page;
+  GtkWidget            *get_help_row;
+  GtkWidget            *give_intro_label;
+  GtkWidget            *request_code_button;
+  GtkWidget            *code_box;
+  GtkLabel             *code_label;
+  GtkLabel             *expiry_label;
+  GtkLabel             *attempts_label;
+  GtkWidget            *waiting_box;
+  GtkWidget            *sharer_box;
+  RhIdentityCardView   *sharer_card;
+  GtkWidget            *mode_buttons;
+  GtkWidget            *take_control_button;
+  GtkLabel             *give_status_label;
+  GtkWidget            *give_end_button;
+  GtkWidget            *code_entry_box;
+  AdwEntryRow          *code_row;
+  GtkLabel             *code_error;
+  GtkWidget            *connect_button;
+  GtkWidget            *helper_box;
+  RhIdentityCardView   *helper_card;
+  GtkWidget            *waiting_request_label;
+  GtkWidget            *consent_box;
+  GtkLabel             *consent_label;
+  GtkLabel             *consent_expiry_label;
+  GtkWidget            *allow_control_button;
+  GtkWidget            *allow_view_button;
+  GtkWidget            *allow_button;
+  GtkWidget            *deny_button;
+  GtkLabel             *get_status_label;
+  GtkWidget            *get_end_button;
+
+  /* state */
+  RhConfig             *config;
+  char                 *login;
+  char                 *token;
+  RhRendezvousClient   *client;
+  RhSession            *session;
+  GCancellable         *cancellable;
+  char                 *code;
+  gint64                code_expires_at;
+  gint64                consent_deadline;
+  guint                 tick_id;
+  GString              *status_lines;
+  gboolean              trace;
+};
+
+G_DEFINE_FINAL_TYPE (RhWindow, rh_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_countdowns (RhWindow *self);
+
+/* With RH_UI_TRACE set, each screen the window reaches is written to stdout, one line each,
+ * so tests can follow it without reading pixels. */
+static void
+trace (RhWindow   *self,
+       const char *key,
+       const char *value)
+{
+  if (!self->trace)
+    return;
+  printf ("ui-%s: %s\n", key, value);
+  fflush (stdout);
+}
+
+static void
+show_page (RhWindow   *self,
+           const char *name,
+           const char *subtitle)
+{
+  gboolean home = g_str_equal (name, "start") || g_str_equal (name, "sign-in");
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+  adw_window_title_set_subtitle (self->window_title, subtitle ? subtitle : "");
+  gtk_widget_set_visible (self->back_button, !home && self->config != NULL &&
+                          !g_str_equal (name, "problem"));
+  gtk_widget_set_visible (self->sign_out_button, g_str_equal (name, "start"));
+  trace (self, "state", name);
+}
+
+static void
+drop_client (RhWindow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  if (self->session)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_clear_object (&self->session);
+    }
+  if (self->client)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      if (rh_rendezvous_client_is_paired (self->client))
+        rh_rendezvous_client_leave (self->client, "cancelled");
+      else
+        rh_rendezvous_client_disconnect (self->client);
+      g_clear_object (&self->client);
+    }
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->code)
+    explicit_bzero (self->code, strlen (self->code));
+  g_clear_pointer (&self->code, g_free);
+  self->code_expires_at = 0;
+  self->consent_deadline = 0;
+  g_string_truncate (self->status_lines, 0);
+}
+
+static void
+forget_sign_in (RhWindow *self)
+{
+  rh_saved_session_forget ();
+  g_clear_pointer (&self->login, g_free);
+  if (self->token)
+    explicit_bzero (self->token, strlen (self->token));
+  g_clear_pointer (&self->token, g_free);
+}
+
+static void
+show_sign_in (RhWindow     *self,
+              const GError *error)
+{
+  gtk_widget_set_sensitive (self->sign_in_button, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  if (error)
+    {
+      g_autofree char *text = rh_error_format (error);
+
+      gtk_label_set_text (self->sign_in_error, text);
+      trace (self, "error", text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error), error != NULL);
+  show_page (self, "sign-in", NULL);
+  gtk_widget_grab_focus (*gtk_editable_get_text (GTK_EDITABLE (self->login_row)) ?
+                         GTK_WIDGET (self->password_row) : GTK_WIDGET (self->login_row));
+}
+
+static void
+show_start (RhWindow *self)
+{
+  g_autofree char *who = g_strdup_printf (_("Signed in as %s"), self->login);
+
+  adw_status_page_set_description (self->start_page, who);
+  show_page (self, "start", who);
+  gtk_widget_grab_focus (self->get_help_row);
+}
+
+static void
+show_problem (RhWindow     *self,
+              const char   *title,
+              const GError *error)
+{
+  g_autofree char *text = rh_error_format (error);
+
+  drop_client (self);
+  adw_status_page_set_icon_name (self->problem_page, "dialog-error-symbolic");
+  adw_status_page_set_title (self->problem_page, title);
+  adw_status_page_set_description (self->problem_page, text);
+  gtk_button_set_label (self->problem_button,
+                        self->config ? _("Back to Start") : _("Try Again"));
+  show_page (self, "problem", NULL);
+  trace (self, "error", text);
+}
+
+static gboolean
+is_sign_in_rejected (const GError *error)
+{
+  return rh_error_is_rh (error) &&
+         (error->code == RH_ERROR_TOKEN_INVALID || error->code == RH_ERROR_NOT_SIGNED_IN);
+}
+
+/* Every failure of a task ends up here: it shows the RH- code and what to do. */
+static void
+task_failed (RhWindow     *self,
+             const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (is_sign_in_rejected (error))
+    {
+      /* The saved token expired or was revoked: ask for the password again. */
+      drop_client (self);
+      forget_sign_in (self);
+      show_sign_in (self, error);
+      return;
+    }
+  show_problem (self, _("Something Went Wrong"), error);
+}
+
+static void
+go_home (RhWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  drop_client (self);
+  if (self->config == NULL)
+    {
+      g_autoptr(RhConfig) config = rh_config_load (&error);
+
+      if (config == NULL || !rh_config_check (config, &error))
+        {
+          adw_status_page_set_icon_name (self->problem_page, "dialog-error-symbolic");
+          show_problem (self, _("Remote Help Is Not Set Up"), error);
+          return;
+        }
+      self->config = g_steal_pointer (&config);
+    }
+  if (self->token == NULL && !rh_saved_session_load (&self->login, &self->token))
+    {
+      show_sign_in (self, NULL);
+      return;
+    }
+  show_start (self);
+}
+
+static void
+on_attempt_failed (RhWindow *self,
+                   int       remaining)
+{
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Someone typed a wrong code: %d attempt left",
+                                       "Someone typed a wrong code: %d attempts left",
+                                       remaining),
+                          remaining);
+  gtk_label_set_text (self->attempts_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_label), TRUE);
+  trace (self, "attempts-left", text);
+}
+
+static void
+on_peer_left (RhWindow   *self,
+              const char *who,
+              const char *reason)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A running session reports the end itself. */
+  if (self->session)
+    return;
+  error = g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_PEER_LEFT,
+                       _("The other person left (%s)"), reason ? reason : "");
+  show_problem (self, _("The Other Person Left"), error);
+}
+
+static gboolean
+unref_idle (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_disconnected (RhWindow     *self,
+                 const GError *error,
+                 RhRendezvousClient *client)
+{
+  if (error == NULL || self->session)
+    return;
+  /* The client is still emitting: let it finish before it goes. */
+  g_idle_add (unref_idle, g_object_ref (client));
+  show_problem (self, _("Connection Lost"), error);
+}
+
+static void
+new_client (RhWindow *self)
+{
+  drop_client (self);
+  self->client = rh_rendezvous_client_new (self->config->server_url,
+                                           self->config->server_fingerprint,
+                                           self->config->ca_file,
+                                           self->config->org_key);
+  g_signal_connect_swapped (self->client, "attempt-failed", G_CALLBACK (on_attempt_failed), self);
+  g_signal_connect_swapped (self->client, "peer-left", G_CALLBACK (on_peer_left), self);
+  g_signal_connect_data (self->client, "disconnected", G_CALLBACK (on_disconnected), self,
+                         NULL, G_CONNECT_SWAPPED);
+}
+
+static void
+show_busy (RhWindow   *self,
+           const char *title)
+{
+  adw_status_page_set_title (self->busy_page, title);
+  show_page (self, "busy", NULL);
+}
+
+/* Async callbacks get a reference to the window; a cancelled task just lets go of it. */
+#define TASK_BEGIN(self_var, user_data) \
+  g_autoptr(RhWindow) self_var = user_data
+
+/* Sign in */
+
+static void
+on_signed_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+
+  if (!rh_rendezvous_client_sign_in_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      drop_client (self);
+      show_sign_in (self, error);
+      return;
+    }
+  g_free (self->login);
+  self->login = g_strdup (rh_rendezvous_client_get_login (RH_RENDEZVOUS_CLIENT (source)));
+  g_free (self->token);
+  self->token = g_strdup (rh_rendezvous_client_get_token (RH_RENDEZVOUS_CLIENT (source)));
+  drop_client (self);
+  if (!rh_saved_session_save (self->login, self->token, &save_error))
+    {
+      /* Still signed in for this run; say why the next start will ask again. */
+      g_autofree char *text = rh_error_format (save_error);
+
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+    }
+  show_start (self);
+}
+
+static void
+on_sign_in_connected (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  const char *login = gtk_editable_get_text (GTK_EDITABLE (self->login_row));
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+
+  if (!rh_rendezvous_client_connect_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      drop_client (self);
+      show_sign_in (self, error);
+      return;
+    }
+  rh_rendezvous_client_sign_in_async (self->client, login, password, self->cancellable,
+                                      on_signed_in, g_object_ref (self));
+}
+
+static void
+on_sign_in (RhWindow *self)
+{
+  const char *login = gtk_editable_get_text (GTK_EDITABLE (self->login_row));
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+
+  if (*login == '\0' || *password == '\0')
+    {
+      gtk_label_set_text (self->sign_in_error, _("Enter your login and your password."));
+      gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error), TRUE);
+      return;
+    }
+  gtk_widget_set_sensitive (self->sign_in_button, FALSE);
+  new_client (self);
+  show_busy (self, _("Signing In…"));
+  rh_rendezvous_client_connect_async (self->client, self->cancellable, on_sign_in_connected,
+                                      g_object_ref (self));
+}
+
+static void
+on_login_activated (RhWindow *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+}
+
+/* Both tasks start by connecting with the saved token. */
+static void
+connect_signed_in (RhWindow            *self,
+                   GAsyncReadyCallback  callback)
+{
+  new_client (self);
+  rh_rendezvous_client_set_token (self->client, self->login, self->token);
+  rh_rendezvous_client_connect_async (self->client, self->cancellable, callback,
+                                      g_object_ref (self));
+}
+
+/* Session status, for both sides */
+
+static void
+on_session_status (RhWindow   *self,
+                   const char *key,
+                   const char *value)
+{
+  GtkLabel *label = gtk_widget_get_visible (self->sharer_box) ||
+                    g_str_equal (gtk_stack_get_visible_child_name (self->stack), "give-help") ?
+                    self->give_status_label : self->get_status_label;
+
+  if (self->status_lines->len)
+    g_string_append_c (self->status_lines, '\n');
+  g_string_append_printf (self->status_lines, "%s: %s", key, value);
+  gtk_label_set_text (label, self->status_lines->str);
+  gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+  trace (self, "session", key);
+
+  if (g_str_equal (key, "requested") || g_str_equal (key, "sharing"))
+    {
+      gtk_widget_set_visible (self->consent_box, FALSE);
+      self->consent_deadline = 0;
+    }
+  if (g_str_equal (key, "sharing"))
+    {
+      gtk_widget_set_visible (self->waiting_request_label, FALSE);
+      gtk_widget_set_visible (self->get_end_button, TRUE);
+    }
+}
+
+static void
+on_session_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_session_run_finish (RH_SESSION (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          RH_SESSION (source) != self->session)
+        return;
+      task_failed (self, error);
+      return;
+    }
+  if (RH_SESSION (source) != self->session)
+    return;
+  drop_client (self);
+  adw_status_page_set_icon_name (self->problem_page, "emblem-ok-symbolic");
+  adw_status_page_set_title (self->problem_page, _("The Session Ended"));
+  adw_status_page_set_description (self->problem_page, NULL);
+  gtk_button_set_label (self->problem_button, _("Back to Start"));
+  show_page (self, "problem", NULL);
+  trace (self, "state", "ended");
+}
+
+static void
+start_session (RhWindow               *self,
+               gboolean                is_helper,
+               const RhSessionOptions *options)
+{
+  self->session = rh_session_new (self->client, self->config, is_helper, options);
+  g_signal_connect_swapped (self->session, "status", G_CALLBACK (on_session_status), self);
+  rh_session_run_async (self->session, self->cancellable, on_session_done, g_object_ref (self));
+}
+
+/* Give help */
+
+static void
+on_sharer_joined (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhIdentityCard) card = NULL;
+
+  card = rh_rendezvous_client_wait_for_sharer_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                      &error);
+  if (card == NULL)
+    {
+      task_failed (self, error);
+      return;
+    }
+  self->code_expires_at = 0;
+  gtk_widget_set_visible (self->code_box, FALSE);
+  gtk_widget_set_visible (self->give_intro_label, FALSE);
+  rh_identity_card_view_set_card (self->sharer_card, card, TRUE);
+  gtk_widget_set_visible (self->sharer_box, TRUE);
+  gtk_widget_set_visible (self->mode_buttons, TRUE);
+  gtk_widget_set_visible (self->give_end_button, TRUE);
+  gtk_widget_grab_focus (self->take_control_button);
+  trace (self, "state", "sharer-card");
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  update_countdowns (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ensure_ticking (RhWindow *self)
+{
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+  update_countdowns (self);
+}
+
+static char *
+format_remaining (gint64 seconds)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", seconds / 60, (int) (seconds % 60));
+}
+
+static void
+update_countdowns (RhWindow *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (self->code_expires_at > 0)
+    {
+      gint64 left = MAX (0, self->code_expires_at - now);
+      g_autofree char *time = format_remaining (left);
+      g_autofree char *text = NULL;
+
+      if (left > 0)
+        text = g_strdup_printf (_("Expires in %s"), time);
+      else
+        text = g_strdup (_("This code has expired. Get a new one."));
+      gtk_label_set_text (self->expiry_label, text);
+    }
+  if (self->consent_deadline > 0)
+    {
+      gint64 left = MAX (0, self->consent_deadline - now);
+      g_autofree char *time = format_remaining (left);
+      g_autofree char *text = NULL;
+
+      if (left > 0)
+        text = g_strdup_printf (_("This request expires in %s"), time);
+      else
+        text = g_strdup (_("This request has expired."));
+      gtk_label_set_text (self->consent_expiry_label, text);
+    }
+  if (self->code_expires_at == 0 && self->consent_deadline == 0)
+    g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+/* Spaced groups for reading out: "K7P 4XQ M2R". */
+static char *
+spaced_code (const char *code)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = code; *p; p++)
+    g_string_append_c (out, *p == '-' ? ' ' : *p);
+  return g_string_free (out, FALSE);
+}
+
+static void
+on_code (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spaced = NULL;
+  gint64 expires_at = 0;
+  char *code;
+
+  code = rh_rendezvous_client_request_code_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                   &expires_at, &error);
+  if (code == NULL)
+    {
+      task_failed (self, error);
+      return;
+    }
+  self->code = code;
+  self->code_expires_at = expires_at;
+  spaced = spaced_code (code);
+  gtk_label_set_text (self->code_label, spaced);
+  gtk_widget_set_visible (self->request_code_button, FALSE);
+  gtk_widget_set_visible (self->code_box, TRUE);
+  gtk_widget_set_visible (self->waiting_box, TRUE);
+  ensure_ticking (self);
+  show_page (self, "give-help", _("Give Help"));
+  /* For the test only: the code never goes to the log. */
+  trace (self, "code", code);
+  rh_rendezvous_client_wait_for_sharer_async (self->client, self->cancellable, on_sharer_joined,
+                                              g_object_ref (self));
+}
+
+static void
+on_give_help_connected (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_rendezvous_client_connect_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      task_failed (self, error);
+      return;
+    }
+  rh_rendezvous_client_request_code_async (self->client, self->cancellable, on_code,
+                                           g_object_ref (self));
+}
+
+static void
+on_request_code (RhWindow *self)
+{
+  show_busy (self, _("Getting a Security Code…"));
+  connect_signed_in (self, on_give_help_connected);
+}
+
+static void
+on_copy_code (RhWindow *self)
+{
+  if (self->code == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->code);
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (_("Code copied")));
+}
+
+static void
+start_helper_session (RhWindow  *self,
+                      RhRdpMode  mode)
+{
+  RhSessionOptions options = { 0 };
+
+  options.path = RH_SESSION_PATH_AUTO;
+  options.requested_mode = mode;
+  options.duration_s = HELPER_SESSION_MAX_S;
+  gtk_widget_set_visible (self->mode_buttons, FALSE);
+  start_session (self, TRUE, &options);
+}
+
+static void
+on_take_control (RhWindow *self)
+{
+  start_helper_session (self, RH_RDP_MODE_CONTROL);
+}
+
+static void
+on_view_only (RhWindow *self)
+{
+  start_helper_session (self, RH_RDP_MODE_VIEW);
+}
+
+static void
+reset_give_help (RhWindow *self)
+{
+  gtk_widget_set_visible (self->give_intro_label, TRUE);
+  gtk_widget_set_visible (self->request_code_button, TRUE);
+  gtk_widget_set_visible (self->code_box, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_label), FALSE);
+  gtk_widget_set_visible (self->sharer_box, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->give_status_label), FALSE);
+  gtk_widget_set_visible (self->give_end_button, FALSE);
+  gtk_label_set_text (self->code_label, "");
+  rh_identity_card_view_set_card (self->sharer_card, NULL, FALSE);
+}
+
+/* Get help */
+
+static void
+on_consent_requested (RhWindow   *self,
+                      const char *mode)
+{
+  gboolean control = g_strcmp0 (mode, "control") == 0;
+
+  gtk_label_set_text (self->consent_label,
+                      control ? _("Your helper asks to see and control your screen.")
+                              : _("Your helper asks to see your screen."));
+  /* Nothing is pre-selected: the buttons wait for a deliberate click. */
+  gtk_widget_set_visible (self->allow_control_button, control);
+  gtk_widget_set_visible (self->allow_view_button, control);
+  gtk_widget_set_visible (self->allow_button, !control);
+  gtk_widget_set_visible (self->deny_button, TRUE);
+  gtk_widget_set_visible (self->waiting_request_label, FALSE);
+  gtk_widget_set_visible (self->consent_box, TRUE);
+  self->consent_deadline = g_get_real_time () / G_USEC_PER_SEC + RH_SESSION_CONSENT_TIMEOUT_S;
+  ensure_ticking (self);
+  trace (self, "state", control ? "consent-control" : "consent-view");
+}
+
+static void
+answer (RhWindow       *self,
+        RhSessionAllow  allow)
+{
+  if (self->session == NULL)
+    return;
+  gtk_widget_set_visible (self->consent_box, FALSE);
+  self->consent_deadline = 0;
+  rh_session_answer (self->session, allow);
+}
+
+static void
+on_allow_control (RhWindow *self)
+{
+  answer (self, RH_SESSION_ALLOW_CONTROL);
+}
+
+static void
+on_allow_view (RhWindow *self)
+{
+  answer (self, RH_SESSION_ALLOW_VIEW);
+}
+
+static void
+on_deny (RhWindow *self)
+{
+  answer (self, RH_SESSION_ALLOW_DENY);
+}
+
+static void
+on_helper_verified (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhIdentityCard) card = NULL;
+  RhSessionOptions options = { 0 };
+
+  card = rh_rendezvous_client_redeem_code_finish (RH_RENDEZVOUS_CLIENT (source), result, &error);
+  if (card == NULL)
+    {
+      task_failed (self, error);
+      return;
+    }
+  /* redeem_code only returns a card that verified against the organisation key. */
+  rh_identity_card_view_set_card (self->helper_card, card, TRUE);
+  gtk_widget_set_visible (self->code_entry_box, FALSE);
+  gtk_widget_set_visible (self->helper_box, TRUE);
+  gtk_widget_set_visible (self->waiting_request_label, TRUE);
+  show_page (self, "get-help", _("Get Help"));
+  trace (self, "state", "helper-card");
+
+  options.allow = RH_SESSION_ALLOW_ASK;
+  start_session (self, FALSE, &options);
+  g_signal_connect_swapped (self->session, "consent-requested",
+                            G_CALLBACK (on_consent_requested), self);
+}
+
+static void
+on_get_help_connected (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  TASK_BEGIN (self, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = g_object_steal_data (G_OBJECT (source), "rh-code");
+
+  if (!rh_rendezvous_client_connect_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      task_failed (self, error);
+      return;
+    }
+  rh_rendezvous_client_redeem_code_async (self->client, code, self->cancellable,
+                                          on_helper_verified, g_object_ref (self));
+  explicit_bzero (code, strlen (code));
+}
+
+static void
+on_code_changed (RhWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->code_error), FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->code_row), "error");
+}
+
+static void
+on_redeem (RhWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  RhPairingCode code;
+
+  if (!rh_pairing_code_parse (gtk_editable_get_text (GTK_EDITABLE (self->code_row)), &code,
+                              &error))
+    {
+      g_autofree char *text = rh_error_format (error);
+
+      gtk_label_set_text (self->code_error, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->code_error), TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->code_row), "error");
+      trace (self, "error", text);
+      return;
+    }
+  show_busy (self, _("Checking the Code…"));
+  connect_signed_in (self, on_get_help_connected);
+  g_object_set_data_full (G_OBJECT (self->client), "rh-code", rh_pairing_code_format (&code),
+                          g_free);
+  explicit_bzero (&code, sizeof code);
+}
+
+static void
+reset_get_help (RhWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->code_row), "");
+  on_code_changed (self);
+  gtk_widget_set_visible (self->code_entry_box, TRUE);
+  gtk_widget_set_visible (self->helper_box, FALSE);
+  gtk_widget_set_visible (self->consent_box, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->get_status_label), FALSE);
+  gtk_widget_set_visible (self->get_end_button, FALSE);
+  rh_identity_card_view_set_card (self->helper_card, NULL, FALSE);
+}
+
+/* Actions */
+
+static void
+action_back (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  go_home (RH_WINDOW (widget));
+}
+
+static void
+action_sign_out (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  RhWindow *self = RH_WINDOW (widget);
+
+  /* The token stays valid on the service until it expires; this device forgets it. */
+  drop_client (self);
+  forget_sign_in (self);
+  show_sign_in (self, NULL);
+}
+
+static void
+action_give_help (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  RhWindow *self = RH_WINDOW (widget);
+
+  drop_client (self);
+  reset_give_help (self);
+  show_page (self, "give-help", _("Give Help"));
+  gtk_widget_grab_focus (self->request_code_button);
+}
+
+static void
+action_get_help (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  RhWindow *self = RH_WINDOW (widget);
+
+  drop_client (self);
+  reset_get_help (self);
+  show_page (self, "get-help", _("Get Help"));
+  gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+}
+
+static void
+rh_window_dispose (GObject *object)
+{
+  RhWindow *self = RH_WINDOW (object);
+
+  if (self->status_lines)
+    drop_client (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->config, rh_config_free);
+  g_clear_pointer (&self->login, g_free);
+  if (self->token)
+    explicit_bzero (self->token, strlen (self->token));
+  g_clear_pointer (&self->token, g_free);
+  if (self->status_lines)
+    g_string_free (g_steal_pointer (&self->status_lines), TRUE);
+
+  G_OBJECT_CLASS (rh_window_parent_class)->dispose (object);
+}
+
+static void
+rh_window_class_init (RhWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = rh_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/remotehelp/RemoteHelp/rh-window.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, RhWindow, name)
+  CHILD (window_title);
+  CHILD (back_button);
+  CHILD (sign_out_button);
+  CHILD (toasts);
+  CHILD (stack);
+  CHILD (problem_page);
+  CHILD (problem_button);
+  CHILD (login_row);
+  CHILD (password_row);
+  CHILD (sign_in_error);
+  CHILD (sign_in_button);
+  CHILD (busy_page);
+  CHILD (start_page);
+  CHILD (get_help_row);
+  CHILD (give_intro_label);
+  CHILD (request_code_button);
+  CHILD (code_box);
+  CHILD (code_label);
+  CHILD (expiry_label);
+  CHILD (attempts_label);
+  CHILD (waiting_box);
+  CHILD (sharer_box);
+  CHILD (sharer_card);
+  CHILD (mode_buttons);
+  CHILD (take_control_button);
+  CHILD (give_status_label);
+  CHILD (give_end_button);
+  CHILD (code_entry_box);
+  CHILD (code_row);
+  CHILD (code_error);
+  CHILD (connect_button);
+  CHILD (helper_box);
+  CHILD (helper_card);
+  CHILD (waiting_request_label);
+  CHILD (consent_box);
+  CHILD (consent_label);
+  CHILD (consent_expiry_label);
+  CHILD (allow_control_button);
+  CHILD (allow_view_button);
+  CHILD (allow_button);
+  CHILD (deny_button);
+  CHILD (get_status_label);
+  CHILD (get_end_button);
+#undef CHILD
+
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_login_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_request_code);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_code);
+  gtk_widget_class_bind_template_callback (widget_class, on_take_control);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_only);
+  gtk_widget_class_bind_template_callback (widget_class, on_redeem);
+  gtk_widget_class_bind_template_callback (widget_class, on_code_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_allow_control);
+  gtk_widget_class_bind_template_callback (widget_class, on_allow_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_deny);
+
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, action_back);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, action_sign_out);
+  gtk_widget_class_install_action (widget_class, "win.give-help", NULL, action_give_help);
+  gtk_widget_class_install_action (widget_class, "win.get-help", NULL, action_get_help);
+}
+
+static void
+rh_window_init (RhWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->status_lines = g_string_new (NULL);
+  self->trace = g_getenv ("RH_UI_TRACE") != NULL;
+  go_home (self);
+}
+
+RhWindow *
+rh_window_new (RhApplication *app)
+{
+  return g_object_new (RH_TYPE_WINDOW, "application", app, NULL);
+}

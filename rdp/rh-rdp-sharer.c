@@ -21,7 +21,10 @@
  * - server->authentication makes the subsystem's Authenticate (PAM for X11) run when NLA is
  *   off; we keep it FALSE and require NLA, which checks the SAM file.
  * - client->mayInteract is copied from the server when a client connects and checked for every
- *   input event, so set_mode() updates the server and every connected client.
+ *   input event, so set_mode() updates the server and every connected client. It is not ours
+ *   alone: the shadow server's ENCOMSP handler sets it for any client that asks for control. So
+ *   the X11 subsystem's input handlers (the only code that injects input, through XTest) are
+ *   wrapped by a gate that checks our own mode and drops every event in VIEW mode.
  * - The X11 subsystem opens the display named by $DISPLAY (XOpenDisplay (NULL)).
  *
  * Threads: call XInitThreads() at the very start of main(), before GTK or anything else
@@ -73,8 +76,15 @@ typedef struct
 {
   GWeakRef sharer;
   GMainContext *context;
+  gint mode;                   /* RhRdpMode (atomic): what the input gate below checks */
+  gint drop_logged;            /* (atomic) a drop was logged since the last mode change */
   pfnShadowClientConnect chained_connect;
   pfnShadowClientDisconnect chained_disconnect;
+  pfnShadowSynchronizeEvent chained_synchronize;
+  pfnShadowKeyboardEvent chained_keyboard;
+  pfnShadowUnicodeKeyboardEvent chained_unicode;
+  pfnShadowMouseEvent chained_mouse;
+  pfnShadowExtendedMouseEvent chained_extended_mouse;
 } SharerLink;
 
 struct _RhRdpSharer
@@ -416,6 +426,107 @@ link_emit (SharerLink *link,
                               emission_free);
 }
 
+/* Replaces the shadow server's ENCOMSP handler, which lets a client grant itself control: only
+ * the sharer (set_mode) decides. */
+static UINT
+on_control_level_request (EncomspServerContext                         *context,
+                          ENCOMSP_CHANGE_PARTICIPANT_CONTROL_LEVEL_PDU *pdu)
+{
+  g_message ("Ignoring a viewer's request to change its control level (flags 0x%04x)",
+             (guint) pdu->Flags);
+  return CHANNEL_RC_OK;
+}
+
+/* The input gate: the X11 subsystem's input handlers are the only code that injects input into
+ * the shared display (XTest), so they are wrapped and check our own mode, whatever FreeRDP's
+ * flags say. FreeRDP checks client->mayInteract first, but a client can change its own flag:
+ * the shadow server grants any ENCOMSP ChangeParticipantControlLevel request for "may interact"
+ * (shadow_encomsp.c). Called on FreeRDP client threads. */
+static gboolean
+gate_allows (rdpShadowSubsystem *subsystem,
+             rdpShadowClient    *client)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  /* The ENCOMSP channel opens after ClientConnect; take its handler over once it exists. */
+  if (client && client->encomsp &&
+      client->encomsp->ChangeParticipantControlLevel != on_control_level_request)
+    client->encomsp->ChangeParticipantControlLevel = on_control_level_request;
+  if (g_atomic_int_get (&link->mode) == RH_RDP_MODE_CONTROL)
+    return TRUE;
+  if (g_atomic_int_compare_and_exchange (&link->drop_logged, FALSE, TRUE))
+    g_message ("Dropping the viewer's input: viewers may only watch%s",
+               client && client->mayInteract ? " (FreeRDP would have let it through)" : "");
+  return FALSE;
+}
+
+static BOOL
+gate_synchronize (rdpShadowSubsystem *subsystem,
+                  rdpShadowClient    *client,
+                  UINT32              flags)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (!gate_allows (subsystem, client))
+    return TRUE;
+  return link->chained_synchronize ? link->chained_synchronize (subsystem, client, flags) : TRUE;
+}
+
+static BOOL
+gate_keyboard (rdpShadowSubsystem *subsystem,
+               rdpShadowClient    *client,
+               UINT16              flags,
+               UINT16              code)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (!gate_allows (subsystem, client))
+    return TRUE;
+  return link->chained_keyboard ? link->chained_keyboard (subsystem, client, flags, code) : TRUE;
+}
+
+static BOOL
+gate_unicode (rdpShadowSubsystem *subsystem,
+              rdpShadowClient    *client,
+              UINT16              flags,
+              UINT16              code)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (!gate_allows (subsystem, client))
+    return TRUE;
+  return link->chained_unicode ? link->chained_unicode (subsystem, client, flags, code) : TRUE;
+}
+
+static BOOL
+gate_mouse (rdpShadowSubsystem *subsystem,
+            rdpShadowClient    *client,
+            UINT16              flags,
+            UINT16              x,
+            UINT16              y)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (!gate_allows (subsystem, client))
+    return TRUE;
+  return link->chained_mouse ? link->chained_mouse (subsystem, client, flags, x, y) : TRUE;
+}
+
+static BOOL
+gate_extended_mouse (rdpShadowSubsystem *subsystem,
+                     rdpShadowClient    *client,
+                     UINT16              flags,
+                     UINT16              x,
+                     UINT16              y)
+{
+  SharerLink *link = subsystem->server->ext;
+
+  if (!gate_allows (subsystem, client))
+    return TRUE;
+  return link->chained_extended_mouse ?
+         link->chained_extended_mouse (subsystem, client, flags, x, y) : TRUE;
+}
+
 /* Called on a FreeRDP client thread once the client is authenticated and active. */
 static BOOL
 on_client_connect (rdpShadowSubsystem *subsystem,
@@ -626,6 +737,7 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   self->link = g_new0 (SharerLink, 1);
   g_weak_ref_init (&self->link->sharer, self);
   self->link->context = g_main_context_ref (self->context);
+  g_atomic_int_set (&self->link->mode, g_atomic_int_get (&self->mode));
   self->server->ext = self->link;
 
   if (shadow_server_init (self->server) < 0)
@@ -643,6 +755,17 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   self->link->chained_disconnect = subsystem->ClientDisconnect;
   subsystem->ClientConnect = on_client_connect;
   subsystem->ClientDisconnect = on_client_disconnect;
+  /* Every input event the X11 subsystem would inject passes our gate first. */
+  self->link->chained_synchronize = subsystem->SynchronizeEvent;
+  self->link->chained_keyboard = subsystem->KeyboardEvent;
+  self->link->chained_unicode = subsystem->UnicodeKeyboardEvent;
+  self->link->chained_mouse = subsystem->MouseEvent;
+  self->link->chained_extended_mouse = subsystem->ExtendedMouseEvent;
+  subsystem->SynchronizeEvent = gate_synchronize;
+  subsystem->KeyboardEvent = gate_keyboard;
+  subsystem->UnicodeKeyboardEvent = gate_unicode;
+  subsystem->MouseEvent = gate_mouse;
+  subsystem->ExtendedMouseEvent = gate_extended_mouse;
 
   if (shadow_server_start (self->server) < 0)
     {
@@ -706,6 +829,13 @@ rh_rdp_sharer_set_mode (RhRdpSharer *self,
   server = self->server;
   if (!server)
     return;
+
+  /* Our gate first: from here on, nothing reaches the X11 subsystem in VIEW mode. */
+  if (self->link)
+    {
+      g_atomic_int_set (&self->link->mode, mode);
+      g_atomic_int_set (&self->link->drop_logged, FALSE);
+    }
 
   /* New clients copy the server's flag; connected ones check their own for every event. */
   server->mayInteract = may_interact;

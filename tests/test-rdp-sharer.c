@@ -557,6 +557,98 @@ wait_pointer_moves (const char *from,
   return now;
 }
 
+/* Waits (iterating the main context) up to ms for the shared pointer to stay put for a whole
+ * second: whatever input was still in flight has landed. Returns where it settled. */
+static char *
+wait_pointer_settles (int ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 since = g_get_monotonic_time ();
+  char *last = pointer_of (display_name);
+
+  while (g_get_monotonic_time () < deadline &&
+         g_get_monotonic_time () - since < G_USEC_PER_SEC)
+    {
+      g_autofree char *now = NULL;
+
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (100 * 1000);
+      now = pointer_of (display_name);
+      if (g_strcmp0 (now, last) != 0)
+        {
+          g_free (last);
+          last = g_steal_pointer (&now);
+          since = g_get_monotonic_time ();
+        }
+    }
+  return last;
+}
+
+/* Starts xfreerdp on the viewer's display, connected to sharer. */
+static GPid
+spawn_viewer (RhRdpSharer *sharer)
+{
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", viewer_display, TRUE);
+  g_autofree char *v = g_strdup_printf ("/v:%s", rh_rdp_sharer_get_socket_path (sharer));
+  g_autofree char *u = g_strdup_printf ("/u:%s", rh_rdp_sharer_get_username (sharer));
+  g_autofree char *p = g_strdup_printf ("/p:%s", rh_rdp_sharer_get_password (sharer));
+  const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "/sec:nla", "/size:800x600",
+                         "-grab-keyboard", NULL };
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+
+  g_spawn_async (NULL, (char **) argv, envp,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 die_with_parent, NULL, &pid, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+/* Starts `xev -root` (keys and buttons) on the shared display, logging to log, and waits until
+ * it reports an F12 pressed there directly with xdotool: from then on it sees what arrives.
+ * *seen is how much of the log that took. */
+static GPid
+start_input_watch (const char *log,
+                   gsize      *seen)
+{
+  g_autofree char *command = g_strdup_printf ("exec xev -display %s -root -event keyboard "
+                                              "-event button > %s", display_name, log);
+  const char *argv[] = { "sh", "-c", command, NULL };
+  const char *marker[] = { "key", "F12", NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GPid pid;
+
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                 die_with_parent, NULL, &pid, &error);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_free (xdotool (display_name, marker));
+      g_usleep (100 * 1000);
+      if (g_file_get_contents (log, &text, seen, NULL) && strstr (text, "F12"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  return pid;
+}
+
+static guint
+count_of (const char *haystack,
+          const char *needle)
+{
+  guint n = 0;
+
+  for (const char *at = strstr (haystack, needle); at; at = strstr (at + 1, needle))
+    n++;
+  return n;
+}
+
 /* Input from a real xfreerdp reaches the shared display only while the mode is CONTROL, and
  * set_mode() takes effect during the session. xfreerdp runs on the second Xvfb; xdotool moves
  * the pointer there (inside its window), which xfreerdp sends as RDP input. */
@@ -607,9 +699,8 @@ test_input_follows_mode (void)
   move_pointer (viewer_display, 300, 200);
   g_free (wait_pointer_moves (start, 10000));
   /* Let anything still in flight land before switching. */
-  g_usleep (G_USEC_PER_SEC / 2);
-  moved = pointer_of (display_name);
-  g_assert_cmpstr (moved, !=, start);
+  moved = wait_pointer_settles (10000);
+  g_assert_cmpstr (moved, ==, "300,200");
 
   /* VIEW, switched live: the same kind of input is dropped. */
   rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_VIEW);
@@ -625,6 +716,104 @@ test_input_follows_mode (void)
 
   g_test_message ("shared pointer: %s, control %s, view %s, control %s", start, moved, still,
                   again);
+  kill_and_reap (client);
+  wait_count (&counts.disconnected, 1);
+  g_assert_cmpuint (counts.connected, ==, 1);
+}
+
+/* A sharer started in VIEW mode (no live switch): nothing a real xfreerdp sends reaches the
+ * shared display: pointer moves, clicks, keys, nor Ctrl+Alt+C (xfreerdp's hotkey that asks an
+ * ENCOMSP server for control). xev on the shared root window records keys and buttons. Switching
+ * to CONTROL at the end proves the same input path was live all along. */
+static void
+test_view_only_from_start (void)
+{
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = g_build_filename (home_dir, "xev-view-only.log", NULL);
+  g_autofree char *start = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *again = NULL;
+  const char *click[] = { "click", "1", NULL };
+  const char *keys[] = { "key", "a", "Return", NULL };
+  const char *hotkey[] = { "key", "ctrl+alt+c", NULL };
+  const char *type[] = { "type", "xyz", NULL };
+  const struct { int x, y; } moves[] = { { 300, 200 }, { 400, 300 }, { 120, 80 } };
+  Counts counts = { 0, 0 };
+  GPid client;
+  GPid xev;
+  gsize seen = 0;
+  gsize len = 0;
+  gboolean ok;
+
+  g_signal_connect (sharer, "client-connected", G_CALLBACK (on_connected), &counts);
+  g_signal_connect (sharer, "client-disconnected", G_CALLBACK (on_disconnected), &counts);
+  ok = rh_rdp_sharer_start (sharer, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  move_pointer (display_name, 5, 5);
+  start = pointer_of (display_name);
+  g_assert_cmpstr (start, ==, "5,5");
+  xev = start_input_watch (log, &seen);
+  g_usleep (G_USEC_PER_SEC / 2);   /* the marker's release */
+  g_assert_true (g_file_get_contents (log, &text, &seen, NULL));
+  g_clear_pointer (&text, g_free);
+
+  client = spawn_viewer (sharer);
+  wait_count (&counts.connected, 1);
+  g_usleep (G_USEC_PER_SEC);   /* let the window map */
+
+  for (guint i = 0; i < G_N_ELEMENTS (moves); i++)
+    {
+      g_autofree char *still = NULL;
+
+      move_pointer (viewer_display, moves[i].x, moves[i].y);
+      g_free (xdotool (viewer_display, click));
+      if (i == 0)
+        {
+          g_free (xdotool (viewer_display, hotkey));
+          g_free (xdotool (viewer_display, keys));
+        }
+      g_free (xdotool (viewer_display, type));
+      still = wait_pointer_moves (start, 1500);
+      g_assert_cmpstr (still, ==, start);
+    }
+  g_free (wait_pointer_moves (start, 2000));
+  g_assert_cmpstr (pointer_of (display_name), ==, start);
+  /* Nothing pressed on the shared display since the marker. */
+  g_assert_true (g_file_get_contents (log, &text, &len, NULL));
+  g_assert_cmpuint (len, >=, seen);
+  g_assert_cmpuint (count_of (text + seen, "KeyPress event"), ==, 0);
+  g_assert_cmpuint (count_of (text + seen, "ButtonPress event"), ==, 0);
+  g_assert_cmpuint (rh_rdp_sharer_get_mode (sharer), ==, RH_RDP_MODE_VIEW);
+
+  /* The same viewer, once allowed, does reach the display. */
+  rh_rdp_sharer_set_mode (sharer, RH_RDP_MODE_CONTROL);
+  move_pointer (viewer_display, 200, 100);
+  again = wait_pointer_moves (start, 10000);
+  g_assert_cmpstr (again, !=, start);
+  /* ...and xev would have seen its clicks and keys. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gboolean clicked = FALSE;
+    gboolean typed = FALSE;
+
+    g_free (xdotool (viewer_display, click));
+    g_free (xdotool (viewer_display, keys));
+    while (!(clicked && typed) && g_get_monotonic_time () < deadline)
+      {
+        g_usleep (100 * 1000);
+        g_clear_pointer (&text, g_free);
+        g_assert_true (g_file_get_contents (log, &text, &len, NULL));
+        clicked = count_of (text + seen, "ButtonPress event") > 0;
+        typed = count_of (text + seen, "KeyPress event") > 0;
+      }
+    g_assert_true (clicked);
+    g_assert_true (typed);
+  }
+
+  kill_and_reap (xev);
   kill_and_reap (client);
   wait_count (&counts.disconnected, 1);
   g_assert_cmpuint (counts.connected, ==, 1);
@@ -788,6 +977,7 @@ main (int    argc,
   g_test_add_func ("/rdp-sharer/no-display", test_no_display);
   g_test_add_func ("/rdp-sharer/mode", test_mode);
   g_test_add_func ("/rdp-sharer/input-follows-mode", test_input_follows_mode);
+  g_test_add_func ("/rdp-sharer/view-only-from-start", test_view_only_from_start);
   g_test_add_func ("/rdp-sharer/dispose-cleans-up", test_dispose_cleans_up);
   g_test_add_func ("/rdp-sharer/stop-with-viewer", test_stop_with_viewer);
   g_test_add_func ("/rdp-sharer/restart", test_restart);

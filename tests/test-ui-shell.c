@@ -467,6 +467,13 @@ test_pairing (Fixture       *f,
   press (&f->helper, "Return");
   wait_trace (&f->sharer, "state", "consent-control");
   screenshot (f, &f->sharer, "get-help-consent.png");
+
+  /* Sharer: nothing is pre-selected; the person picks "View only" (its mnemonic). */
+  press (&f->sharer, "alt+v");
+  wait_trace (&f->sharer, "session", "sharing");
+  wait_trace (&f->helper, "session", "first-frame");
+  screenshot (f, &f->sharer, "get-help-sharing.png");
+  screenshot (f, &f->helper, "give-help-session.png");
 }
 
 int

@@ -446,14 +446,18 @@ on_session_status (RhWindow   *self,
   gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
   trace (self, "session", key);
 
-  if (g_str_equal (key, "requested") || g_str_equal (key, "sharing"))
+  if (g_str_equal (key, "sharing"))
     {
       gtk_widget_set_visible (self->consent_box, FALSE);
       self->consent_deadline = 0;
-    }
-  if (g_str_equal (key, "sharing"))
-    {
-      gtk_widget_set_visible (self->waiting_request_label, FALSE);
+      /* Say plainly what the helper can do now. */
+      gtk_label_set_text (GTK_LABEL (self->waiting_request_label),
+                          g_str_equal (value, "control")
+                          ? _("Your helper can see and control your screen.")
+                          : _("Your helper can see your screen."));
+      gtk_widget_add_css_class (self->waiting_request_label, "title-4");
+      gtk_widget_remove_css_class (self->waiting_request_label, "dim-label");
+      gtk_widget_set_visible (self->waiting_request_label, TRUE);
       gtk_widget_set_visible (self->get_end_button, TRUE);
     }
 }
@@ -766,6 +770,10 @@ on_helper_verified (GObject      *source,
   rh_identity_card_view_set_card (self->helper_card, card, TRUE);
   gtk_widget_set_visible (self->code_entry_box, FALSE);
   gtk_widget_set_visible (self->helper_box, TRUE);
+  gtk_label_set_text (GTK_LABEL (self->waiting_request_label),
+                      _("Waiting for your helper to ask to see your screen…"));
+  gtk_widget_remove_css_class (self->waiting_request_label, "title-4");
+  gtk_widget_add_css_class (self->waiting_request_label, "dim-label");
   gtk_widget_set_visible (self->waiting_request_label, TRUE);
   show_page (self, "get-help", _("Get Help"));
   trace (self, "state", "helper-card");

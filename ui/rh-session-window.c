@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "rh-session-window.h"
+#include "rh-ui-session-resources.h"
 
 struct _RhSessionWindow
 {
@@ -75,6 +76,14 @@ update_mode (RhSessionWindow *self)
   rh_remote_view_set_mode (self->remote_view, self->mode);
 }
 
+static gboolean
+destroy_later (gpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (data));
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_confirm_response (AdwMessageDialog *dialog,
                      const char       *response,
@@ -88,7 +97,9 @@ on_confirm_response (AdwMessageDialog *dialog,
       self->ended = TRUE;
       g_signal_emit (self, signals[SIGNAL_LEAVE], 0);
     }
-  gtk_window_destroy (GTK_WINDOW (self));
+  /* Once the dialog, which is transient for us, has closed */
+  gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+  g_idle_add (destroy_later, g_object_ref (self));
 }
 
 static void
@@ -218,7 +229,9 @@ rh_session_window_get_property (GObject    *object,
       g_value_set_int (value, self->mode);
       break;
     case PROP_FIT:
-      g_value_set_boolean (value, rh_remote_view_get_fit (self->remote_view));
+      /* The fit action may ask before the template exists or after it is gone */
+      g_value_set_boolean (value, self->remote_view == NULL ||
+                                  rh_remote_view_get_fit (self->remote_view));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -239,7 +252,8 @@ rh_session_window_set_property (GObject      *object,
       rh_session_window_set_mode (self, g_value_get_int (value));
       break;
     case PROP_FIT:
-      rh_remote_view_set_fit (self->remote_view, g_value_get_boolean (value));
+      if (self->remote_view != NULL)
+        rh_remote_view_set_fit (self->remote_view, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -287,6 +301,8 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (RH_TYPE_REMOTE_VIEW);
+  /* Referencing the bundle links it (and its registering constructor) from the static library */
+  (void) rh_ui_session_get_resource ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/remotehelp/RemoteHelp/session/"
                                                "rh-session-window.ui");

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "rh-sharer-window.h"
+#include "rh-ui-session-resources.h"
 
 struct _RhSharerWindow
 {
@@ -97,6 +98,8 @@ rh_sharer_window_class_init (RhSharerWindowClass *klass)
     g_signal_new ("stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /* Referencing the bundle links it (and its registering constructor) from the static library */
+  (void) rh_ui_session_get_resource ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/remotehelp/RemoteHelp/session/"
                                                "rh-sharer-window.ui");

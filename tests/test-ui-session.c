@@ -1,0 +1,818 @@
+/* test-ui-session.c: the session windows under Xvfb, against a real sharer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two Xvfb servers, both started here (-displayfd, PR_SET_PDEATHSIG): the "helper" display
+ * shows our GTK windows; the "sharer" display is shared by an RhRdpSharer in this process,
+ * with a known background colour. An RhRdpViewer connects to the sharer's socket with its
+ * one-time credentials and certificate pin, and an RhSessionWindow shows it. We check pixels
+ * in screenshots of the helper display and where xdotool clicks land on the sharer display.
+ * Runs inside dbus-run-session (see tests/meson.build). Screenshots go to
+ * $RH_TEST_BUILDDIR/screenshots/.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/Xlib.h>
+
+#include "rh-error.h"
+#include "rh-rdp-sharer.h"
+#include "rh-rdp-viewer.h"
+#include "rh-remote-view.h"
+#include "rh-session-window.h"
+#include "rh-sharer-window.h"
+
+#define SHARER_W 1024
+#define SHARER_H 768
+/* #3366cc */
+#define COLOUR_R 0x33
+#define COLOUR_G 0x66
+#define COLOUR_B 0xcc
+
+static char *ui_display;
+static char *sharer_display;
+static GSubprocess *ui_xvfb;
+static GSubprocess *sharer_xvfb;
+static char *screenshot_dir;
+
+/* ---- Processes and waiting ---- */
+
+static void
+child_setup (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_for_flag (gboolean *flag,
+               guint     timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return *flag;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static GSubprocess *
+start_xvfb (const char *geometry,
+            char      **display)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+  int fds[2];
+  struct pollfd pfd;
+  char buf[32] = { 0 };
+  gsize len = 0;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  g_assert_no_errno (pipe (fds));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  process = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3",
+                                         "-screen", "0", geometry, "-noreset",
+                                         "-nolisten", "tcp", NULL);
+  g_assert_no_error (error);
+
+  pfd.fd = fds[0];
+  pfd.events = POLLIN;
+  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
+    {
+      int left_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+      ssize_t n;
+
+      g_assert_cmpint (left_ms, >, 0);
+      if (poll (&pfd, 1, left_ms) <= 0)
+        continue;
+      n = read (fds[0], buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (n, >, 0);
+      len += (gsize) n;
+    }
+  close (fds[0]);
+  g_strstrip (buf);
+  *display = g_strdup_printf (":%s", buf);
+  return process;
+}
+
+static void
+kill_process (GSubprocess **process)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_force_exit (*process);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
+typedef struct
+{
+  gboolean done;
+  GBytes *out;
+  GError *error;
+} Communicated;
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Communicated *c = data;
+
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &c->out, NULL, &c->error);
+  c->done = TRUE;
+}
+
+/* Runs a short X client on a display, keeping the main loop going (GTK has to keep talking
+ * to its X server meanwhile); returns its stdout. */
+static char *
+run_x (const char         *display,
+       const char * const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  Communicated c = { 0 };
+  char *out;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_communicate_async (process, NULL, NULL, communicated_cb, &c);
+  if (!wait_for_flag (&c.done, 20000))
+    {
+      g_subprocess_force_exit (process);
+      g_error ("%s did not finish", argv[0]);
+    }
+  g_assert_no_error (c.error);
+  g_subprocess_wait (process, NULL, NULL);
+  g_assert_true (g_subprocess_get_successful (process));
+  out = g_strndup (g_bytes_get_data (c.out, NULL), g_bytes_get_size (c.out));
+  g_bytes_unref (c.out);
+  return out;
+}
+
+/* ---- Screenshots ---- */
+
+typedef struct
+{
+  guint8 *pixels;   /* B, G, R, A (premultiplied, native endian as cairo) */
+  int width;
+  int height;
+  gsize stride;
+} Shot;
+
+static void
+shot_free (Shot *shot)
+{
+  g_free (shot->pixels);
+  g_free (shot);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Shot, shot_free)
+
+static Shot *
+take_screenshot (const char *window_id,
+                 const char *name)
+{
+  g_autofree char *path = g_build_filename (screenshot_dir, name, NULL);
+  const char *argv[] = { "import", "-window", window_id, path, NULL };
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  Shot *shot = g_new0 (Shot, 1);
+
+  g_free (run_x (ui_display, argv));
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  shot->width = gdk_texture_get_width (texture);
+  shot->height = gdk_texture_get_height (texture);
+  shot->stride = (gsize) shot->width * 4;
+  shot->pixels = g_malloc (shot->stride * (gsize) shot->height);
+  gdk_texture_download (texture, shot->pixels, shot->stride);
+  g_test_message ("screenshot %s (%dx%d)", path, shot->width, shot->height);
+  return shot;
+}
+
+static void
+assert_shot_colour (Shot *shot,
+                    int   x,
+                    int   y,
+                    int   r,
+                    int   g,
+                    int   b)
+{
+  const guint8 *p;
+  guint32 px;
+
+  g_assert_cmpint (x, >=, 0);
+  g_assert_cmpint (y, >=, 0);
+  g_assert_cmpint (x, <, shot->width);
+  g_assert_cmpint (y, <, shot->height);
+  p = shot->pixels + (gsize) y * shot->stride + (gsize) x * 4;
+  px = *(const guint32 *) (gconstpointer) p;
+  if (ABS ((int) ((px >> 16) & 0xff) - r) > 6 || ABS ((int) ((px >> 8) & 0xff) - g) > 6 ||
+      ABS ((int) (px & 0xff) - b) > 6)
+    g_error ("pixel (%d,%d) is #%06x, expected #%02x%02x%02x", x, y, px & 0xffffff, r, g, b);
+}
+
+/* ---- Windows ---- */
+
+static char *
+window_xid (GtkWidget *widget)
+{
+  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+
+  return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+}
+
+/* A point in widget coordinates to the coordinates of its X window. */
+static void
+widget_to_surface (GtkWidget *widget,
+                   double     x,
+                   double     y,
+                   int       *sx,
+                   int       *sy)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t p;
+  double nx, ny;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT ((float) x, (float) y), &p));
+  gtk_native_get_surface_transform (native, &nx, &ny);
+  *sx = (int) (p.x + nx);
+  *sy = (int) (p.y + ny);
+}
+
+static void
+wait_mapped (GtkWidget *window)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!gtk_widget_get_mapped (window) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_widget_get_mapped (window));
+  sleep_ms (300);
+}
+
+/* ---- The keyboard table ---- */
+
+static void
+test_keycodes (void)
+{
+  static const struct
+  {
+    guint keycode;      /* X11 keycode: evdev + 8 */
+    guint32 scancode;
+    gboolean extended;
+  } cases[] = {
+    { 9, 0x01, FALSE },    /* Escape */
+    { 10, 0x02, FALSE },   /* 1 */
+    { 22, 0x0e, FALSE },   /* BackSpace */
+    { 23, 0x0f, FALSE },   /* Tab */
+    { 24, 0x10, FALSE },   /* q (US) */
+    { 36, 0x1c, FALSE },   /* Return */
+    { 37, 0x1d, FALSE },   /* Control_L */
+    { 38, 0x1e, FALSE },   /* a */
+    { 50, 0x2a, FALSE },   /* Shift_L */
+    { 62, 0x36, FALSE },   /* Shift_R */
+    { 64, 0x38, FALSE },   /* Alt_L */
+    { 65, 0x39, FALSE },   /* space */
+    { 66, 0x3a, FALSE },   /* Caps_Lock */
+    { 67, 0x3b, FALSE },   /* F1 */
+    { 79, 0x47, FALSE },   /* KP_7 (not Home) */
+    { 90, 0x52, FALSE },   /* KP_0 (not Insert) */
+    { 94, 0x56, FALSE },   /* the ISO key left of Z */
+    { 95, 0x57, FALSE },   /* F11 */
+    { 96, 0x58, FALSE },   /* F12 */
+    { 104, 0x1c, TRUE },   /* KP_Enter */
+    { 105, 0x1d, TRUE },   /* Control_R */
+    { 106, 0x35, TRUE },   /* KP_Divide */
+    { 107, 0x37, TRUE },   /* Print */
+    { 108, 0x38, TRUE },   /* Alt_R / AltGr */
+    { 110, 0x47, TRUE },   /* Home */
+    { 111, 0x48, TRUE },   /* Up */
+    { 112, 0x49, TRUE },   /* Prior */
+    { 113, 0x4b, TRUE },   /* Left */
+    { 114, 0x4d, TRUE },   /* Right */
+    { 115, 0x4f, TRUE },   /* End */
+    { 116, 0x50, TRUE },   /* Down */
+    { 117, 0x51, TRUE },   /* Next */
+    { 118, 0x52, TRUE },   /* Insert */
+    { 119, 0x53, TRUE },   /* Delete */
+    { 133, 0x5b, TRUE },   /* Super_L */
+    { 134, 0x5c, TRUE },   /* Super_R */
+    { 135, 0x5d, TRUE },   /* Menu */
+  };
+  guint32 scancode;
+  gboolean extended;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_true (rh_keycode_to_rdp_scancode (cases[i].keycode, &scancode, &extended));
+      if (scancode != cases[i].scancode || extended != cases[i].extended)
+        g_error ("keycode %u: got 0x%02x%s, expected 0x%02x%s", cases[i].keycode, scancode,
+                 extended ? " extended" : "", cases[i].scancode,
+                 cases[i].extended ? " extended" : "");
+    }
+  /* No scancode: below the X11 range, unassigned, and far beyond the table */
+  g_assert_false (rh_keycode_to_rdp_scancode (0, &scancode, &extended));
+  g_assert_false (rh_keycode_to_rdp_scancode (8, &scancode, &extended));
+  g_assert_false (rh_keycode_to_rdp_scancode (84 + 8, &scancode, &extended));
+  g_assert_false (rh_keycode_to_rdp_scancode (700, &scancode, &extended));
+  g_assert_cmpuint (scancode, ==, 0);
+}
+
+/* ---- Texture update strategy: tiles vs one texture per frame ---- */
+
+typedef struct
+{
+  gboolean painted;
+  gint64 layout_start;
+  gint64 paint_us;
+} PaintWait;
+
+static void
+on_before_paint (GdkFrameClock *clock,
+                 PaintWait     *wait)
+{
+  if (wait->layout_start == 0)
+    wait->layout_start = g_get_monotonic_time ();
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                PaintWait     *wait)
+{
+  if (wait->layout_start != 0)
+    wait->paint_us += g_get_monotonic_time () - wait->layout_start;
+  wait->layout_start = 0;
+  wait->painted = TRUE;
+}
+
+/* Returns the main thread's time per update: copying and making textures, then GTK's
+ * snapshot, upload and render (before-paint to after-paint), without the wait for the next
+ * frame-clock tick. */
+static double
+measure_updates (RhRemoteView  *view,
+                 GdkFrameClock *clock,
+                 guint8        *frame,
+                 int            damage_w,
+                 int            damage_h,
+                 int            n,
+                 double        *update_ms)
+{
+  PaintWait wait = { 0 };
+  gulong id1 = g_signal_connect (clock, "before-paint", G_CALLBACK (on_before_paint), &wait);
+  gulong id2 = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &wait);
+  gint64 update_us = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      int x = (i * 97) % (1920 - damage_w + 1), y = (i * 61) % (1080 - damage_h + 1);
+      gint64 t0;
+
+      /* Change the damaged pixels, as a real update would */
+      for (int row = y; row < y + damage_h; row++)
+        memset (frame + ((gsize) row * 1920 + (gsize) x) * 4, (i * 37) & 0xff,
+                (gsize) damage_w * 4);
+      wait.painted = FALSE;
+      wait.layout_start = 0;
+      t0 = g_get_monotonic_time ();
+      rh_remote_view_update (view, frame, 1920, 1080, x, y, damage_w, damage_h);
+      update_us += g_get_monotonic_time () - t0;
+      g_assert_true (wait_for_flag (&wait.painted, 5000));
+    }
+  g_signal_handler_disconnect (clock, id1);
+  g_signal_handler_disconnect (clock, id2);
+  *update_ms = update_us / 1000.0 / n;
+  return (update_us + wait.paint_us) / 1000.0 / n;
+}
+
+static void
+test_texture_strategy (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = rh_remote_view_new ();
+  g_autofree guint8 *frame = g_malloc ((gsize) 1920 * 1080 * 4);
+  GdkFrameClock *clock;
+  const char *renderer;
+  struct { const char *name; int w, h; } damages[] = {
+    { "64x64", 64, 64 }, { "400x300", 400, 300 }, { "full", 1920, 1080 },
+  };
+
+  for (gsize i = 0; i < (gsize) 1920 * 1080; i++)
+    ((guint32 *) (gpointer) frame)[i] = 0xff000000u | (guint32) (i * 2654435761u >> 8);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 700);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_mapped (window);
+  clock = gtk_widget_get_frame_clock (view);
+  renderer = G_OBJECT_TYPE_NAME (gtk_native_get_renderer (gtk_widget_get_native (view)));
+
+  for (int tiled = 1; tiled >= 0; tiled--)
+    {
+      rh_remote_view_set_tiled (RH_REMOTE_VIEW (view), tiled);
+      double update_ms;
+
+      measure_updates (RH_REMOTE_VIEW (view), clock, frame, 1920, 1080, 3,
+                       &update_ms);   /* warm up */
+      for (gsize d = 0; d < G_N_ELEMENTS (damages); d++)
+        {
+          double ms = measure_updates (RH_REMOTE_VIEW (view), clock, frame, damages[d].w,
+                                       damages[d].h, 40, &update_ms);
+
+          /* Visible in the test log as a table */
+          g_printerr ("texture-strategy %s %-11s damage %-8s update %6.2f ms, "
+                      "update+paint %6.2f ms\n", renderer, tiled ? "tiles-256" : "whole-frame",
+                      damages[d].name, update_ms, ms);
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- The helper's window against a real sharer ---- */
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} ConnectResult;
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  ConnectResult *res = data;
+
+  res->ok = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &res->error);
+  res->done = TRUE;
+}
+
+static void
+on_first_frame (RhRdpViewer *viewer,
+                gboolean    *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+on_signal_flag (GObject  *object,
+                gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+sharer_pointer (int *x,
+                int *y)
+{
+  const char *argv[] = { "xdotool", "getmouselocation", "--shell", NULL };
+  g_autofree char *out = run_x (sharer_display, argv);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+
+  *x = *y = -1;
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "X="))
+        *x = atoi (lines[i] + 2);
+      else if (g_str_has_prefix (lines[i], "Y="))
+        *y = atoi (lines[i] + 2);
+    }
+}
+
+static void
+park_sharer_pointer (void)
+{
+  const char *park[] = { "xdotool", "mousemove", "10", "10", NULL };
+  int x, y;
+
+  g_free (run_x (sharer_display, park));
+  sharer_pointer (&x, &y);
+  g_assert_cmpint (x, ==, 10);
+  g_assert_cmpint (y, ==, 10);
+}
+
+/* Clicks at a point of the view (widget coordinates) with xdotool on the helper's display. */
+static void
+click_view (GtkWidget *view,
+            double     x,
+            double     y)
+{
+  g_autofree char *xid = window_xid (view);
+  g_autofree char *sx = NULL, *sy = NULL;
+  int ix, iy;
+
+  widget_to_surface (view, x, y, &ix, &iy);
+  sx = g_strdup_printf ("%d", ix);
+  sy = g_strdup_printf ("%d", iy);
+  {
+    const char *argv[] = { "xdotool", "mousemove", "--window", xid, sx, sy, "click", "1", NULL };
+
+    g_free (run_x (ui_display, argv));
+  }
+}
+
+static void
+test_helper_window (void)
+{
+  g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (sharer_display, RH_RDP_MODE_CONTROL);
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) pin = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Shot) shot = NULL;
+  g_autofree char *xid = NULL;
+  const char *xsetroot[] = { "xsetroot", "-solid", "#3366cc", NULL };
+  ConnectResult res = { 0 };
+  gboolean first_frame = FALSE, requested = FALSE, left = FALSE;
+  RhSessionWindow *window;
+  GtkWidget *view;
+  graphene_rect_t area;
+  double vx, vy, scale;
+  int expect_x, expect_y, px, py, sx, sy;
+  gint64 deadline;
+
+  g_free (run_x (sharer_display, xsetroot));
+  g_assert_true (rh_rdp_sharer_start (sharer, &error));
+  g_assert_no_error (error);
+  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
+  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
+                              rh_rdp_sharer_get_username (sharer),
+                              rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), &first_frame);
+
+  window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");
+  g_signal_connect (window, "request-control", G_CALLBACK (on_signal_flag), &requested);
+  g_signal_connect (window, "leave", G_CALLBACK (on_signal_flag), &left);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  view = GTK_WIDGET (rh_session_window_get_remote_view (window));
+
+  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_no_error (res.error);
+  g_assert_true (res.ok);
+  g_assert_true (wait_for_flag (&first_frame, 20000));
+  wait_mapped (GTK_WIDGET (window));
+  sleep_ms (500);
+
+  /* The remote screen is drawn, scaled to fit, with the sharer's colour */
+  g_assert_true (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
+  g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
+  scale = area.size.width / SHARER_W;
+  g_assert_cmpfloat (ABS (area.size.height / SHARER_H - scale), <, 0.01);
+  g_assert_cmpfloat (scale, <, 1.0);
+  xid = window_xid (view);
+  shot = take_screenshot (xid, "session-window-control.png");
+  widget_to_surface (view, area.origin.x + area.size.width / 2,
+                     area.origin.y + area.size.height / 2, &sx, &sy);
+  assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
+  widget_to_surface (view, area.origin.x + 3, area.origin.y + 3, &sx, &sy);
+  assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
+  g_clear_pointer (&shot, shot_free);
+
+  /* A click in control mode lands where it was aimed on the sharer's screen */
+  park_sharer_pointer ();
+  vx = area.origin.x + area.size.width * 0.30;
+  vy = area.origin.y + area.size.height * 0.60;
+  expect_x = (int) ((vx - area.origin.x) / scale);
+  expect_y = (int) ((vy - area.origin.y) / scale);
+  click_view (view, vx, vy);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    {
+      sleep_ms (100);
+      sharer_pointer (&px, &py);
+    }
+  while ((ABS (px - expect_x) > 3 || ABS (py - expect_y) > 3) &&
+         g_get_monotonic_time () < deadline);
+  g_test_message ("clicked the view at (%.0f,%.0f): sharer pointer at (%d,%d), expected (%d,%d)",
+                  vx, vy, px, py, expect_x, expect_y);
+  g_assert_cmpint (ABS (px - expect_x), <=, 3);
+  g_assert_cmpint (ABS (py - expect_y), <=, 3);
+
+  /* 1:1: the same remote point is now at its own pixel offset */
+  gtk_widget_activate_action (GTK_WIDGET (window), "session.fit", NULL);
+  g_assert_false (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
+  sleep_ms (500);
+  g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
+  g_assert_cmpfloat (area.size.width, ==, SHARER_W);
+  park_sharer_pointer ();
+  click_view (view, area.origin.x + 200, area.origin.y + 150);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    {
+      sleep_ms (100);
+      sharer_pointer (&px, &py);
+    }
+  while ((ABS (px - 200) > 2 || ABS (py - 150) > 2) && g_get_monotonic_time () < deadline);
+  g_assert_cmpint (ABS (px - 200), <=, 2);
+  g_assert_cmpint (ABS (py - 150), <=, 2);
+  g_clear_pointer (&shot, shot_free);
+  shot = take_screenshot (xid, "session-window-1to1.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "session.fit", NULL);
+  g_assert_true (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
+  sleep_ms (300);
+
+  /* View only: nothing is sent, the window says so and offers to ask for control */
+  rh_session_window_set_mode (window, RH_RDP_MODE_VIEW);
+  rh_rdp_viewer_set_mode (viewer, RH_RDP_MODE_VIEW);
+  g_assert_cmpint (rh_remote_view_get_mode (RH_REMOTE_VIEW (view)), ==, RH_RDP_MODE_VIEW);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (view));
+  sleep_ms (300);
+  g_clear_pointer (&shot, shot_free);
+  shot = take_screenshot (xid, "session-window-view.png");
+  g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
+  park_sharer_pointer ();
+  click_view (view, area.origin.x + area.size.width * 0.7, area.origin.y + area.size.height * 0.3);
+  sleep_ms (1000);
+  sharer_pointer (&px, &py);
+  g_assert_cmpint (px, ==, 10);
+  g_assert_cmpint (py, ==, 10);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "session.request-control", NULL);
+  g_assert_true (requested);
+
+  /* Leaving asks first; "Stay" keeps the session */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "session.leave", NULL));
+  sleep_ms (500);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    AdwMessageDialog *dialog = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (item))
+          dialog = ADW_MESSAGE_DIALOG (item);
+      }
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "End the session?");
+    {
+      g_autofree char *dialog_xid = window_xid (GTK_WIDGET (dialog));
+      g_autoptr (Shot) dialog_shot = take_screenshot ("root", "session-leave-dialog.png");
+
+      (void) dialog_xid;
+    }
+    adw_message_dialog_response (dialog, "cancel");
+    sleep_ms (200);
+    g_assert_false (left);
+
+    /* Closing the window asks the same; "End Session" ends it */
+    gtk_window_close (GTK_WINDOW (window));
+    sleep_ms (300);
+    dialog = NULL;
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (item))
+          dialog = ADW_MESSAGE_DIALOG (item);
+      }
+    g_assert_nonnull (dialog);
+    g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+    adw_message_dialog_response (dialog, "leave");
+    sleep_ms (200);
+    g_assert_true (left);
+    g_assert_null (window);
+  }
+
+  rh_rdp_viewer_disconnect (viewer);
+  rh_rdp_sharer_stop (sharer);
+}
+
+/* ---- The sharer's window ---- */
+
+static void
+test_sharer_window (void)
+{
+  g_autoptr (RhIdentityCard) card = rh_identity_card_new ();
+  g_autoptr (Shot) shot = NULL;
+  g_autofree char *xid = NULL;
+  RhSharerWindow *window;
+  gboolean stopped = FALSE;
+  int width, height;
+
+  card->role = g_strdup ("helper");
+  card->login = g_strdup ("bob");
+  card->display_name = g_strdup ("Bob Helper");
+  card->job_title = g_strdup ("IT support");
+  card->company = g_strdup ("Example Corp");
+  card->domain = g_strdup ("example.org");
+
+  window = rh_sharer_window_new (NULL, card, RH_RDP_MODE_CONTROL);
+  g_signal_connect (window, "stop", G_CALLBACK (on_signal_flag), &stopped);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_mapped (GTK_WIDGET (window));
+  width = gtk_widget_get_width (GTK_WIDGET (window));
+  height = gtk_widget_get_height (GTK_WIDGET (window));
+  g_test_message ("sharer window %dx%d", width, height);
+  g_assert_cmpint (width, <=, 480);
+  g_assert_cmpint (height, <=, 320);
+  xid = window_xid (GTK_WIDGET (window));
+  shot = take_screenshot (xid, "sharer-window-control.png");
+
+  rh_sharer_window_set_mode (window, RH_RDP_MODE_VIEW);
+  sleep_ms (300);
+  g_clear_pointer (&shot, shot_free);
+  shot = take_screenshot (xid, "sharer-window-view.png");
+
+  /* Closing stops sharing; the window stays until the session layer destroys it */
+  gtk_window_close (GTK_WINDOW (window));
+  sleep_ms (100);
+  g_assert_true (stopped);
+  stopped = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (window), "sharer.stop", NULL);
+  g_assert_false (stopped);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *home = NULL;
+  g_autofree char *runtime = NULL;
+  const char *builddir = g_getenv ("RH_TEST_BUILDDIR");
+  int status;
+
+  /* The sharer embeds the X11 shadow subsystem in this process. */
+  XInitThreads ();
+  g_test_init (&argc, &argv, NULL);
+
+  if (!g_find_program_in_path ("Xvfb") || !g_find_program_in_path ("xdotool") ||
+      !g_find_program_in_path ("import"))
+    {
+      g_printerr ("Xvfb, xdotool and ImageMagick's import are needed\n");
+      return 77;
+    }
+
+  home = g_dir_make_tmp ("rh-test-ui-session-XXXXXX", NULL);
+  runtime = g_build_filename (home, "runtime", NULL);
+  g_assert_no_errno (g_mkdir_with_parents (runtime, 0700));
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+  g_unsetenv ("XDG_CONFIG_HOME");
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+
+  screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
+  g_assert_no_errno (g_mkdir_with_parents (screenshot_dir, 0755));
+
+  ui_xvfb = start_xvfb ("1280x800x24", &ui_display);
+  sharer_xvfb = start_xvfb ("1024x768x24", &sharer_display);
+  g_setenv ("DISPLAY", ui_display, TRUE);
+  adw_init ();
+
+  g_test_add_func ("/ui-session/keycodes", test_keycodes);
+  g_test_add_func ("/ui-session/texture-strategy", test_texture_strategy);
+  g_test_add_func ("/ui-session/helper-window", test_helper_window);
+  g_test_add_func ("/ui-session/sharer-window", test_sharer_window);
+  status = g_test_run ();
+
+  kill_process (&sharer_xvfb);
+  kill_process (&ui_xvfb);
+  return status;
+}

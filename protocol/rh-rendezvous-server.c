@@ -7,6 +7,16 @@
  * sharer, who typed it. It sees whether an attempt succeeded only because the helper tells
  * it; an attempt counts against the code as soon as the sharer could have learnt anything
  * from it (its key confirmation reached the helper).
+ *
+ * The relay: once paired, each app opens a further connection whose first request is
+ * {"type":"relay-join","id":N,"token":…,"pairing":…,"relay":base64(32 bytes)}, the relay id
+ * both derived from the PAKE key (so the server, which never has the key, cannot make one up).
+ * The first joiner's id is kept as a SHA-256; the second must be the other role of the same
+ * pairing with the same id. Both then get {"type":"relay-ready"} and the server copies binary
+ * messages between them unchanged. Errors (RH-7008, or RH-5004 for a connection already in
+ * use) close the offending connection; a third joiner, data before relay-ready or text after
+ * it close both ends. The relay ends with either end, or with the pairing. A receiver with
+ * more than 1 MiB queued pauses reading from the sender until it drains below 256 KiB.
  */
 #define G_LOG_DOMAIN "rh-server"
 

@@ -31,6 +31,9 @@
  *   or other traffic arrives within secs_since_valid_hangup.
  * - A failed lws_create_context() on the libuv loop leaks its uv signal handles into libuv's
  *   process-wide list, so the listening vhost is created separately (EXPLICIT_VHOSTS).
+ * - lws_rx_flow_control (wsi, 0) stops reading the socket (what lws already read stays in its
+ *   buffer list until reading resumes). Nothing is read while paused, not even PONGs, so a
+ *   connection paused for longer than the hangup time (60 s) is dropped as idle.
  */
 #define G_LOG_DOMAIN "rh-protocol"
 

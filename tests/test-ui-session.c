@@ -552,6 +552,62 @@ click_view (GtkWidget *view,
   }
 }
 
+/* Starts xev on the sharer's root window and waits until it reports a key that xdotool
+ * pressed there, so nothing we send later can be missed. */
+static GSubprocess *
+start_sharer_watch (const char *log)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  GSubprocess *xev;
+  const char *marker[] = { "xdotool", "key", "F12", NULL };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", sharer_display, TRUE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  xev = g_subprocess_launcher_spawn (launcher, &error, "xev", "-root", "-event", "keyboard",
+                                     "-event", "button", NULL);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_free (run_x (sharer_display, marker));
+      sleep_ms (100);
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "F12") != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  return xev;
+}
+
+/* Waits until every needle is in the log. */
+static void
+wait_log (const char         *log,
+          const char * const *needles)
+{
+  gint64 deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  for (;;)
+    {
+      gboolean all = TRUE;
+
+      g_clear_pointer (&text, g_free);
+      g_file_get_contents (log, &text, NULL, NULL);
+      for (int i = 0; needles[i] != NULL && all; i++)
+        all = text != NULL && strstr (text, needles[i]) != NULL;
+      if (all)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        break;
+      sleep_ms (100);
+    }
+  g_error ("the sharer's display did not receive everything; xev saw:\n%s", text);
+}
+
 static void
 test_helper_window (void)
 {
@@ -629,6 +685,23 @@ test_helper_window (void)
                   vx, vy, px, py, expect_x, expect_y);
   g_assert_cmpint (ABS (px - expect_x), <=, 3);
   g_assert_cmpint (ABS (py - expect_y), <=, 3);
+
+  /* Keys (by hardware keycode, extended ones included) and the wheel reach the sharer; the
+   * click gave the view the keyboard focus. */
+  {
+    g_autofree char *log = g_build_filename (g_get_home_dir (), "xev.log", NULL);
+    GSubprocess *xev = start_sharer_watch (log);
+    const char *keys[] = { "xdotool", "key", "a", "Home", "Control_R", "KP_Divide", NULL };
+    const char *wheel[] = { "xdotool", "click", "5", NULL };
+    const char *expected[] = { "(keysym 0x61, a)", "Home", "Control_R", "KP_Divide",
+                               "button 5", NULL };
+
+    g_assert_true (gtk_widget_has_focus (view));
+    g_free (run_x (ui_display, keys));
+    g_free (run_x (ui_display, wheel));
+    wait_log (log, expected);
+    kill_process (&xev);
+  }
 
   /* 1:1: the same remote point is now at its own pixel offset */
   gtk_widget_activate_action (GTK_WIDGET (window), "session.fit", NULL);

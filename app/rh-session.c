@@ -512,6 +512,13 @@ apply_answer (RhSession      *self,
   send_peer (self, answer);
   if (self->task == NULL)
     return;
+  {
+    /* The device name is only a label in the session record: truncate, never fail on it. */
+    g_autofree char *device = g_utf8_substring (g_get_host_name (), 0,
+                                                MIN (64, g_utf8_strlen (g_get_host_name (), -1)));
+
+    rh_rendezvous_client_report_session (self->client, mode_name (self->mode), device);
+  }
 
   cert = rh_rdp_sharer_get_certificate_sha256 (self->sharer);
   offer = rh_message_new ("rdp-offer");

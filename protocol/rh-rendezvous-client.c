@@ -1101,6 +1101,24 @@ rh_rendezvous_client_leave (RhRendezvousClient *self,
 }
 
 void
+rh_rendezvous_client_report_session (RhRendezvousClient *self,
+                                     const char         *mode,
+                                     const char         *device)
+{
+  g_autoptr(JsonObject) msg = NULL;
+
+  g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));
+
+  if (self->pairing_id == NULL)
+    return;
+  msg = rh_message_new ("session-report");
+  json_object_set_string_member (msg, "pairing", self->pairing_id);
+  json_object_set_string_member (msg, "mode", mode);
+  json_object_set_string_member (msg, "device", device);
+  send_request (self, msg, NULL, NULL);
+}
+
+void
 rh_rendezvous_client_disconnect (RhRendezvousClient *self)
 {
   g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));

@@ -97,6 +97,11 @@ gboolean        rh_rendezvous_client_get_relay_id    (RhRendezvousClient  *self,
 /* Ends the pairing (the other side is told why) and closes the connection. */
 void            rh_rendezvous_client_leave           (RhRendezvousClient  *self,
                                                       const char          *reason);
+/* Sharer: tells the service what is being shared ("view" or "control") from which device,
+ * for the session record administrators audit. */
+void            rh_rendezvous_client_report_session  (RhRendezvousClient  *self,
+                                                      const char          *mode,
+                                                      const char          *device);
 /* Flushes what is queued and closes; "disconnected" follows with a NULL error. */
 void            rh_rendezvous_client_disconnect      (RhRendezvousClient  *self);
 

@@ -77,6 +77,10 @@ typedef struct
   guint               expiry_timer;
   guint               attempt_timer;
   Relay              *relay;
+  /* The session record, once the sharer reported what it shares (or the relay started one). */
+  gint64              session_id;
+  guint64             relay_bytes;
+  char               *end_reason;
 } Rendezvous;
 
 /* The blind relay of a paired rendezvous: two further connections, one from each app, that
@@ -97,6 +101,7 @@ struct _Relay
   gboolean            ready;
   guint64             bytes;
   gint64              session_id;  /* 0: no session row */
+  gboolean            owns_session; /* else the rendezvous's row, which outlives the relay */
   guint               update_timer;
 };
 
@@ -1088,6 +1093,8 @@ end_pairing (Rendezvous *rv,
   if (other)
     send_object (other, msg);
   audit (rv->server, who, "pairing.ended", "pairing", rv->pairing_id, "reason", reason);
+  g_free (rv->end_reason);
+  rv->end_reason = g_strdup_printf ("%s-%s", leaving == rv->helper ? "helper" : "sharer", reason);
   rendezvous_remove (rv);
 }
 
@@ -1143,7 +1150,10 @@ relay_end (Relay       *relay,
   g_autoptr(GError) error = NULL;
 
   if (relay->rv != NULL)
-    relay->rv->relay = NULL;
+    {
+      relay->rv->relay = NULL;
+      relay->rv->relay_bytes = relay->bytes;
+    }
   relay->rv = NULL;
   relay->helper = NULL;
   relay->sharer = NULL;
@@ -1158,10 +1168,13 @@ relay_end (Relay       *relay,
       rh_ws_peer_close (ends[i]->peer, message != NULL ? 1008 : 1000, "relay closed");
     }
 
-  if (relay->session_id > 0 &&
+  if (relay->session_id > 0 && relay->owns_session &&
       !rh_store_session_end (self->store, relay->session_id, now_seconds (), relay->bytes,
                              reason, &error))
     g_warning ("Could not end a session record: %s", error->message);
+  else if (relay->session_id > 0 && !relay->owns_session &&
+           !rh_store_session_update (self->store, relay->session_id, relay->bytes, &error))
+    g_warning ("Could not update a session record: %s", error->message);
   if (relay->ready)
     {
       audit (self, relay->helper_login, "relay.closed", "pairing", relay->pairing_id,
@@ -1194,13 +1207,21 @@ relay_start (Relay *relay)
   Conn *ends[2] = { relay->helper, relay->sharer };
 
   relay->ready = TRUE;
-  if (!rh_store_session_start (self->store, relay->pairing_id, relay->helper_login,
-                               relay->sharer_login, NULL, "unknown", now_seconds (),
-                               &relay->session_id, &error))
+  if (relay->rv != NULL && relay->rv->session_id > 0)
+    {
+      /* The sharer already reported the session: the relay adds its byte count. */
+      relay->session_id = relay->rv->session_id;
+      relay->owns_session = FALSE;
+    }
+  else if (!rh_store_session_start (self->store, relay->pairing_id, relay->helper_login,
+                                    relay->sharer_login, NULL, "unknown", now_seconds (),
+                                    &relay->session_id, &error))
     {
       g_warning ("Could not record a session: %s", error->message);
       relay->session_id = 0;
     }
+  else
+    relay->owns_session = TRUE;
   relay->update_timer = rh_ws_server_add_timer (self->ws, SESSION_UPDATE_MS, on_relay_update,
                                                 relay);
   audit (self, relay->helper_login, "relay.ready", "pairing", relay->pairing_id,
@@ -1401,6 +1422,45 @@ on_peer_drained (RhWsServer *ws,
     rh_ws_peer_notify_drained (peer, conn->gate.low);
 }
 
+/* The sharer's app says what it shares once the person consented: the record an
+ * administrator audits names the device and the mode, whichever path the screen takes. */
+static void
+handle_session_report (Conn       *conn,
+                       gint64      id,
+                       JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  const char *mode, *device;
+  Rendezvous *rv = pairing_for (conn, id, msg);
+
+  if (rv == NULL)
+    return;
+  mode = rh_message_get_string (msg, "mode", 16, &error);
+  device = mode ? rh_message_get_string (msg, "device", 256, &error) : NULL;
+  if (device == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  if (rv->sharer != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control")))
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "Only the sharer reports a session, as view or control");
+      return;
+    }
+  if (rv->session_id == 0 &&
+      (rv->relay == NULL || rv->relay->session_id == 0) &&
+      !rh_store_session_start (self->store, rv->pairing_id, rv->helper_login, rv->sharer_login,
+                               device, mode, now_seconds (), &rv->session_id, &error))
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  audit (self, rv->sharer_login, "session.started", "mode", mode, "device", device);
+  send_ok (conn, id);
+}
+
 /* Dispatch */
 
 typedef void (*Handler) (Conn *conn, gint64 id, JsonObject *msg);
@@ -1421,6 +1481,7 @@ static const struct
   { "pake-result", handle_pake_result, TRUE },
   { "peer", handle_peer, TRUE },
   { "leave", handle_leave, TRUE },
+  { "session-report", handle_session_report, TRUE },
   { "relay-join", handle_relay_join, TRUE },
 };
 
@@ -1595,6 +1656,16 @@ rendezvous_free (Rendezvous *rv)
   /* The pairing is over: so is its relay. */
   if (rv->relay != NULL)
     relay_end (rv->relay, "pairing-ended", RH_ERROR_RELAY, "The pairing ended");
+  if (rv->session_id > 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!rh_store_session_end (rv->server->store, rv->session_id, now_seconds (),
+                                 rv->relay_bytes, rv->end_reason ? rv->end_reason
+                                                                 : "server-stopped", &error))
+        g_warning ("Could not end a session record: %s", error->message);
+    }
+  g_free (rv->end_reason);
   if (rv->expiry_timer)
     rh_ws_server_cancel_timer (rv->server->ws, rv->expiry_timer);
   if (rv->attempt_timer)

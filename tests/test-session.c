@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <sqlite3.h>
 #include <glib/gstdio.h>
 
 #include "rh-test-server.h"
@@ -130,6 +131,8 @@ spawn_client (Fixture     *f,
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
+  /* The policy of a silent deployment: the administrator accepted the terms for everyone. */
+  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
   g_autoptr(GError) error = NULL;
   GSubprocess *proc;
   const char *arg;
@@ -153,7 +156,8 @@ spawn_client (Fixture     *f,
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
-  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", "/nonexistent", TRUE);
+  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
   g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
@@ -323,6 +327,50 @@ assert_nothing_left (Fixture *f)
     g_assert_null (g_dir_read_name (d));
 }
 
+/* The newest session record, as "mode|device|ended|bytes|reason". */
+static char *
+last_session (Fixture *f)
+{
+  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  sqlite3 *conn = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *row = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (conn,
+                                       "SELECT mode, coalesce(device, ''), ended_at IS NOT NULL,"
+                                       " bytes_relayed, coalesce(end_reason, '') FROM sessions"
+                                       " ORDER BY id DESC LIMIT 1", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    row = g_strdup_printf ("%s|%s|%d|%lld|%s", sqlite3_column_text (stmt, 0),
+                           sqlite3_column_text (stmt, 1), sqlite3_column_int (stmt, 2),
+                           (long long) sqlite3_column_int64 (stmt, 3),
+                           sqlite3_column_text (stmt, 4));
+  sqlite3_finalize (stmt);
+  sqlite3_close (conn);
+  return row;
+}
+
+/* The server ends the record once it noticed the end; give it a moment. */
+static char *
+wait_session_ended (Fixture *f)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  char *row = NULL;
+
+  do
+    {
+      g_free (row);
+      row = last_session (f);
+      if (row && strstr (row, "|1|") != NULL)
+        return row;
+      g_usleep (100000);
+    }
+  while (g_get_monotonic_time () < deadline);
+  return row;
+}
+
 static void
 test_view (Fixture       *f,
            gconstpointer  data)
@@ -346,6 +394,20 @@ test_view (Fixture       *f,
   g_assert_cmpint (sharer.status, ==, 0);
   g_assert_nonnull (strstr (sharer.out, "mode: view"));
   assert_nothing_left (f);
+  {
+    g_autofree char *row = wait_session_ended (f);
+    g_auto(GStrv) cols = NULL;
+
+    /* Recorded by the server: what the sharer allowed, from which device, relayed bytes. */
+    g_assert_nonnull (row);
+    g_test_message ("session: %s", row);
+    cols = g_strsplit (row, "|", -1);
+    g_assert_cmpstr (cols[0], ==, "view");
+    g_assert_cmpstr (cols[1], ==, g_get_host_name ());
+    g_assert_cmpstr (cols[2], ==, "1");
+    g_assert_cmpint (g_ascii_strtoll (cols[3], NULL, 10), >, 1000);
+    g_assert_cmpstr (cols[4], ==, "helper-done");
+  }
   result_clear (&helper);
   result_clear (&sharer);
 }
@@ -369,6 +431,15 @@ test_control (Fixture       *f,
   g_assert_cmpint (y, ==, 200);
   g_assert_cmpint (sharer.status, ==, 0);
   assert_nothing_left (f);
+  {
+    g_autofree char *row = wait_session_ended (f);
+
+    /* A direct session is recorded too, with nothing relayed. */
+    g_test_message ("session: %s", row);
+    g_assert_nonnull (row);
+    g_assert_true (g_str_has_prefix (row, "control|"));
+    g_assert_true (g_str_has_suffix (row, "|1|0|helper-done"));
+  }
   result_clear (&helper);
   result_clear (&sharer);
 }

@@ -476,6 +476,100 @@ test_pairing (Fixture       *f,
   screenshot (f, &f->helper, "give-help-session.png");
 }
 
+/* A saved token the service no longer accepts: the app asks for the password again. */
+static void
+test_token_rejected (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (f->server->tmpdir, "helper", "state", "remote-help",
+                                           NULL);
+  g_autofree char *path = g_build_filename (dir, "session", NULL);
+  g_autofree char *error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  rh_test_write_file (path, "[session]\nlogin=helen\ntoken=revoked-or-made-up\n");
+  app_start (f, &f->helper, f->config_path);
+  wait_trace (&f->helper, "state", "start");
+  focus_window (&f->helper);
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-3002"));
+  wait_trace (&f->helper, "state", "sign-in");
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  screenshot (f, &f->helper, "token-rejected.png");
+  /* The login is kept; the password field has the focus. */
+  type_text (&f->helper, "helen-password");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "start");
+}
+
+/* The administrator switched Remote Help off: the person is told so at sign-in. */
+static void
+test_service_disabled (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *error = NULL;
+
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "settings", "set",
+                                         "remote-help-enabled", "false", NULL), ==, 0);
+  app_start (f, &f->helper, f->config_path);
+  sign_in (&f->helper, "helen", "helen-password");
+  error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-3004"));
+  screenshot (f, &f->helper, "service-disabled.png");
+}
+
+/* A wrong secret: the sharer sees why, the helper sees how many attempts are left. */
+static void
+test_wrong_code (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *error = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *right = NULL;
+
+  app_start (f, &f->helper, f->config_path);
+  app_start (f, &f->sharer, f->config_path);
+  sign_in (&f->helper, "helen", "helen-password");
+  sign_in (&f->sharer, "sam", "sam-password");
+  wait_trace (&f->helper, "state", "start");
+  wait_trace (&f->sharer, "state", "start");
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  code = wait_trace (&f->helper, "code", NULL);
+
+  /* Same slot, another last character. */
+  right = g_strdup (code);
+  code[10] = code[10] == 'Z' ? 'Y' : 'Z';
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "get-help");
+  type_text (&f->sharer, code);
+  press (&f->sharer, "Return");
+  /* Back on the code entry, with the reason inline. */
+  wait_trace (&f->sharer, "state", "busy");
+  wait_trace (&f->sharer, "state", "get-help");
+  error = wait_trace (&f->sharer, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-4"));
+  left = wait_trace (&f->helper, "attempts-left", NULL);
+  g_assert_nonnull (strstr (left, "2 attempts left"));
+  screenshot (f, &f->sharer, "get-help-wrong-code.png");
+  screenshot (f, &f->helper, "give-help-attempt-failed.png");
+
+  /* The code still works when typed right. */
+  press (&f->sharer, "ctrl+a");
+  press (&f->sharer, "BackSpace");
+  type_text (&f->sharer, right);
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "helper-card");
+  wait_trace (&f->helper, "state", "sharer-card");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -494,6 +588,12 @@ main (int   argc,
   g_test_add ("/ui-shell/sign-in", Fixture, NULL, fixture_setup, test_sign_in,
               fixture_teardown);
   g_test_add ("/ui-shell/pairing", Fixture, NULL, fixture_setup, test_pairing,
+              fixture_teardown);
+  g_test_add ("/ui-shell/token-rejected", Fixture, NULL, fixture_setup, test_token_rejected,
+              fixture_teardown);
+  g_test_add ("/ui-shell/service-disabled", Fixture, NULL, fixture_setup, test_service_disabled,
+              fixture_teardown);
+  g_test_add ("/ui-shell/wrong-code", Fixture, NULL, fixture_setup, test_wrong_code,
               fixture_teardown);
   return g_test_run ();
 }

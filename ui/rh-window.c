@@ -227,6 +227,8 @@ task_failed (RhWindow     *self,
     {
       /* The saved token expired or was revoked: ask for the password again. */
       drop_client (self);
+      if (self->login)
+        gtk_editable_set_text (GTK_EDITABLE (self->login_row), self->login);
       forget_sign_in (self);
       show_sign_in (self, error);
       return;
@@ -750,6 +752,25 @@ on_deny (RhWindow *self)
   answer (self, RH_SESSION_ALLOW_DENY);
 }
 
+static gboolean
+is_code_problem (const GError *error)
+{
+  if (!rh_error_is_rh (error))
+    return FALSE;
+  switch (error->code)
+    {
+    case RH_ERROR_CODE_INVALID:
+    case RH_ERROR_CODE_BURNED:
+    case RH_ERROR_CODE_FORMAT:
+    case RH_ERROR_CODE_BUSY:
+    case RH_ERROR_KEY_CONFIRMATION:
+    case RH_ERROR_CODE_EXPIRED:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 static void
 on_helper_verified (GObject      *source,
                     GAsyncResult *result,
@@ -761,6 +782,20 @@ on_helper_verified (GObject      *source,
   RhSessionOptions options = { 0 };
 
   card = rh_rendezvous_client_redeem_code_finish (RH_RENDEZVOUS_CLIENT (source), result, &error);
+  if (card == NULL && is_code_problem (error))
+    {
+      /* A mistyped or stale code: let the person check it and try again, right there. */
+      g_autofree char *text = rh_error_format (error);
+
+      drop_client (self);
+      gtk_label_set_text (self->code_error, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->code_error), TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->code_row), "error");
+      show_page (self, "get-help", _("Get Help"));
+      gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+      trace (self, "error", text);
+      return;
+    }
   if (card == NULL)
     {
       task_failed (self, error);

@@ -448,7 +448,7 @@ gate_allows (rdpShadowSubsystem *subsystem,
 {
   SharerLink *link = subsystem->server->ext;
 
-  /* The ENCOMSP channel opens after ClientConnect; take its handler over once it exists. */
+  /* Should the ENCOMSP channel appear after ClientConnect, take its handler over too. */
   if (client && client->encomsp &&
       client->encomsp->ChangeParticipantControlLevel != on_control_level_request)
     client->encomsp->ChangeParticipantControlLevel = on_control_level_request;
@@ -535,6 +535,10 @@ on_client_connect (rdpShadowSubsystem *subsystem,
   SharerLink *link = subsystem->server->ext;
   BOOL ok = TRUE;
 
+  /* FreeRDP starts ENCOMSP (if the client joined it) before this call; the gate below also
+   * takes the handler over, should it appear later. */
+  if (client->encomsp)
+    client->encomsp->ChangeParticipantControlLevel = on_control_level_request;
   if (link->chained_connect)
     ok = link->chained_connect (subsystem, client);
   if (ok)

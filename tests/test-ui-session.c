@@ -794,6 +794,63 @@ test_helper_window (void)
   rh_rdp_sharer_stop (sharer);
 }
 
+static void
+on_disconnected (RhRdpViewer *viewer,
+                 GError      *error,
+                 gboolean    *flag)
+{
+  *flag = TRUE;
+}
+
+/* When the sharer goes away, the window says the session ended and closes without asking. */
+static void
+test_helper_window_lost (void)
+{
+  g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (sharer_display, RH_RDP_MODE_CONTROL);
+  g_autoptr (RhRdpViewer) viewer = NULL;
+  g_autoptr (GBytes) pin = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Shot) shot = NULL;
+  g_autofree char *xid = NULL;
+  ConnectResult res = { 0 };
+  gboolean first_frame = FALSE, disconnected = FALSE, left = FALSE;
+  RhSessionWindow *window;
+  GtkWidget *view;
+
+  g_assert_true (rh_rdp_sharer_start (sharer, &error));
+  g_assert_no_error (error);
+  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
+  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
+                              rh_rdp_sharer_get_username (sharer),
+                              rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), &first_frame);
+  g_signal_connect (viewer, "disconnected", G_CALLBACK (on_disconnected), &disconnected);
+  window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");
+  g_signal_connect (window, "leave", G_CALLBACK (on_signal_flag), &left);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  view = GTK_WIDGET (rh_session_window_get_remote_view (window));
+
+  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_no_error (res.error);
+  g_assert_true (wait_for_flag (&first_frame, 20000));
+  wait_mapped (GTK_WIDGET (window));
+
+  rh_rdp_sharer_stop (sharer);
+  g_assert_true (wait_for_flag (&disconnected, 20000));
+  sleep_ms (300);
+  g_assert_cmpint (rh_remote_view_get_mode (RH_REMOTE_VIEW (view)), ==, RH_RDP_MODE_VIEW);
+  xid = window_xid (view);
+  shot = take_screenshot (xid, "session-window-ended.png");
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  sleep_ms (200);
+  g_assert_null (window);
+  g_assert_false (left);
+}
+
 /* ---- The sharer's window ---- */
 
 static void
@@ -882,6 +939,7 @@ main (int   argc,
   g_test_add_func ("/ui-session/keycodes", test_keycodes);
   g_test_add_func ("/ui-session/texture-strategy", test_texture_strategy);
   g_test_add_func ("/ui-session/helper-window", test_helper_window);
+  g_test_add_func ("/ui-session/helper-window-lost", test_helper_window_lost);
   g_test_add_func ("/ui-session/sharer-window", test_sharer_window);
   status = g_test_run ();
 

@@ -22,6 +22,7 @@ struct _RhSessionWindow
   AdwWindowTitle *window_title;
   GtkLabel *mode_label;
   GtkWidget *request_control_button;
+  GtkButton *leave_button;
   GtkScrolledWindow *scroller;
   RhRemoteView *remote_view;
 
@@ -54,12 +55,26 @@ G_DEFINE_FINAL_TYPE (RhSessionWindow, rh_session_window, ADW_TYPE_APPLICATION_WI
 static void
 update_mode (RhSessionWindow *self)
 {
-  gboolean control = self->mode == RH_RDP_MODE_CONTROL;
+  gboolean control = self->mode == RH_RDP_MODE_CONTROL && !self->ended;
 
-  gtk_label_set_label (self->mode_label, control ? _("Full control") : _("View only"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->mode_label),
-                               control ? _("Your mouse and keyboard act on the shared screen")
-                                       : _("You can watch; your mouse and keyboard are not sent"));
+  if (self->ended)
+    {
+      gtk_label_set_label (self->mode_label, _("Ended"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->mode_label), NULL);
+      /* Nothing left to end: the last picture stays, dimmed, until the window is closed */
+      gtk_button_set_label (self->leave_button, _("Close"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->leave_button), NULL);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->leave_button), "destructive-action");
+      gtk_widget_set_opacity (GTK_WIDGET (self->remote_view), 0.5);
+    }
+  else
+    {
+      gtk_label_set_label (self->mode_label, control ? _("Full control") : _("View only"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->mode_label),
+                                   control
+                                     ? _("Your mouse and keyboard act on the shared screen")
+                                     : _("You can watch; your mouse and keyboard are not sent"));
+    }
   if (control)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "dim-label");
@@ -70,10 +85,10 @@ update_mode (RhSessionWindow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "warning");
       gtk_widget_add_css_class (GTK_WIDGET (self->mode_label), "dim-label");
     }
-  gtk_widget_set_visible (self->request_control_button, !control);
+  gtk_widget_set_visible (self->request_control_button, !control && !self->ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-control",
                                  !control && !self->ended);
-  rh_remote_view_set_mode (self->remote_view, self->mode);
+  rh_remote_view_set_mode (self->remote_view, control ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW);
 }
 
 static gboolean
@@ -210,7 +225,6 @@ rh_session_window_session_ended (RhSessionWindow *self)
   self->ended = TRUE;
   if (self->confirm_dialog != NULL)
     gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
-  rh_remote_view_set_mode (self->remote_view, RH_RDP_MODE_VIEW);
   update_mode (self);
   adw_window_title_set_subtitle (self->window_title, _("The session has ended"));
 }
@@ -309,6 +323,7 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, mode_label);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, request_control_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, leave_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, remote_view);
 
@@ -331,6 +346,14 @@ rh_session_window_init (RhSessionWindow *self)
   update_mode (self);
 }
 
+static void
+on_viewer_disconnected (RhRdpViewer     *viewer,
+                        GError          *error,
+                        RhSessionWindow *self)
+{
+  rh_session_window_session_ended (self);
+}
+
 RhSessionWindow *
 rh_session_window_new (GtkApplication *application,
                        RhRdpViewer    *viewer,
@@ -344,6 +367,9 @@ rh_session_window_new (GtkApplication *application,
 
   self = g_object_new (RH_TYPE_SESSION_WINDOW, "application", application, NULL);
   rh_remote_view_set_viewer (self->remote_view, viewer);
+  if (viewer != NULL)
+    g_signal_connect_object (viewer, "disconnected", G_CALLBACK (on_viewer_disconnected), self,
+                             0);
   rh_session_window_set_mode (self, mode);
   if (sharer_name != NULL && sharer_name[0] != '\0')
     {

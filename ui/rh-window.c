@@ -22,6 +22,7 @@
 #include "rh-rendezvous-client.h"
 #include "rh-saved-session.h"
 #include "rh-session.h"
+#include "rh-sharer-window.h"
 #include "rh-window.h"
 
 /* A helper's session lasts until someone ends it. */
@@ -82,6 +83,8 @@ struct _RhWindow
   char                 *token;
   RhRendezvousClient   *client;
   RhSession            *session;
+  RhIdentityCard       *peer_card;
+  GtkWidget            *sharer_window;
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -124,8 +127,22 @@ show_page (RhWindow   *self,
 }
 
 static void
+close_sharer_window (RhWindow *self,
+                     gboolean  present)
+{
+  if (self->sharer_window == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->sharer_window, self);
+  gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->sharer_window)));
+  if (present)
+    gtk_window_present (GTK_WINDOW (self));
+}
+
+static void
 drop_client (RhWindow *self)
 {
+  close_sharer_window (self, TRUE);
+  g_clear_pointer (&self->peer_card, rh_identity_card_free);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -139,7 +156,7 @@ drop_client (RhWindow *self)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
       if (rh_rendezvous_client_is_paired (self->client))
-        rh_rendezvous_client_leave (self->client, "cancelled");
+        rh_rendezvous_client_leave (self->client, "done");
       else
         rh_rendezvous_client_disconnect (self->client);
       g_clear_object (&self->client);
@@ -231,6 +248,13 @@ task_failed (RhWindow     *self,
         gtk_editable_set_text (GTK_EDITABLE (self->login_row), self->login);
       forget_sign_in (self);
       show_sign_in (self, error);
+      return;
+    }
+  if (rh_error_is_rh (error) && error->code == RH_ERROR_PEER_LEFT)
+    {
+      /* Not a fault: the other person ended it. */
+      show_problem (self, _("The Session Ended"), error);
+      adw_status_page_set_icon_name (self->problem_page, "emblem-ok-symbolic");
       return;
     }
   show_problem (self, _("Something Went Wrong"), error);
@@ -433,6 +457,30 @@ connect_signed_in (RhWindow            *self,
 /* Session status, for both sides */
 
 static void
+on_sharer_stop (RhWindow *self)
+{
+  /* Leaving the pairing ends the session; the main window comes back. */
+  go_home (self);
+}
+
+/* While the screen is shared, the sharer's small window is the app's only window: it says
+ * who sees the screen and has the Stop button. */
+static void
+open_sharer_window (RhWindow  *self,
+                    RhRdpMode  mode)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->sharer_window || self->peer_card == NULL)
+    return;
+  self->sharer_window = GTK_WIDGET (rh_sharer_window_new (app, self->peer_card, mode));
+  g_signal_connect_swapped (self->sharer_window, "stop", G_CALLBACK (on_sharer_stop), self);
+  gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+  gtk_window_present (GTK_WINDOW (self->sharer_window));
+  trace (self, "state", "sharer-window");
+}
+
+static void
 on_session_status (RhWindow   *self,
                    const char *key,
                    const char *value)
@@ -461,7 +509,13 @@ on_session_status (RhWindow   *self,
       gtk_widget_remove_css_class (self->waiting_request_label, "dim-label");
       gtk_widget_set_visible (self->waiting_request_label, TRUE);
       gtk_widget_set_visible (self->get_end_button, TRUE);
+      open_sharer_window (self, g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
+                                                               : RH_RDP_MODE_VIEW);
     }
+  else if (g_str_equal (key, "mode") && self->sharer_window)
+    rh_sharer_window_set_mode (RH_SHARER_WINDOW (self->sharer_window),
+                               g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
+                                                              : RH_RDP_MODE_VIEW);
 }
 
 static void
@@ -803,6 +857,8 @@ on_helper_verified (GObject      *source,
     }
   /* redeem_code only returns a card that verified against the organisation key. */
   rh_identity_card_view_set_card (self->helper_card, card, TRUE);
+  g_clear_pointer (&self->peer_card, rh_identity_card_free);
+  self->peer_card = g_steal_pointer (&card);
   gtk_widget_set_visible (self->code_entry_box, FALSE);
   gtk_widget_set_visible (self->helper_box, TRUE);
   gtk_label_set_text (GTK_LABEL (self->waiting_request_label),
@@ -936,6 +992,7 @@ rh_window_dispose (GObject *object)
 {
   RhWindow *self = RH_WINDOW (object);
 
+  close_sharer_window (self, FALSE);
   if (self->status_lines)
     drop_client (self);
   g_cancellable_cancel (self->cancellable);

@@ -18,6 +18,7 @@
 #include "rh-error.h"
 #include "rh-headless.h"
 #include "rh-log.h"
+#include "rh-terms.h"
 #include "rh-ui.h"
 
 static gboolean
@@ -62,6 +63,28 @@ read_password (const char  *path,
   return TRUE;
 }
 
+/* accept-terms --headless [--yes]: shows the terms; records acceptance only when told so. */
+static int
+accept_terms (gboolean yes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_print ("%s\n", rh_terms_text ());
+  if (!yes)
+    {
+      g_printerr (_("Nothing was recorded. To accept these terms, run: "
+                    "remote-help accept-terms --headless --yes\n"));
+      return 1;
+    }
+  if (!rh_terms_accept (&error))
+    {
+      rh_print_error ("remote-help", error);
+      return 1;
+    }
+  g_print ("terms-accepted: %d\n", RH_TERMS_VERSION);
+  return 0;
+}
+
 static int
 usage_error (GOptionContext *context,
              const char     *message)
@@ -91,6 +114,7 @@ main (int   argc,
   gboolean headless = FALSE;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  gboolean yes = FALSE;
   int timeout = 0;
   g_autofree char *mode = NULL;
   g_autofree char *allow = NULL;
@@ -122,6 +146,7 @@ main (int   argc,
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
     { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
     { "display", 0, 0, G_OPTION_ARG_STRING, &display, N_("get-help: the X11 display to share (default $DISPLAY)"), ":N" },
+    { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, N_("accept-terms: accept the terms shown"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log more"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
@@ -138,11 +163,12 @@ main (int   argc,
   if (!g_strv_contains ((const char *const *) argv, "--headless"))
     return rh_ui_run (argc, argv);
 
-  context = g_option_context_new (_("give-help | get-help CODE"));
+  context = g_option_context_new (_("give-help | get-help CODE | accept-terms"));
   g_option_context_set_summary (context,
                                 _("Remote Help: get help from your IT support, or give it.\n\n"
                                   "  give-help         get a security code and wait for the person you help\n"
-                                  "  get-help CODE     connect to the helper who read you CODE"));
+                                  "  get-help CODE     connect to the helper who read you CODE\n"
+                                  "  accept-terms      read the terms of use and accept them (with --yes)"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
@@ -159,6 +185,14 @@ main (int   argc,
   if (argc < 2)
     return usage_error (context, _("Say give-help or get-help"));
   command = argv[1];
+  if (g_str_equal (command, "accept-terms"))
+    {
+      if (argc != 2)
+        return usage_error (context, _("accept-terms takes no arguments"));
+      return accept_terms (yes);
+    }
+  if (yes)
+    return usage_error (context, _("--yes is for accept-terms"));
   if (!g_str_equal (command, "give-help") && !g_str_equal (command, "get-help"))
     return usage_error (context, _("Unknown command; say give-help or get-help"));
   if (g_str_equal (command, "get-help") ? argc != 3 : argc != 2)
@@ -243,6 +277,14 @@ main (int   argc,
     }
   else if (direct || display)
     return usage_error (context, _("--direct and --display need --allow"));
+
+  /* Nothing connects anywhere before the terms were accepted, by the user or by policy. */
+  if (!rh_terms_check (config, &error))
+    {
+      rh_print_error ("remote-help", error);
+      explicit_bzero (password, strlen (password));
+      return 1;
+    }
 
   options.config = config;
   options.login = user;

@@ -61,6 +61,7 @@ cat > "$demo/remote-help.conf" <<CONF
 server=$url
 server-fingerprint=$tls
 org-key=$org
+acceptTerms=1
 CONF
 export RH_SYSTEM_CONFIG="$demo/remote-help.conf"
 export XDG_CONFIG_HOME="$demo/config"

@@ -725,6 +725,8 @@ test_headless_cli (Fixture       *f,
   g_autofree char *hp = g_build_filename (f->server->tmpdir, "helen.pw", NULL);
   g_autofree char *sp = g_build_filename (f->server->tmpdir, "sam.pw", NULL);
   g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
+  /* The policy of a silent deployment: the administrator accepted the terms for everyone. */
+  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) give = NULL;
@@ -743,7 +745,8 @@ test_headless_cli (Fixture       *f,
   rh_test_write_file (sp, "sam-password\n");
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", "/nonexistent", TRUE);
+  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
 
   give = g_subprocess_launcher_spawn (launcher, &error, bin, "give-help", "--headless",
                                       "--server", f->server->url,

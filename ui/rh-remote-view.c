@@ -804,6 +804,8 @@ rh_remote_view_init (RhRemoteView *self)
   g_signal_connect (controller, "leave", G_CALLBACK (on_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Shared screen"), -1);
   update_hint (self);
 }
 

@@ -344,6 +344,8 @@ rh_session_window_init (RhSessionWindow *self)
   rh_remote_view_set_fit (self->remote_view, TRUE);
   on_fit_changed (self);
   update_mode (self);
+  /* Typing goes to the shared screen from the start (in control mode) */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->remote_view));
 }
 
 static void

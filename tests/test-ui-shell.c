@@ -586,6 +586,19 @@ test_wrong_code (Fixture       *f,
   press (&f->sharer, "Return");
   wait_trace (&f->sharer, "state", "helper-card");
   wait_trace (&f->helper, "state", "sharer-card");
+
+  /* A view-only request offers Allow / Deny; the sharer denies, and both are told. */
+  press (&f->helper, "alt+v");
+  wait_trace (&f->sharer, "state", "consent-view");
+  screenshot (f, &f->sharer, "get-help-consent-view.png");
+  press (&f->sharer, "alt+d");
+  wait_trace (&f->sharer, "state", "problem");
+  wait_trace (&f->helper, "state", "problem");
+  g_free (error);
+  error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (error, "RH-4012"));
+  screenshot (f, &f->helper, "give-help-denied.png");
+  screenshot (f, &f->sharer, "get-help-denied.png");
 }
 
 int

@@ -111,6 +111,13 @@ trace (RhWindow   *self,
   fflush (stdout);
 }
 
+static gboolean
+unref_idle (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 show_page (RhWindow   *self,
            const char *name,
@@ -138,6 +145,68 @@ close_sharer_window (RhWindow *self,
     gtk_window_present (GTK_WINDOW (self));
 }
 
+/* A client being let go of: it stays alive until its goodbye has reached the service (or for
+ * two seconds at most), and so does the application, even when the window has closed. */
+typedef struct
+{
+  RhRendezvousClient *client;
+  GApplication       *app;
+  guint               timeout_id;
+} Retiring;
+
+static void
+retiring_done (Retiring *r)
+{
+  g_signal_handlers_disconnect_by_data (r->client, r);
+  g_clear_handle_id (&r->timeout_id, g_source_remove);
+  /* The client may still be emitting: let go of it from the main loop. */
+  g_idle_add (unref_idle, r->client);
+  if (r->app)
+    {
+      g_application_release (r->app);
+      g_object_unref (r->app);
+    }
+  g_free (r);
+}
+
+static void
+on_retiring_disconnected (RhRendezvousClient *client,
+                          const GError       *error,
+                          Retiring           *r)
+{
+  retiring_done (r);
+}
+
+static gboolean
+on_retiring_timeout (gpointer user_data)
+{
+  Retiring *r = user_data;
+
+  r->timeout_id = 0;
+  retiring_done (r);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retire_client (RhRendezvousClient *client)
+{
+  Retiring *r = g_new0 (Retiring, 1);
+
+  r->client = client;
+  r->app = g_application_get_default ();
+  if (r->app)
+    {
+      g_object_ref (r->app);
+      g_application_hold (r->app);
+    }
+  g_signal_connect (client, "disconnected", G_CALLBACK (on_retiring_disconnected), r);
+  r->timeout_id = g_timeout_add_seconds (2, on_retiring_timeout, r);
+  if (rh_rendezvous_client_is_paired (client))
+    rh_rendezvous_client_leave (client, "done");
+  else
+    rh_rendezvous_client_disconnect (client);
+}
+
 static void
 drop_client (RhWindow *self)
 {
@@ -155,11 +224,7 @@ drop_client (RhWindow *self)
   if (self->client)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      if (rh_rendezvous_client_is_paired (self->client))
-        rh_rendezvous_client_leave (self->client, "done");
-      else
-        rh_rendezvous_client_disconnect (self->client);
-      g_clear_object (&self->client);
+      retire_client (g_steal_pointer (&self->client));
     }
   g_clear_handle_id (&self->tick_id, g_source_remove);
   if (self->code)
@@ -205,7 +270,7 @@ show_start (RhWindow *self)
   g_autofree char *who = g_strdup_printf (_("Signed in as %s"), self->login);
 
   adw_status_page_set_description (self->start_page, who);
-  show_page (self, "start", who);
+  show_page (self, "start", NULL);
   gtk_widget_grab_focus (self->get_help_row);
 }
 
@@ -255,6 +320,12 @@ task_failed (RhWindow     *self,
       /* Not a fault: the other person ended it. */
       show_problem (self, _("The Session Ended"), error);
       adw_status_page_set_icon_name (self->problem_page, "emblem-ok-symbolic");
+      return;
+    }
+  if (rh_error_is_rh (error) &&
+      (error->code == RH_ERROR_DENIED || error->code == RH_ERROR_CONSENT_TIMEOUT))
+    {
+      show_problem (self, _("The Request Was Not Accepted"), error);
       return;
     }
   show_problem (self, _("Something Went Wrong"), error);
@@ -315,13 +386,6 @@ on_peer_left (RhWindow   *self,
   error = g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_PEER_LEFT,
                        _("The other person left (%s)"), reason ? reason : "");
   show_problem (self, _("The Other Person Left"), error);
-}
-
-static gboolean
-unref_idle (gpointer data)
-{
-  g_object_unref (data);
-  return G_SOURCE_REMOVE;
 }
 
 static void

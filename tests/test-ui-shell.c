@@ -234,7 +234,8 @@ app_start (Fixture    *f,
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   g_subprocess_launcher_setenv (launcher, "RH_UI_TRACE", "1", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  /* A critical in the app fails the test (it exits before the next trace line). */
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   app->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);

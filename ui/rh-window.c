@@ -395,8 +395,6 @@ on_disconnected (RhWindow     *self,
 {
   if (error == NULL || self->session)
     return;
-  /* The client is still emitting: let it finish before it goes. */
-  g_idle_add (unref_idle, g_object_ref (client));
   show_problem (self, _("Connection Lost"), error);
 }
 

@@ -426,6 +426,29 @@ test_sign_in (Fixture       *f,
   wait_trace (&f->helper, "state", "start");
 }
 
+/* A helper whose card has a photo (a small PNG made with ImageMagick). */
+static void
+add_user_with_photo (Fixture *f)
+{
+  g_autofree char *photo = g_build_filename (f->server->tmpdir, "hana.png", NULL);
+  g_autofree char *pw = g_build_filename (f->server->tmpdir, "hana.pw", NULL);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "convert", "-size", "96x96",
+                           "gradient:#2a7fd4-#f6d32d", photo, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  rh_test_write_file (pw, "hana-password\n");
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "user", "add", "hana",
+                                         "--display-name", "Hana Hashimoto",
+                                         "--job-title", "Service Desk Lead",
+                                         "--company", "Example Corp",
+                                         "--domain", "example.com",
+                                         "--photo", photo,
+                                         "--password-file", pw, NULL), ==, 0);
+}
+
 /* The whole pairing: code shown on the helper's screen, typed sloppily by the sharer, both
  * cards shown, and the sharer asked for consent when the helper asks for control. */
 static void
@@ -436,9 +459,10 @@ test_pairing (Fixture       *f,
   g_autofree char *sloppy = NULL;
   g_autofree char *error = NULL;
 
+  add_user_with_photo (f);
   app_start (f, &f->helper, f->config_path);
   app_start (f, &f->sharer, f->config_path);
-  sign_in (&f->helper, "helen", "helen-password");
+  sign_in (&f->helper, "hana", "hana-password");
   sign_in (&f->sharer, "sam", "sam-password");
   wait_trace (&f->helper, "state", "start");
   wait_trace (&f->sharer, "state", "start");

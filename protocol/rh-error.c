@@ -35,7 +35,7 @@ static const RhErrorInfo error_table[] = {
     N_("Give the server a directory it owns (mode 0700); restore key files from backup if they were damaged.") },
   { RH_ERROR_TERMS_NOT_ACCEPTED, N_("Terms of use not accepted"),
     N_("Remote Help needs the terms of use to be accepted before first use."),
-    N_("Accept the terms in the app, or have an administrator set acceptTerms=1 in /etc/remote-help/remote-help.conf.") },
+    N_("Accept the terms in the app (or run: remote-help accept-terms --headless --yes), or have an administrator set acceptTerms=1 in /etc/remote-help/remote-help.conf.") },
   { RH_ERROR_BAD_ORG_KEY, N_("Organisation key fingerprint is invalid"),
     N_("The organisation key fingerprint is missing or is not 32 bytes of hexadecimal."),
     N_("Set org-key= in the configuration or pass --org-key with what 'remote-help-server admin org-key' prints.") },

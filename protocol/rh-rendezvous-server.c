@@ -577,6 +577,33 @@ on_attempt_timeout (gpointer data)
     on_code_expired (rv);
 }
 
+/* Each side's identity card, signed by the organisation for one slot. */
+static gboolean
+sign_card (RhRendezvousServer  *self,
+           const RhUser        *user,
+           const char          *role,
+           const char          *slot,
+           gint64               issued_at,
+           gint64               expires_at,
+           char               **out_json,
+           GBytes             **out_sig,
+           GError             **error)
+{
+  g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
+
+  card->role = g_strdup (role);
+  card->login = g_strdup (user->login);
+  card->display_name = g_strdup (user->display_name);
+  card->job_title = g_strdup (user->job_title);
+  card->company = g_strdup (user->company);
+  card->domain = g_strdup (user->domain);
+  card->photo = user->photo ? g_bytes_ref (user->photo) : NULL;
+  card->slot = g_strdup (slot);
+  card->issued_at = issued_at;
+  card->expires_at = expires_at;
+  return rh_identity_card_sign (card, self->org_key, out_json, out_sig, error);
+}
+
 static void
 handle_code_request (Conn       *conn,
                      gint64      id,
@@ -585,7 +612,6 @@ handle_code_request (Conn       *conn,
   RhRendezvousServer *self = conn->server;
   g_autoptr(GError) error = NULL;
   g_autoptr(RhUser) user = NULL;
-  g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
   g_autoptr(JsonObject) reply = NULL;
   g_autofree char *card_json = NULL;
   g_autoptr(GBytes) card_sig = NULL;
@@ -634,17 +660,8 @@ handle_code_request (Conn       *conn,
       return;
     }
 
-  card->role = g_strdup ("helper");
-  card->login = g_strdup (user->login);
-  card->display_name = g_strdup (user->display_name);
-  card->job_title = g_strdup (user->job_title);
-  card->company = g_strdup (user->company);
-  card->domain = g_strdup (user->domain);
-  card->photo = user->photo ? g_bytes_ref (user->photo) : NULL;
-  card->slot = g_strdup (slot);
-  card->issued_at = now;
-  card->expires_at = expires_at + CARD_GRACE_SECONDS;
-  if (!rh_identity_card_sign (card, self->org_key, &card_json, &card_sig, &error))
+  if (!sign_card (self, user, "helper", slot, now, expires_at + CARD_GRACE_SECONDS, &card_json,
+                  &card_sig, &error))
     {
       set_slot_state (self, slot, RH_SLOT_STATE_CANCELLED);
       send_error (conn, id, error);
@@ -824,7 +841,6 @@ handle_pake_reply (Conn       *conn,
   g_autoptr(GBytes) pake = NULL;
   g_autoptr(JsonObject) fwd = NULL;
   g_autoptr(RhUser) user = NULL;
-  g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
   g_autofree char *card_json = NULL;
   g_autoptr(GBytes) card_sig = NULL;
   Rendezvous *rv = rendezvous_for (conn, id, msg, TRUE, RV_ATTEMPT);
@@ -851,17 +867,8 @@ handle_pake_reply (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  card->role = g_strdup ("sharer");
-  card->login = g_strdup (user->login);
-  card->display_name = g_strdup (user->display_name);
-  card->job_title = g_strdup (user->job_title);
-  card->company = g_strdup (user->company);
-  card->domain = g_strdup (user->domain);
-  card->photo = user->photo ? g_bytes_ref (user->photo) : NULL;
-  card->slot = g_strdup (rv->slot);
-  card->issued_at = now_seconds ();
-  card->expires_at = card->issued_at + CARD_GRACE_SECONDS;
-  if (!rh_identity_card_sign (card, self->org_key, &card_json, &card_sig, &error))
+  if (!sign_card (self, user, "sharer", rv->slot, now_seconds (),
+                  now_seconds () + CARD_GRACE_SECONDS, &card_json, &card_sig, &error))
     {
       send_error (conn, id, error);
       return;

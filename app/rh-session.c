@@ -57,6 +57,7 @@ enum
 {
   SIGNAL_STATUS,
   SIGNAL_CONSENT_REQUESTED,
+  SIGNAL_VIEWER_READY,
   N_SIGNALS
 };
 
@@ -315,6 +316,7 @@ start_viewer (RhSession  *self,
                                     self->mode);
   g_signal_connect (self->viewer, "first-frame", G_CALLBACK (on_first_frame), self);
   g_signal_connect (self->viewer, "disconnected", G_CALLBACK (on_viewer_disconnected), self);
+  g_signal_emit (self, signals[SIGNAL_VIEWER_READY], 0, self->viewer);
 }
 
 static void
@@ -578,6 +580,24 @@ handle_request (RhSession  *self,
     apply_answer (self, self->options.allow);
 }
 
+RhRdpMode
+rh_session_get_mode (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), RH_RDP_MODE_VIEW);
+  return self->mode;
+}
+
+void
+rh_session_leave (RhSession *self)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (self->task == NULL)
+    return;
+  status (self, "ended", "left");
+  finish (self, NULL, "done");
+}
+
 void
 rh_session_answer (RhSession      *self,
                    RhSessionAllow  allow)
@@ -742,6 +762,9 @@ rh_session_class_init (RhSessionClass *klass)
   signals[SIGNAL_CONSENT_REQUESTED] =
     g_signal_new ("consent-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_VIEWER_READY] =
+    g_signal_new ("viewer-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_RDP_VIEWER);
 }
 
 static void

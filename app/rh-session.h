@@ -6,6 +6,7 @@
 
 #include "rh-config.h"
 #include "rh-rdp-sharer.h"
+#include "rh-rdp-viewer.h"
 #include "rh-rendezvous-client.h"
 
 G_BEGIN_DECLS
@@ -57,7 +58,9 @@ G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
  *            "ended").
  *   "consent-requested" (const char *mode): sharer with RH_SESSION_ALLOW_ASK: the helper asks
  *            for "view" or "control"; answer with rh_session_answer() within 5 minutes, or the
- *            request expires (declined). */
+ *            request expires (declined).
+ *   "viewer-ready" (RhRdpViewer *viewer): helper: the viewer exists and is about to connect;
+ *            a window may show it (the session keeps its own reference). */
 RhSession *rh_session_new        (RhRendezvousClient      *client,
                                   RhConfig                *config,
                                   gboolean                 is_helper,
@@ -71,6 +74,10 @@ void       rh_session_run_async  (RhSession               *self,
 gboolean   rh_session_run_finish (RhSession               *self,
                                   GAsyncResult            *result,
                                   GError                 **error);
+/* The mode the session runs in (view until the sharer has answered). */
+RhRdpMode  rh_session_get_mode   (RhSession               *self);
+/* Ends a running session on purpose: the other side is told, and the run completes. */
+void       rh_session_leave      (RhSession               *self);
 /* The sharer's answer to "consent-requested": it can only lower what was asked for. */
 void       rh_session_answer     (RhSession               *self,
                                   RhSessionAllow           allow);

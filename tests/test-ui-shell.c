@@ -505,16 +505,19 @@ test_pairing (Fixture       *f,
   /* Sharer: nothing is pre-selected; the person picks "View only" (its mnemonic). */
   press (&f->sharer, "alt+v");
   wait_trace (&f->sharer, "session", "sharing");
+  /* The helper's remote-screen window opens with the viewer, then shows the picture. */
+  wait_trace (&f->helper, "state", "session-window");
   wait_trace (&f->helper, "session", "first-frame");
   wait_trace (&f->sharer, "state", "sharer-window");
   screenshot (f, &f->sharer, "get-help-sharer-window.png");
-  screenshot (f, &f->helper, "give-help-session.png");
+  screenshot (f, &f->helper, "give-help-session-window.png");
 
   /* The sharer stops from the small window (the only visible one): back to the start, and
    * the helper is told the session is over. */
   focus_window_named (&f->sharer, ".");
   press (&f->sharer, "alt+s");
   wait_trace (&f->sharer, "state", "start");
+  wait_trace (&f->helper, "state", "session-window-ended");
   wait_trace (&f->helper, "state", "problem");
   screenshot (f, &f->helper, "give-help-ended.png");
 }

@@ -22,6 +22,7 @@
 #include "rh-rendezvous-client.h"
 #include "rh-saved-session.h"
 #include "rh-session.h"
+#include "rh-session-window.h"
 #include "rh-sharer-window.h"
 #include "rh-window.h"
 
@@ -85,6 +86,7 @@ struct _RhWindow
   RhSession            *session;
   RhIdentityCard       *peer_card;
   GtkWidget            *sharer_window;
+  GtkWidget            *session_window;
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -143,6 +145,26 @@ close_sharer_window (RhWindow *self,
   gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->sharer_window)));
   if (present)
     gtk_window_present (GTK_WINDOW (self));
+}
+
+/* The helper's remote-screen window. When the session ends it stays, dimmed, with its last
+ * picture until the person closes it; the main window says how the session ended. */
+static void
+end_session_window (RhWindow *self,
+                    gboolean  keep)
+{
+  if (self->session_window == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->session_window, self);
+  if (keep)
+    {
+      rh_session_window_session_ended (RH_SESSION_WINDOW (self->session_window));
+      self->session_window = NULL;
+      gtk_window_present (GTK_WINDOW (self));
+      trace (self, "state", "session-window-ended");
+    }
+  else
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->session_window)));
 }
 
 /* A client being let go of: it stays alive until its goodbye has reached the service (or for
@@ -211,6 +233,7 @@ static void
 drop_client (RhWindow *self)
 {
   close_sharer_window (self, TRUE);
+  end_session_window (self, TRUE);
   g_clear_pointer (&self->peer_card, rh_identity_card_free);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -574,10 +597,47 @@ on_session_status (RhWindow   *self,
       open_sharer_window (self, g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
                                                                : RH_RDP_MODE_VIEW);
     }
+  else if (g_str_equal (key, "mode") && self->session_window)
+    rh_session_window_set_mode (RH_SESSION_WINDOW (self->session_window),
+                                g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
+                                                               : RH_RDP_MODE_VIEW);
   else if (g_str_equal (key, "mode") && self->sharer_window)
     rh_sharer_window_set_mode (RH_SHARER_WINDOW (self->sharer_window),
                                g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
                                                               : RH_RDP_MODE_VIEW);
+}
+
+static void
+on_session_window_leave (RhWindow *self)
+{
+  if (self->session)
+    rh_session_leave (self->session);
+}
+
+static void
+on_session_window_destroyed (RhWindow *self)
+{
+  self->session_window = NULL;
+  on_session_window_leave (self);
+}
+
+static void
+on_viewer_ready (RhWindow    *self,
+                 RhRdpViewer *viewer)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->session_window)
+    return;
+  self->session_window =
+    GTK_WIDGET (rh_session_window_new (app, viewer, rh_session_get_mode (self->session),
+                                       self->peer_card ? self->peer_card->display_name : NULL));
+  g_signal_connect_swapped (self->session_window, "leave", G_CALLBACK (on_session_window_leave),
+                            self);
+  g_signal_connect_swapped (self->session_window, "destroy",
+                            G_CALLBACK (on_session_window_destroyed), self);
+  gtk_window_present (GTK_WINDOW (self->session_window));
+  trace (self, "state", "session-window");
 }
 
 static void
@@ -639,6 +699,8 @@ on_sharer_joined (GObject      *source,
   gtk_widget_set_visible (self->code_box, FALSE);
   gtk_widget_set_visible (self->give_intro_label, FALSE);
   rh_identity_card_view_set_card (self->sharer_card, card, TRUE);
+  g_clear_pointer (&self->peer_card, rh_identity_card_free);
+  self->peer_card = g_steal_pointer (&card);
   gtk_widget_set_visible (self->sharer_box, TRUE);
   gtk_widget_set_visible (self->mode_buttons, TRUE);
   gtk_widget_set_visible (self->give_end_button, TRUE);
@@ -788,6 +850,7 @@ start_helper_session (RhWindow  *self,
   options.duration_s = HELPER_SESSION_MAX_S;
   gtk_widget_set_visible (self->mode_buttons, FALSE);
   start_session (self, TRUE, &options);
+  g_signal_connect_swapped (self->session, "viewer-ready", G_CALLBACK (on_viewer_ready), self);
 }
 
 static void
@@ -1055,6 +1118,7 @@ rh_window_dispose (GObject *object)
   RhWindow *self = RH_WINDOW (object);
 
   close_sharer_window (self, FALSE);
+  end_session_window (self, FALSE);
   if (self->status_lines)
     drop_client (self);
   g_cancellable_cancel (self->cancellable);

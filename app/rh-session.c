@@ -37,6 +37,7 @@ struct _RhSession
 
   GTask              *task;
   gboolean            answered;
+  gboolean            upgrading;   /* a request for control after the start is open */
   RhRdpMode           mode;
   RhRdpMode           requested;
   RhRdpSharer        *sharer;
@@ -429,6 +430,20 @@ handle_answer (RhSession  *self,
 {
   const char *answer = json_object_get_string_member_with_default (msg, "mode", "");
 
+  if (self->answered && self->upgrading)
+    {
+      /* The answer to a request for control during the session: view stays if not. */
+      self->upgrading = FALSE;
+      if (g_str_equal (answer, "control") && self->viewer != NULL)
+        {
+          self->mode = RH_RDP_MODE_CONTROL;
+          rh_rdp_viewer_set_mode (self->viewer, RH_RDP_MODE_CONTROL);
+          status (self, "mode", mode_name (self->mode));
+        }
+      else
+        status (self, "upgrade", "declined");
+      return;
+    }
   if (self->answered)
     return;
   self->answered = TRUE;
@@ -467,6 +482,16 @@ on_direct_connected (RhDirectListener *listener,
 
   status (self, "sharing", mode_name (self->mode));
   status (self, "path", "direct");
+}
+
+static void
+report_session (RhSession *self)
+{
+  /* The device name is only a label in the session record: truncate, never fail on it. */
+  g_autofree char *device = g_utf8_substring (g_get_host_name (), 0,
+                                              MIN (64, g_utf8_strlen (g_get_host_name (), -1)));
+
+  rh_rendezvous_client_report_session (self->client, mode_name (self->mode), device);
 }
 
 static void
@@ -514,13 +539,7 @@ apply_answer (RhSession      *self,
   send_peer (self, answer);
   if (self->task == NULL)
     return;
-  {
-    /* The device name is only a label in the session record: truncate, never fail on it. */
-    g_autofree char *device = g_utf8_substring (g_get_host_name (), 0,
-                                                MIN (64, g_utf8_strlen (g_get_host_name (), -1)));
-
-    rh_rendezvous_client_report_session (self->client, mode_name (self->mode), device);
-  }
+  report_session (self);
 
   cert = rh_rdp_sharer_get_certificate_sha256 (self->sharer);
   offer = rh_message_new ("rdp-offer");
@@ -554,12 +573,50 @@ apply_answer (RhSession      *self,
   status (self, "mode", mode_name (self->mode));
 }
 
+/* The person's answer to a request for control while the screen is already shared. */
+static void
+apply_upgrade (RhSession      *self,
+               RhSessionAllow  allow)
+{
+  g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
+
+  self->upgrading = FALSE;
+  if (allow == RH_SESSION_ALLOW_CONTROL)
+    {
+      rh_rdp_sharer_set_mode (self->sharer, RH_RDP_MODE_CONTROL);
+      self->mode = RH_RDP_MODE_CONTROL;
+      report_session (self);
+    }
+  json_object_set_string_member (answer, "mode", allow == RH_SESSION_ALLOW_CONTROL ? "control"
+                                                 : allow == RH_SESSION_ALLOW_VIEW ? "view"
+                                                 : "deny");
+  send_peer (self, answer);
+  if (self->task == NULL)
+    return;
+  if (allow == RH_SESSION_ALLOW_CONTROL)
+    status (self, "mode", mode_name (self->mode));
+  else
+    status (self, "upgrade", "declined");
+}
+
 static void
 handle_request (RhSession  *self,
                 JsonObject *msg)
 {
   const char *requested = json_object_get_string_member_with_default (msg, "mode", "");
 
+  if (self->answered && self->sharer != NULL && self->mode == RH_RDP_MODE_VIEW &&
+      !self->upgrading && g_str_equal (requested, "control"))
+    {
+      /* A new consent round: the screen stays shared, view-only, while the person decides. */
+      self->upgrading = TRUE;
+      status (self, "requested", requested);
+      if (self->options.allow == RH_SESSION_ALLOW_ASK)
+        g_signal_emit (self, signals[SIGNAL_CONSENT_REQUESTED], 0, requested);
+      else
+        apply_upgrade (self, self->options.allow);
+      return;
+    }
   if (self->answered)
     return;
   self->answered = TRUE;
@@ -605,9 +662,33 @@ rh_session_answer (RhSession      *self,
   g_return_if_fail (RH_IS_SESSION (self));
   g_return_if_fail (allow != RH_SESSION_ALLOW_ASK);
 
-  if (self->is_helper || !self->answered || self->sharer != NULL || self->task == NULL)
+  if (self->is_helper || !self->answered || self->task == NULL)
     return;
+  if (self->sharer != NULL)
+    {
+      if (self->upgrading)
+        apply_upgrade (self, allow);
+      return;
+    }
   apply_answer (self, allow);
+}
+
+void
+rh_session_request_control (RhSession *self)
+{
+  g_autoptr(JsonObject) request = NULL;
+
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (!self->is_helper || self->task == NULL || self->viewer == NULL || self->upgrading ||
+      self->mode == RH_RDP_MODE_CONTROL)
+    return;
+  self->upgrading = TRUE;
+  request = rh_message_new ("session-request");
+  json_object_set_string_member (request, "mode", "control");
+  send_peer (self, request);
+  if (self->task)
+    status (self, "upgrade", "requested");
 }
 
 /* Both */

@@ -55,10 +55,11 @@ G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
 /* Signals:
  *   "status" (const char *key, const char *value): what happens, for people and scripts
  *            ("requested", "mode", "path", "first-frame", "snapshot", "input", "sharing",
- *            "ended").
+ *            "upgrade", "ended").
  *   "consent-requested" (const char *mode): sharer with RH_SESSION_ALLOW_ASK: the helper asks
  *            for "view" or "control"; answer with rh_session_answer() within 5 minutes, or the
- *            request expires (declined).
+ *            request expires (declined). Emitted again when a helper with view asks for
+ *            control during the session (rh_session_request_control()).
  *   "viewer-ready" (RhRdpViewer *viewer): helper: the viewer exists and is about to connect;
  *            a window may show it (the session keeps its own reference). */
 RhSession *rh_session_new        (RhRendezvousClient      *client,
@@ -78,6 +79,9 @@ gboolean   rh_session_run_finish (RhSession               *self,
 RhRdpMode  rh_session_get_mode   (RhSession               *self);
 /* Ends a running session on purpose: the other side is told, and the run completes. */
 void       rh_session_leave      (RhSession               *self);
+/* Helper, in a view-only session: asks the sharer for control again, without a restart.
+ * The answer comes as status "mode" ("control") or "upgrade" ("declined"). */
+void       rh_session_request_control (RhSession          *self);
 /* The sharer's answer to "consent-requested": it can only lower what was asked for. */
 void       rh_session_answer     (RhSession               *self,
                                   RhSessionAllow           allow);

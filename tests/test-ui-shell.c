@@ -449,6 +449,21 @@ add_user_with_photo (Fixture *f)
                                          "--password-file", pw, NULL), ==, 0);
 }
 
+static void
+sharer_pointer (App *app,
+                int *x,
+                int *y)
+{
+  g_autofree char *out = run_x (app, "xdotool", "getmouselocation", "--shell", NULL);
+  const char *px = strstr (out, "X=");
+  const char *py = strstr (out, "Y=");
+
+  g_assert_nonnull (px);
+  g_assert_nonnull (py);
+  *x = atoi (px + 2);
+  *y = atoi (py + 2);
+}
+
 /* The whole pairing: code shown on the helper's screen, typed sloppily by the sharer, both
  * cards shown, and the sharer asked for consent when the helper asks for control. */
 static void
@@ -458,6 +473,7 @@ test_pairing (Fixture       *f,
   g_autofree char *code = NULL;
   g_autofree char *sloppy = NULL;
   g_autofree char *error = NULL;
+  int x0, y0, x1, y1;
 
   add_user_with_photo (f);
   app_start (f, &f->helper, f->config_path);
@@ -511,6 +527,31 @@ test_pairing (Fixture       *f,
   wait_trace (&f->sharer, "state", "sharer-window");
   screenshot (f, &f->sharer, "get-help-sharer-window.png");
   screenshot (f, &f->helper, "give-help-session-window.png");
+
+  /* View only: moving over the remote screen does not move the sharer's pointer. */
+  sharer_pointer (&f->sharer, &x0, &y0);
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "500", "400", NULL));
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "520", "420", NULL));
+  g_usleep (1000 * 1000);
+  sharer_pointer (&f->sharer, &x1, &y1);
+  g_assert_cmpint (x1, ==, x0);
+  g_assert_cmpint (y1, ==, y0);
+
+  /* The helper asks for control from the header bar; the sharer's window asks again. */
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "190", "28", "click", "1", NULL));
+  wait_trace (&f->helper, "session", "upgrade");
+  wait_trace (&f->sharer, "state", "consent-upgrade");
+  screenshot (f, &f->sharer, "get-help-consent-upgrade.png");
+  focus_window_named (&f->sharer, "Allow Full Control");
+  press (&f->sharer, "alt+a");
+  wait_trace (&f->sharer, "session", "mode");
+  wait_trace (&f->helper, "session", "mode");
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "500", "400", NULL));
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "520", "420", NULL));
+  g_usleep (1000 * 1000);
+  sharer_pointer (&f->sharer, &x1, &y1);
+  g_assert_true (x1 != x0 || y1 != y0);
+  screenshot (f, &f->helper, "give-help-session-control.png");
 
   /* The sharer stops from the small window (the only visible one): back to the start, and
    * the helper is told the session is over. */

@@ -615,6 +615,13 @@ on_session_window_leave (RhWindow *self)
 }
 
 static void
+on_session_window_request_control (RhWindow *self)
+{
+  if (self->session)
+    rh_session_request_control (self->session);
+}
+
+static void
 on_session_window_destroyed (RhWindow *self)
 {
   self->session_window = NULL;
@@ -634,6 +641,8 @@ on_viewer_ready (RhWindow    *self,
                                        self->peer_card ? self->peer_card->display_name : NULL));
   g_signal_connect_swapped (self->session_window, "leave", G_CALLBACK (on_session_window_leave),
                             self);
+  g_signal_connect_swapped (self->session_window, "request-control",
+                            G_CALLBACK (on_session_window_request_control), self);
   g_signal_connect_swapped (self->session_window, "destroy",
                             G_CALLBACK (on_session_window_destroyed), self);
   gtk_window_present (GTK_WINDOW (self->session_window));
@@ -881,11 +890,51 @@ reset_give_help (RhWindow *self)
 
 /* Get help */
 
+static void answer (RhWindow *self, RhSessionAllow allow);
+
+static void
+on_upgrade_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     RhWindow         *self)
+{
+  answer (self, g_strcmp0 (response, "allow") == 0 ? RH_SESSION_ALLOW_CONTROL
+                                                  : RH_SESSION_ALLOW_DENY);
+}
+
+/* While the screen is shared, the helper may ask for control: the sharer's window asks. */
+static void
+ask_upgrade (RhWindow *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self->sharer_window),
+                                   _("Allow Full Control?"),
+                                   _("Your helper asks to control your screen: their mouse and "
+                                     "keyboard would act on your computer."));
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Allow Full Control?"));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  /* Nothing is pre-selected: the buttons wait for a deliberate click. */
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "deny", _("_Keep View Only"),
+                                    "allow", _("_Allow Control"),
+                                    NULL);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "deny");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_upgrade_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  trace (self, "state", "consent-upgrade");
+}
+
 static void
 on_consent_requested (RhWindow   *self,
                       const char *mode)
 {
   gboolean control = g_strcmp0 (mode, "control") == 0;
+
+  if (self->sharer_window != NULL)
+    {
+      ask_upgrade (self);
+      return;
+    }
 
   gtk_label_set_text (self->consent_label,
                       control ? _("Your helper asks to see and control your screen.")

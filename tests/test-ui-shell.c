@@ -563,6 +563,35 @@ test_pairing (Fixture       *f,
   screenshot (f, &f->helper, "give-help-ended.png");
 }
 
+/* Without acceptTerms=1 in the system policy, the terms come first, once: accepting them
+ * leads to the sign-in, and the next run goes straight there. */
+static void
+test_terms (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->server->tmpdir, "no-terms.conf", NULL);
+  g_autofree char *config = NULL;
+
+  config = g_strdup_printf ("[remote-help]\nserver=%s\nserver-fingerprint=%s\norg-key=%s\n",
+                            f->server->url, f->server->tls_fingerprint,
+                            f->server->org_fingerprint);
+  rh_test_write_file (path, config);
+  app_start (f, &f->helper, path);
+  wait_trace (&f->helper, "state", "terms");
+  screenshot (f, &f->helper, "terms.png");
+  focus_window (&f->helper);
+  press (&f->helper, "alt+a");
+  wait_trace (&f->helper, "state", "sign-in");
+
+  g_subprocess_send_signal (f->helper.proc, SIGTERM);
+  g_subprocess_wait (f->helper.proc, NULL, NULL);
+  g_clear_object (&f->helper.proc);
+  g_clear_object (&f->helper.out);
+  g_string_free (f->helper.seen, TRUE);
+  app_start (f, &f->helper, path);
+  wait_trace (&f->helper, "state", "sign-in");
+}
+
 /* A saved token the service no longer accepts: the app asks for the password again. */
 static void
 test_token_rejected (Fixture       *f,
@@ -687,6 +716,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/ui-shell/sign-in", Fixture, NULL, fixture_setup, test_sign_in,
               fixture_teardown);
+  g_test_add ("/ui-shell/terms", Fixture, NULL, fixture_setup, test_terms, fixture_teardown);
   g_test_add ("/ui-shell/pairing", Fixture, NULL, fixture_setup, test_pairing,
               fixture_teardown);
   g_test_add ("/ui-shell/token-rejected", Fixture, NULL, fixture_setup, test_token_rejected,

@@ -24,6 +24,7 @@
 #include "rh-session.h"
 #include "rh-session-window.h"
 #include "rh-sharer-window.h"
+#include "rh-terms.h"
 #include "rh-window.h"
 
 /* A helper's session lasts until someone ends it. */
@@ -41,6 +42,7 @@ struct _RhWindow
   GtkStack             *stack;
   AdwStatusPage        *problem_page;
   GtkButton            *problem_button;
+  GtkLabel             *terms_label;
   AdwEntryRow          *login_row;
   AdwPasswordEntryRow  *password_row;
   GtkLabel             *sign_in_error;
@@ -125,7 +127,8 @@ show_page (RhWindow   *self,
            const char *name,
            const char *subtitle)
 {
-  gboolean home = g_str_equal (name, "start") || g_str_equal (name, "sign-in");
+  gboolean home = g_str_equal (name, "start") || g_str_equal (name, "sign-in") ||
+                  g_str_equal (name, "terms");
 
   gtk_stack_set_visible_child_name (self->stack, name);
   adw_window_title_set_subtitle (self->window_title, subtitle ? subtitle : "");
@@ -372,12 +375,38 @@ go_home (RhWindow *self)
         }
       self->config = g_steal_pointer (&config);
     }
+  if (!rh_terms_accepted (self->config))
+    {
+      /* Nothing is offered before the person has read and accepted the terms. */
+      gtk_label_set_text (self->terms_label, rh_terms_text ());
+      show_page (self, "terms", _("Terms of Use"));
+      return;
+    }
   if (self->token == NULL && !rh_saved_session_load (&self->login, &self->token))
     {
       show_sign_in (self, NULL);
       return;
     }
   show_start (self);
+}
+
+static void
+on_terms_accept (RhWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_terms_accept (&error))
+    {
+      show_problem (self, _("Something Went Wrong"), error);
+      return;
+    }
+  go_home (self);
+}
+
+static void
+on_terms_quit (RhWindow *self)
+{
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
@@ -1201,6 +1230,7 @@ rh_window_class_init (RhWindowClass *klass)
   CHILD (stack);
   CHILD (problem_page);
   CHILD (problem_button);
+  CHILD (terms_label);
   CHILD (login_row);
   CHILD (password_row);
   CHILD (sign_in_error);
@@ -1240,6 +1270,8 @@ rh_window_class_init (RhWindowClass *klass)
 #undef CHILD
 
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_terms_accept);
+  gtk_widget_class_bind_template_callback (widget_class, on_terms_quit);
   gtk_widget_class_bind_template_callback (widget_class, on_login_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_request_code);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_code);

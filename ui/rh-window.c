@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "rh-application.h"
 #include "rh-config.h"
 #include "rh-error.h"
 #include "rh-identity-card-view.h"
@@ -113,6 +114,24 @@ trace (RhWindow   *self,
     return;
   printf ("ui-%s: %s\n", key, value);
   fflush (stdout);
+}
+
+/* The notifier, when none of the app's windows has the focus (else NULL: no notification). */
+static RhNotifier *
+notifier_if_away (RhWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!RH_IS_APPLICATION (app) || rh_application_is_focused (RH_APPLICATION (app)))
+    return NULL;
+  return rh_application_get_notifier (RH_APPLICATION (app));
+}
+
+static const char *
+peer_name (RhWindow *self)
+{
+  return self->peer_card && self->peer_card->display_name ? self->peer_card->display_name
+                                                          : _("Your helper");
 }
 
 static gboolean
@@ -686,16 +705,26 @@ on_session_done (GObject      *source,
   TASK_BEGIN (self, user_data);
   g_autoptr(GError) error = NULL;
 
+  RhNotifier *notifier;
+
   if (!rh_session_run_finish (RH_SESSION (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
           RH_SESSION (source) != self->session)
         return;
+      if ((notifier = notifier_if_away (self)))
+        {
+          g_autofree char *why = rh_error_format (error);
+
+          rh_notifier_session_ended (notifier, why);
+        }
       task_failed (self, error);
       return;
     }
   if (RH_SESSION (source) != self->session)
     return;
+  if ((notifier = notifier_if_away (self)))
+    rh_notifier_session_ended (notifier, NULL);
   drop_client (self);
   adw_status_page_set_icon_name (self->problem_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->problem_page, _("The Session Ended"));
@@ -725,6 +754,7 @@ on_sharer_joined (GObject      *source,
   TASK_BEGIN (self, user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(RhIdentityCard) card = NULL;
+  RhNotifier *notifier;
 
   card = rh_rendezvous_client_wait_for_sharer_finish (RH_RENDEZVOUS_CLIENT (source), result,
                                                       &error);
@@ -737,6 +767,8 @@ on_sharer_joined (GObject      *source,
   gtk_widget_set_visible (self->code_box, FALSE);
   gtk_widget_set_visible (self->give_intro_label, FALSE);
   rh_identity_card_view_set_card (self->sharer_card, card, TRUE);
+  if ((notifier = notifier_if_away (self)))
+    rh_notifier_sharer_joined (notifier, card->display_name);
   g_clear_pointer (&self->peer_card, rh_identity_card_free);
   self->peer_card = g_steal_pointer (&card);
   gtk_widget_set_visible (self->sharer_box, TRUE);
@@ -958,7 +990,10 @@ on_consent_requested (RhWindow   *self,
                       const char *mode)
 {
   gboolean control = g_strcmp0 (mode, "control") == 0;
+  RhNotifier *notifier;
 
+  if ((notifier = notifier_if_away (self)))
+    rh_notifier_control_requested (notifier, peer_name (self), control);
   if (self->sharer_window != NULL)
     {
       ask_upgrade (self);

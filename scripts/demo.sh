@@ -77,9 +77,9 @@ for _ in $(seq 100); do
 done
 display=":$(head -n1 "$demo/xvfb.display")"
 DISPLAY=$display xsetroot -solid '#2a6f97'
-DISPLAY=$display xclock -geometry 300x300+120+120 -update 1 &
+DISPLAY=$display xclock -geometry 300x300+120+120 -update 1 2>/dev/null &
 pids+=($!)
-DISPLAY=$display xlogo -geometry 360x360+700+200 &
+DISPLAY=$display xlogo -geometry 360x360+700+200 2>/dev/null &
 pids+=($!)
 sleep 1
 echo "Sharer's display: $display"
@@ -89,7 +89,7 @@ chmod 700 "$XDG_RUNTIME_DIR"
 
 step "Helper Helen asks for a security code"
 "$client" give-help --headless --user helen --password-file "$demo/helen.password" \
-  --mode control --snapshot "$demo/helper-view.png" \
+  --mode control --path relay --snapshot "$demo/helper-view.png" \
   > "$demo/helper.out" 2> "$demo/helper.err" &
 helper=$!
 pids+=($helper)
@@ -114,7 +114,9 @@ cat "$demo/helper.out"
 step "Result"
 if [ $status -eq 0 ]; then
   echo "Paired: each side verified the other's identity card, signed by the organisation key."
-  echo "The helper saw the sharer's screen over RDP through the blind relay, view-only."
+  path=$(sed -n 's/^path: //p' "$demo/helper.out")
+  echo "The helper saw the sharer's screen over RDP (path: ${path:-unknown}; the RDP TLS is"
+  echo "pinned end to end either way), view-only: Sam allowed less than Helen asked for."
   echo "Helper's screenshot of the sharer's screen: $demo/helper-view.png"
   echo "Logs and configuration of this run: $demo"
 else

@@ -181,12 +181,8 @@ on_relay_closed (RhRelayClient *relay,
 {
   RhSession *self = user_data;
 
-  if (self->is_helper && self->task && self->duration_timer == 0 && self->viewer == NULL)
-    finish (self, error ? g_error_copy (error)
-                        : g_error_new_literal (RH_RDP_ERROR, RH_ERROR_RELAY,
-                                               _("The relay closed before the screen arrived")),
-            "relay-closed");
-  else if (error)
+  /* A clean close follows the session's own end; the viewer reports a lost stream itself. */
+  if (error)
     finish (self, g_error_copy (error), "relay-closed");
 }
 

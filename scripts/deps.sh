@@ -14,7 +14,7 @@ RH_TEST_PACKAGES=(
   iproute2 sqlite3 openssl python3
   xvfb xauth xdotool x11-utils x11-xserver-utils x11-apps
   freerdp2-x11 freerdp2-shadow-x11 winpr-utils
-  desktop-file-utils appstream dbus-daemon python3-dbusmock
+  desktop-file-utils appstream dbus-daemon python3-dbusmock imagemagick
 )
 
 rh_install_packages () {

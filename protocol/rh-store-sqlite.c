@@ -97,6 +97,20 @@ static const char * const migrations[] = {
   "CREATE INDEX sessions_started_at ON sessions (started_at);"
   "CREATE INDEX sessions_pairing ON sessions (pairing);"
   "PRAGMA user_version = 2;",
+
+  /* 3: chat, the thread of each pairing, kept for the organisation (not end-to-end: the
+   * server must be able to refuse chat and keep the thread; the terms say so). */
+  "CREATE TABLE chat ("
+  "  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  pairing      TEXT    NOT NULL,"
+  "  sender_login TEXT    NOT NULL,"
+  "  sender_role  TEXT    NOT NULL CHECK (sender_role IN ('helper', 'sharer')),"
+  "  sent_at      INTEGER NOT NULL,"
+  "  body         TEXT    NOT NULL CHECK (length (body) > 0)"
+  ") STRICT;"
+  "CREATE INDEX chat_pairing ON chat (pairing, id);"
+  "CREATE INDEX chat_sent_at ON chat (sent_at);"
+  "PRAGMA user_version = 3;",
 };
 
 typedef enum
@@ -131,6 +145,9 @@ typedef enum
   STMT_PURGE_TOKENS,
   STMT_PURGE_SLOTS,
   STMT_PURGE_BACKOFF,
+  STMT_CHAT_INSERT,
+  STMT_CHAT_LIST,
+  STMT_PURGE_CHAT,
   N_STMTS
 } StmtId;
 
@@ -210,6 +227,19 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_PURGE_SLOTS] = "DELETE FROM slots WHERE expires_at < ?1",
   /* A block that outlasts a day of silence must not be lifted by forgetting it. */
   [STMT_PURGE_BACKOFF] = "DELETE FROM backoff WHERE updated_at < ?1 AND blocked_until <= ?2",
+
+  [STMT_CHAT_INSERT] =
+    "INSERT INTO chat (pairing, sender_login, sender_role, sent_at, body)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_CHAT_LIST] =
+    "SELECT id, pairing, sender_login, sender_role, sent_at, body FROM chat"
+    " WHERE pairing = ?1 ORDER BY id",
+  /* The retention is a setting administrators change; a value that is not a positive number
+   * of days keeps the default rather than deleting everything. */
+  [STMT_PURGE_CHAT] =
+    "DELETE FROM chat WHERE sent_at < ?1 - 86400 * COALESCE ("
+    "  (SELECT CAST (value AS INTEGER) FROM settings"
+    "   WHERE key = 'chat-retention-days' AND CAST (value AS INTEGER) > 0), ?2)",
 };
 
 static const char * const slot_state_names[] = {
@@ -1093,6 +1123,73 @@ rh_store_sqlite_session_end (RhStore    *store,
 }
 
 static gboolean
+rh_store_sqlite_chat_append (RhStore    *store,
+                             const char *pairing,
+                             const char *sender_login,
+                             const char *sender_role,
+                             gint64      sent_at,
+                             const char *body,
+                             gint64     *out_id,
+                             GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  *out_id = 0;
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_CHAT_INSERT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, pairing, error) ||
+      !bind_text (self, stmt, 2, sender_login, error) ||
+      !bind_text (self, stmt, 3, sender_role, error) ||
+      !bind_int64 (self, stmt, 4, sent_at, error) ||
+      !bind_text (self, stmt, 5, body, error) ||
+      !stmt_run (self, stmt, "Cannot keep a chat message", error))
+    return tx_abort (self);
+
+  if (!tx_commit (self, error))
+    return FALSE;
+  *out_id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static GPtrArray *
+rh_store_sqlite_chat_list (RhStore    *store,
+                           const char *pairing,
+                           GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_CHAT_LIST, error);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_chat_entry_free);
+  gboolean row;
+
+  if (stmt == NULL || !bind_text (self, stmt, 1, pairing, error))
+    return NULL;
+
+  for (;;)
+    {
+      RhChatEntry *entry;
+
+      if (!stmt_next (self, stmt, &row, "Cannot read the chat thread", error))
+        return NULL;
+      if (!row)
+        break;
+      entry = g_new0 (RhChatEntry, 1);
+      entry->id = sqlite3_column_int64 (stmt, 0);
+      entry->pairing = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      entry->sender_login = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      entry->sender_role = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      entry->sent_at = sqlite3_column_int64 (stmt, 4);
+      entry->body = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      g_ptr_array_add (entries, entry);
+    }
+
+  return g_steal_pointer (&entries);
+}
+
+static gboolean
 rh_store_sqlite_purge (RhStore *store,
                        gint64   now,
                        GError **error)
@@ -1101,7 +1198,8 @@ rh_store_sqlite_purge (RhStore *store,
   g_autoptr(BorrowedStmt) tokens = NULL;
   g_autoptr(BorrowedStmt) slots = NULL;
   g_autoptr(BorrowedStmt) backoff = NULL;
-  int n_tokens, n_slots, n_backoff;
+  g_autoptr(BorrowedStmt) chat = NULL;
+  int n_tokens, n_slots, n_backoff, n_chat;
 
   if (!tx_begin (self, error))
     return FALSE;
@@ -1128,10 +1226,19 @@ rh_store_sqlite_purge (RhStore *store,
     return tx_abort (self);
   n_backoff = sqlite3_changes (self->db);
 
+  chat = borrow_stmt (self, STMT_PURGE_CHAT, error);
+  if (chat == NULL ||
+      !bind_int64 (self, chat, 1, now, error) ||
+      !bind_int64 (self, chat, 2, RH_STORE_CHAT_RETENTION_DAYS, error) ||
+      !stmt_run (self, chat, "Cannot purge chat messages", error))
+    return tx_abort (self);
+  n_chat = sqlite3_changes (self->db);
+
   if (!tx_commit (self, error))
     return FALSE;
 
-  g_debug ("Purged %d tokens, %d slots and %d backoff entries", n_tokens, n_slots, n_backoff);
+  g_debug ("Purged %d tokens, %d slots, %d backoff entries and %d chat messages", n_tokens,
+           n_slots, n_backoff, n_chat);
   return TRUE;
 }
 
@@ -1464,6 +1571,8 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->session_update = rh_store_sqlite_session_update;
   iface->session_end = rh_store_sqlite_session_end;
   iface->purge = rh_store_sqlite_purge;
+  iface->chat_append = rh_store_sqlite_chat_append;
+  iface->chat_list = rh_store_sqlite_chat_list;
 }
 
 RhStore *

@@ -407,3 +407,49 @@ rh_store_session_end (RhStore    *self,
   return RH_STORE_GET_IFACE (self)->session_end (self, id, ended_at, bytes_relayed, end_reason,
                                                  error);
 }
+
+void
+rh_chat_entry_free (RhChatEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->pairing);
+  g_free (entry->sender_login);
+  g_free (entry->sender_role);
+  g_free (entry->body);
+  g_free (entry);
+}
+
+gboolean
+rh_store_chat_append (RhStore    *self,
+                      const char *pairing,
+                      const char *sender_login,
+                      const char *sender_role,
+                      gint64      sent_at,
+                      const char *body,
+                      gint64     *out_id,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (pairing != NULL, FALSE);
+  g_return_val_if_fail (sender_login != NULL, FALSE);
+  g_return_val_if_fail (sender_role != NULL, FALSE);
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (out_id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->chat_append (self, pairing, sender_login, sender_role,
+                                                 sent_at, body, out_id, error);
+}
+
+GPtrArray *
+rh_store_chat_list (RhStore    *self,
+                    const char *pairing,
+                    GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (pairing != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->chat_list (self, pairing, error);
+}

@@ -54,6 +54,23 @@ typedef struct
 void rh_slot_free (RhSlot *slot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhSlot, rh_slot_free)
 
+/* One message of a pairing's chat thread. */
+typedef struct
+{
+  gint64  id;            /* increases with every message the store keeps */
+  char   *pairing;
+  char   *sender_login;
+  char   *sender_role;   /* "helper" or "sharer" */
+  gint64  sent_at;       /* unix seconds, the server's clock */
+  char   *body;
+} RhChatEntry;
+
+void rh_chat_entry_free (RhChatEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhChatEntry, rh_chat_entry_free)
+
+/* Days a chat thread is kept when the setting chat-retention-days is not a positive number. */
+#define RH_STORE_CHAT_RETENTION_DAYS 90
+
 #define RH_TYPE_STORE (rh_store_get_type ())
 G_DECLARE_INTERFACE (RhStore, rh_store, RH, STORE, GObject)
 
@@ -107,6 +124,10 @@ struct _RhStoreInterface
                                   GError **error);
   gboolean  (*session_end)       (RhStore *self, gint64 id, gint64 ended_at,
                                   guint64 bytes_relayed, const char *end_reason, GError **error);
+  gboolean  (*chat_append)       (RhStore *self, const char *pairing, const char *sender_login,
+                                  const char *sender_role, gint64 sent_at, const char *body,
+                                  gint64 *out_id, GError **error);
+  GPtrArray*(*chat_list)         (RhStore *self, const char *pairing, GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -167,7 +188,9 @@ gboolean   rh_store_audit_append      (RhStore *self, gint64 when, const char *a
                                        const char *action, const char *detail_json,
                                        GError **error);
 /* Deletes expired or revoked tokens, slots that have been dead (expired, or no longer LIVE)
- * for more than a day, and backoff rows idle for a day whose block is over. Audit rows stay. */
+ * for more than a day, backoff rows idle for a day whose block is over, and chat messages
+ * older than the setting chat-retention-days (RH_STORE_CHAT_RETENTION_DAYS when unset).
+ * Audit rows stay. */
 gboolean   rh_store_purge             (RhStore *self, gint64 now, GError **error);
 
 /* Sessions: one row per relayed screen-sharing session, kept like the audit (purge leaves
@@ -184,5 +207,14 @@ gboolean   rh_store_session_update    (RhStore *self, gint64 id, guint64 bytes_r
 gboolean   rh_store_session_end       (RhStore *self, gint64 id, gint64 ended_at,
                                        guint64 bytes_relayed, const char *end_reason,
                                        GError **error);
+
+/* Chat: keeps one message of a pairing's thread (the caller validated it); *out_id orders the
+ * thread. */
+gboolean   rh_store_chat_append       (RhStore *self, const char *pairing,
+                                       const char *sender_login, const char *sender_role,
+                                       gint64 sent_at, const char *body, gint64 *out_id,
+                                       GError **error);
+/* Array of RhChatEntry (freed with the array), oldest first; empty for an unknown pairing. */
+GPtrArray *rh_store_chat_list         (RhStore *self, const char *pairing, GError **error);
 
 G_END_DECLS

@@ -240,7 +240,7 @@ test_open_pragmas (Fixture      *fixture,
   db = raw_open (fixture->path);
   mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
                                 " name IN ('users', 'settings', 'tokens', 'slots', 'backoff',"
                                 " 'audit', 'sessions')"), ==, 7);
@@ -937,6 +937,85 @@ test_purge (Fixture      *fixture,
 }
 
 static void
+test_chat (Fixture      *fixture,
+           gconstpointer user_data)
+{
+  const char *pairing = "00112233445566778899aabbccddeeff";
+  const gint64 now = 200 * DAY;
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) thread = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  RhChatEntry *entry;
+  gint64 id1 = 0, id2 = 0, id3 = 0, id4 = 0;
+  sqlite3 *db;
+
+  g_assert_true (rh_store_chat_append (store, pairing, "helen", "helper", now - 100 * DAY,
+                                       "Hello, can you see my screen?", &id1, &error));
+  g_assert_no_error (error);
+  g_assert_true (rh_store_chat_append (store, pairing, "sam", "sharer", now - 10,
+                                       "مرحبا، نعم أراها", &id2, &error));
+  g_assert_true (rh_store_chat_append (store, pairing, "helen", "helper", now,
+                                       "好的，请打开设置。\n第二行", &id3, &error));
+  g_assert_true (rh_store_chat_append (store, "ffeeddccbbaa99887766554433221100", "helen",
+                                       "helper", now, "another session", &id4, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id1, <, id2);
+  g_assert_cmpint (id2, <, id3);
+
+  thread = rh_store_chat_list (store, pairing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (thread->len, ==, 3);
+  entry = thread->pdata[1];
+  g_assert_cmpint (entry->id, ==, id2);
+  g_assert_cmpstr (entry->pairing, ==, pairing);
+  g_assert_cmpstr (entry->sender_login, ==, "sam");
+  g_assert_cmpstr (entry->sender_role, ==, "sharer");
+  g_assert_cmpint (entry->sent_at, ==, now - 10);
+  g_assert_cmpstr (entry->body, ==, "مرحبا، نعم أراها");
+  g_assert_cmpstr (((RhChatEntry *) thread->pdata[2])->body, ==, "好的，请打开设置。\n第二行");
+
+  none = rh_store_chat_list (store, "0123456789abcdef0123456789abcdef", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  /* The schema refuses what the server should never send it, and nothing is half-written. */
+  g_assert_false (rh_store_chat_append (store, pairing, "helen", "admin", now, "x", &id1,
+                                        &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_false (rh_store_chat_append (store, pairing, "helen", "helper", now, "", &id1,
+                                        &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM chat"), ==, 4);
+
+  /* Default retention: 90 days, so the message from 100 days ago goes. */
+  g_assert_true (rh_store_purge (store, now, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM chat"), ==, 3);
+
+  /* A retention that is not a positive number of days keeps the default. */
+  g_assert_true (rh_store_setting_set (store, "chat-retention-days", "0", &error));
+  g_assert_true (rh_store_purge (store, now, &error));
+  g_assert_true (rh_store_setting_set (store, "chat-retention-days", "many", &error));
+  g_assert_true (rh_store_purge (store, now, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM chat"), ==, 3);
+
+  /* A shorter retention, set by an administrator, is honoured. */
+  g_assert_true (rh_store_setting_set (store, "chat-retention-days", "1", &error));
+  g_assert_true (rh_store_purge (store, now + DAY - 5, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM chat"), ==, 2);
+  g_assert_true (rh_store_purge (store, now + DAY + 1, &error));
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM chat"), ==, 0);
+  sqlite3_close (db);
+}
+
+static void
 test_persistence (Fixture      *fixture,
                   gconstpointer user_data)
 {
@@ -982,7 +1061,7 @@ test_persistence (Fixture      *fixture,
 
   /* Reopening does not run the migrations again. */
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
   sqlite3_close (db);
 }
@@ -1142,7 +1221,7 @@ test_first_open_race (Fixture      *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (threads));
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
   sqlite3_close (db);
 }
 
@@ -1210,6 +1289,7 @@ main (int   argc,
   ADD ("/store/audit", test_audit);
   ADD ("/store/sessions", test_sessions);
   ADD ("/store/purge", test_purge);
+  ADD ("/store/chat", test_chat);
   ADD ("/store/persistence", test_persistence);
   ADD ("/store/concurrency/two-stores", test_two_stores);
   ADD ("/store/concurrency/busy-wait", test_busy_wait);

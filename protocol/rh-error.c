@@ -117,6 +117,13 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_CONSENT_TIMEOUT, N_("No answer to the request"),
     N_("The person sharing the screen did not answer within 5 minutes, so the request expired."),
     N_("Call the person and ask again.") },
+  { RH_ERROR_CHAT_DISABLED, N_("Chat is turned off"),
+    N_("Your organisation turned chat off (setting chat-disabled), so the service refuses chat "
+       "messages."),
+    N_("Talk on the phone instead, or ask an administrator to set chat-disabled to false.") },
+  { RH_ERROR_CHAT_INVALID, N_("Chat message not sent"),
+    N_("The message was empty, longer than 4000 characters, or contained control characters."),
+    N_("Shorten the message or split it into several, and send it again.") },
 
   { RH_ERROR_MALFORMED_MESSAGE, N_("Malformed message"),
     N_("A message was not valid JSON or had fields of the wrong type."),

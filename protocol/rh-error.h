@@ -58,6 +58,8 @@ typedef enum
   RH_ERROR_CODE_EXPIRED          = 4011,
   RH_ERROR_DENIED                = 4012,
   RH_ERROR_CONSENT_TIMEOUT       = 4013,
+  RH_ERROR_CHAT_DISABLED         = 4014,
+  RH_ERROR_CHAT_INVALID          = 4015,
 
   /* 5xxx: protocol violations and internal faults */
   RH_ERROR_MALFORMED_MESSAGE     = 5001,

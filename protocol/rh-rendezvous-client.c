@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "rh-chat-message.h"
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-message.h"
@@ -76,6 +77,7 @@ struct _RhRendezvousClient
   RhPeerChannel *channel;
   char          *pairing_id;
   char          *peer_login;  /* as the server names the other side */
+  gboolean       chat_enabled; /* the service said so when pairing */
   GTask         *pair_task;   /* wait_for_sharer or redeem_code */
 };
 
@@ -85,6 +87,7 @@ enum
   SIGNAL_PEER_MESSAGE,
   SIGNAL_PEER_LEFT,
   SIGNAL_DISCONNECTED,
+  SIGNAL_CHAT_MESSAGE,
   N_SIGNALS
 };
 
@@ -106,6 +109,7 @@ reset_pairing (RhRendezvousClient *self)
   g_clear_pointer (&self->channel, rh_peer_channel_free);
   g_clear_pointer (&self->pairing_id, g_free);
   g_clear_pointer (&self->peer_login, g_free);
+  self->chat_enabled = FALSE;
 }
 
 static void
@@ -278,8 +282,15 @@ handle_peer (RhRendezvousClient *self,
 
 static void
 start_channel (RhRendezvousClient *self,
+               JsonObject         *paired,
                const char         *pairing_id)
 {
+  gboolean chat = FALSE;
+
+  /* An older service that does not say keeps chat off: it would not keep the thread. */
+  if (json_object_has_member (paired, "chat"))
+    rh_message_get_bool (paired, "chat", &chat, NULL);
+  self->chat_enabled = chat;
   g_autoptr(GBytes) key = rh_spake2_get_shared_key (self->spake);
   g_autoptr(GBytes) th = rh_spake2_get_transcript_hash (self->spake);
 
@@ -314,7 +325,7 @@ on_pake_result_reply (RhRendezvousClient *self,
                                                      "The service sent no pairing id"));
           return;
         }
-      start_channel (self, pairing);
+      start_channel (self, reply, pairing);
     }
   else if (g_str_equal (type, "attempt-failed"))
     {
@@ -448,7 +459,7 @@ on_paired_reply (RhRendezvousClient *self,
       rh_rendezvous_client_leave (self, "key-confirmation-failed");
       return;
     }
-  start_channel (self, pairing);
+  start_channel (self, reply, pairing);
 }
 
 static void
@@ -498,6 +509,28 @@ on_pairing_reply (RhRendezvousClient *self,
 /* Incoming messages */
 
 static void
+handle_chat (RhRendezvousClient *self,
+             JsonObject         *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhChatMessage) chat = NULL;
+  const char *pairing = rh_message_get_string (msg, "pairing", 64, &error);
+
+  if (pairing == NULL || g_strcmp0 (pairing, self->pairing_id) != 0)
+    {
+      g_message ("Ignoring a chat message for another pairing");
+      return;
+    }
+  chat = rh_chat_message_from_event (msg, &error);
+  if (chat == NULL)
+    {
+      g_message ("Ignoring a malformed chat message: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_CHAT_MESSAGE], 0, chat);
+}
+
+static void
 handle_event (RhRendezvousClient *self,
               JsonObject         *msg)
 {
@@ -518,6 +551,8 @@ handle_event (RhRendezvousClient *self,
                                                  "The security code expired before anyone "
                                                  "used it"));
     }
+  else if (g_str_equal (type, "chat"))
+    handle_chat (self, msg);
   else if (g_str_equal (type, "peer-left"))
     {
       const char *who = json_object_get_string_member_with_default (msg, "who", "");
@@ -1118,6 +1153,72 @@ rh_rendezvous_client_report_session (RhRendezvousClient *self,
   send_request (self, msg, NULL, NULL);
 }
 
+gboolean
+rh_rendezvous_client_get_chat_enabled (RhRendezvousClient *self)
+{
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_CLIENT (self), FALSE);
+
+  return rh_rendezvous_client_is_paired (self) && self->chat_enabled;
+}
+
+static void
+on_chat_sent (RhRendezvousClient *self,
+              GTask              *task,
+              JsonObject         *reply)
+{
+  gint64 seq = 0;
+  GError *error = NULL;
+
+  if (g_str_equal (rh_message_get_type (reply), "error"))
+    g_task_return_error (task, rh_message_to_error (reply));
+  else if (!rh_message_get_int (reply, "seq", 1, G_MAXINT64, &seq, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, seq);
+}
+
+void
+rh_rendezvous_client_send_chat_async (RhRendezvousClient  *self,
+                                      const char          *text,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+
+  g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));
+  g_return_if_fail (text != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rh_rendezvous_client_send_chat_async);
+  if (!check_signed_in (self, task))
+    return;
+  if (self->pairing_id == NULL)
+    {
+      g_task_return_new_error (task, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                               "Not paired with anyone");
+      return;
+    }
+  msg = rh_message_new ("chat-send");
+  json_object_set_string_member (msg, "pairing", self->pairing_id);
+  json_object_set_string_member (msg, "text", text);
+  send_request (self, msg, task, on_chat_sent);
+}
+
+gint64
+rh_rendezvous_client_send_chat_finish (RhRendezvousClient  *self,
+                                       GAsyncResult        *result,
+                                       GError             **error)
+{
+  gint64 seq;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  seq = g_task_propagate_int (G_TASK (result), error);
+  return seq > 0 ? seq : 0;
+}
+
 void
 rh_rendezvous_client_disconnect (RhRendezvousClient *self)
 {
@@ -1230,6 +1331,9 @@ rh_rendezvous_client_class_init (RhRendezvousClientClass *klass)
   signals[SIGNAL_DISCONNECTED] =
     g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_CHAT_MESSAGE] =
+    g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_CHAT_MESSAGE);
 }
 
 static void

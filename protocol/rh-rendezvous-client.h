@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "rh-chat-message.h"
 #include "rh-identity-card.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,8 @@ G_DECLARE_FINAL_TYPE (RhRendezvousClient, rh_rendezvous_client, RH, RENDEZVOUS_C
  *   "peer-left"      (const char *who, const char *reason): the other side ended the pairing.
  *   "disconnected"   (GError *error): the connection to the service ended (NULL error:
  *                    we closed it).
+ *   "chat-message"   (RhChatMessage *msg): a message of the pairing's chat thread, from
+ *                    either side (our own come back as the service kept them).
  *
  * server_pin (32 bytes) or ca_file says how the server's TLS certificate is verified; one is
  * required. org_key_pin (32 bytes) is the organisation key fingerprint every identity card is
@@ -102,6 +105,19 @@ void            rh_rendezvous_client_leave           (RhRendezvousClient  *self,
 void            rh_rendezvous_client_report_session  (RhRendezvousClient  *self,
                                                       const char          *mode,
                                                       const char          *device);
+/* After pairing: whether the service accepts chat (setting chat-disabled). Chat goes through
+ * the service, which keeps the thread for the organisation: it is not end-to-end encrypted. */
+gboolean        rh_rendezvous_client_get_chat_enabled (RhRendezvousClient *self);
+/* Sends a chat message; completes with its place in the thread once the service kept it, or
+ * RH_ERROR_CHAT_DISABLED / RH_ERROR_CHAT_INVALID / RH_ERROR_RATE_LIMITED (then 0). */
+void            rh_rendezvous_client_send_chat_async  (RhRendezvousClient  *self,
+                                                       const char          *text,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gint64          rh_rendezvous_client_send_chat_finish (RhRendezvousClient  *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 /* Flushes what is queued and closes; "disconnected" follows with a NULL error. */
 void            rh_rendezvous_client_disconnect      (RhRendezvousClient  *self);
 

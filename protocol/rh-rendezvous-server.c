@@ -49,6 +49,11 @@
 #define MAX_TOKEN_LEN       128
 #define MAX_PEER_DATA       (48 * 1024)
 #define SESSION_UPDATE_MS   (30 * 1000)
+/* Characters; a message is at most 4 bytes per character on the wire. */
+#define MAX_CHAT_CHARS      4000
+/* Every message is written to the database: a runaway app must not be able to fill it. */
+#define CHAT_RATE_WINDOW_US (10 * G_USEC_PER_SEC)
+#define CHAT_RATE_MAX       30
 
 typedef enum
 {
@@ -115,6 +120,8 @@ struct _Conn
   Relay              *relay;       /* set once this connection joined a relay */
   gint64              join_id;
   RhWsFlowGate        gate;        /* back-pressure on what is queued towards this end */
+  gint64              chat_window; /* start of the current rate window, monotonic µs */
+  guint               chat_count;
 };
 
 struct _RhRendezvousServer
@@ -136,6 +143,7 @@ static void relay_end       (Relay       *relay,
                              const char  *reason,
                              RhErrorCode  code,
                              const char  *message);
+static gboolean chat_enabled (RhRendezvousServer *self);
 static void end_pairing     (Rendezvous *rv,
                              Conn       *leaving,
                              const char *reason);
@@ -971,7 +979,7 @@ handle_pake_result (Conn       *conn,
   g_autoptr(JsonObject) fwd = NULL;
   g_autoptr(JsonObject) reply = NULL;
   Rendezvous *rv = rendezvous_for (conn, id, msg, TRUE, RV_ATTEMPT);
-  gboolean ok;
+  gboolean ok, chat;
   guint8 pairing[16];
 
   if (rv == NULL)
@@ -1026,14 +1034,17 @@ handle_pake_result (Conn       *conn,
          "pairing", rv->pairing_id);
   g_message ("Paired helper %s with sharer %s", rv->helper_login, rv->sharer_login);
 
+  chat = chat_enabled (self);
   fwd = new_reply ("paired", rv->sharer_pending_id);
   json_object_set_string_member (fwd, "pairing", rv->pairing_id);
+  json_object_set_boolean_member (fwd, "chat", chat);
   rh_message_set_bytes (fwd, "confirm", g_bytes_get_data (confirm, NULL),
                         g_bytes_get_size (confirm));
   send_object (rv->sharer, fwd);
 
   reply = new_reply ("paired", id);
   json_object_set_string_member (reply, "pairing", rv->pairing_id);
+  json_object_set_boolean_member (reply, "chat", chat);
   send_object (conn, reply);
 }
 
@@ -1468,6 +1479,120 @@ handle_session_report (Conn       *conn,
   send_ok (conn, id);
 }
 
+/* Chat */
+
+/* Read at every use: an administrator who turns chat off stops it in running sessions too. */
+static gboolean
+chat_enabled (RhRendezvousServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean disabled = TRUE;
+
+  if (!rh_settings_get_boolean (self->store, RH_SETTING_CHAT_DISABLED, &disabled, &error))
+    {
+      g_warning ("Cannot read whether chat is disabled, so it is: %s", error->message);
+      return FALSE;
+    }
+  return !disabled;
+}
+
+/* Line breaks and tabs are text; other control characters could hide or reorder what the
+ * other person reads in a terminal or a log, so the message is refused rather than altered. */
+static gboolean
+chat_text_valid (const char *text)
+{
+  glong chars = 0;
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && c != '\t' && (c < 0x20 || (c >= 0x7f && c < 0xa0)))
+        return FALSE;
+      chars++;
+    }
+  return chars > 0 && chars <= MAX_CHAT_CHARS;
+}
+
+static void
+handle_chat_send (Conn       *conn,
+                  gint64      id,
+                  JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(RhUser) user = NULL;
+  g_autofree char *stripped = NULL;
+  const char *text, *role;
+  Rendezvous *rv = pairing_for (conn, id, msg);
+  gint64 at = now_seconds (), seq = 0;
+
+  if (rv == NULL)
+    return;
+  if (!chat_enabled (self))
+    {
+      send_error_code (conn, id, RH_ERROR_CHAT_DISABLED,
+                       "Chat is turned off for this organisation");
+      return;
+    }
+  text = rh_message_get_string (msg, "text", 4 * MAX_CHAT_CHARS, &error);
+  if (text == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  if (g_get_monotonic_time () - conn->chat_window > CHAT_RATE_WINDOW_US)
+    {
+      conn->chat_window = g_get_monotonic_time ();
+      conn->chat_count = 0;
+    }
+  if (++conn->chat_count > CHAT_RATE_MAX)
+    {
+      send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
+                       "Too many chat messages in a short time; wait a few seconds");
+      return;
+    }
+  stripped = g_strstrip (g_strdup (text));
+  if (!chat_text_valid (stripped))
+    {
+      send_error_code (conn, id, RH_ERROR_CHAT_INVALID,
+                       "A chat message must have 1 to 4000 characters and no control "
+                       "characters");
+      return;
+    }
+
+  role = conn == rv->helper ? "helper" : "sharer";
+  if (!rh_store_chat_append (self->store, rv->pairing_id, conn->login, role, at, stripped,
+                             &seq, &error))
+    {
+      g_warning ("Could not keep a chat message: %s", error->message);
+      send_error (conn, id, error);
+      return;
+    }
+  user = rh_store_user_get (self->store, conn->login, NULL);
+
+  /* Both sides get the same event, so the sender sees the thread as the server kept it. */
+  event = rh_message_new ("chat");
+  json_object_set_string_member (event, "pairing", rv->pairing_id);
+  json_object_set_int_member (event, "seq", seq);
+  json_object_set_string_member (event, "from", conn->login);
+  json_object_set_string_member (event, "name", user && user->display_name && *user->display_name
+                                                ? user->display_name : conn->login);
+  json_object_set_string_member (event, "role", role);
+  json_object_set_int_member (event, "at", at);
+  json_object_set_string_member (event, "text", stripped);
+  if (rv->helper)
+    send_object (rv->helper, event);
+  if (rv->sharer)
+    send_object (rv->sharer, event);
+
+  reply = new_reply ("chat-sent", id);
+  json_object_set_int_member (reply, "seq", seq);
+  send_object (conn, reply);
+}
+
 /* Dispatch */
 
 typedef void (*Handler) (Conn *conn, gint64 id, JsonObject *msg);
@@ -1489,6 +1614,7 @@ static const struct
   { "peer", handle_peer, TRUE },
   { "leave", handle_leave, TRUE },
   { "session-report", handle_session_report, TRUE },
+  { "chat-send", handle_chat_send, TRUE },
   { "relay-join", handle_relay_join, TRUE },
 };
 

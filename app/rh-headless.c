@@ -25,6 +25,7 @@ typedef struct
   int                      status;
   guint                    timeout_id;
   RhSession               *session;
+  gboolean                 chat_sent;
 } Run;
 
 static void
@@ -54,12 +55,49 @@ print_card (const char           *who,
 }
 
 static void
+on_chat_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_session_send_chat_finish (RH_SESSION (source), result, &error))
+    g_print ("chat-error: RH-%04d %s\n", error->code, error->message);
+  else
+    g_print ("chat-sent: yes\n");
+  fflush (stdout);
+}
+
+static void
 on_session_status (RhSession  *session,
                    const char *key,
                    const char *value,
                    gpointer    user_data)
 {
+  Run *run = user_data;
+
   g_print ("%s: %s\n", key, value);
+  fflush (stdout);
+  if (run->options->chat_text != NULL && !run->chat_sent &&
+      g_str_equal (key, run->helper ? "first-frame" : "sharing"))
+    {
+      run->chat_sent = TRUE;
+      rh_session_send_chat_async (session, run->options->chat_text, NULL, on_chat_sent, NULL);
+    }
+}
+
+/* One line per message, whatever it contains: line breaks are shown as \n. */
+static void
+on_session_chat (RhSession     *session,
+                 RhChatMessage *message,
+                 gpointer       user_data)
+{
+  g_autoptr(GString) text = g_string_new (message->text);
+
+  g_string_replace (text, "\\", "\\\\", 0);
+  g_string_replace (text, "\n", "\\n", 0);
+  g_string_replace (text, "\t", "\\t", 0);
+  g_print ("chat: %s (%s): %s\n", message->name, message->role, text->str);
   fflush (stdout);
 }
 
@@ -111,6 +149,9 @@ on_paired (GObject      *source,
   run->session = rh_session_new (run->client, run->options->config, run->helper,
                                  &run->options->session);
   g_signal_connect (run->session, "status", G_CALLBACK (on_session_status), run);
+  g_signal_connect (run->session, "chat-message", G_CALLBACK (on_session_chat), run);
+  if (run->options->chat_text != NULL && !rh_session_get_chat_enabled (run->session))
+    g_print ("chat: off (turned off by the organisation)\n");
   rh_session_run_async (run->session, run->cancellable, on_session_done, run);
 }
 

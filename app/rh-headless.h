@@ -20,6 +20,8 @@ typedef struct
    * answers with session.allow. Without it the commands end once paired. */
   gboolean          with_session;
   RhSessionOptions  session;
+  /* Sent once the screen is shared (helper: first frame; sharer: sharing). */
+  const char       *chat_text;
 } RhHeadlessOptions;
 
 /* Both return a process exit status: 0 when paired, 1 on an error (printed with its RH-

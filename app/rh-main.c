@@ -124,6 +124,7 @@ main (int   argc,
   g_autofree char *display = NULL;
   g_autofree char *path = NULL;
   g_autofree char *direct = NULL;
+  g_autofree char *chat = NULL;
   int duration = 0;
   RhHeadlessOptions options = { 0 };
   const char *command;
@@ -145,6 +146,7 @@ main (int   argc,
     { "allow", 0, 0, G_OPTION_ARG_STRING, &allow, N_("get-help: your answer to the helper's request"), "view|control|deny" },
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
     { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
+    { "chat", 0, 0, G_OPTION_ARG_STRING, &chat, N_("Send this chat message once the screen is shared (with --mode or --allow)"), "TEXT" },
     { "display", 0, 0, G_OPTION_ARG_STRING, &display, N_("get-help: the X11 display to share (default $DISPLAY)"), ":N" },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, N_("accept-terms: accept the terms shown"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log more"), NULL },
@@ -277,6 +279,9 @@ main (int   argc,
     }
   else if (direct || display)
     return usage_error (context, _("--direct and --display need --allow"));
+  if (chat != NULL && !options.with_session)
+    return usage_error (context, _("--chat needs --mode or --allow"));
+  options.chat_text = chat;
 
   /* Nothing connects anywhere before the terms were accepted, by the user or by policy. */
   if (!rh_terms_check (config, &error))

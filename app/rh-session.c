@@ -52,6 +52,7 @@ struct _RhSession
   char               *rdp_password;
   guint               consent_timer;
   guint               duration_timer;
+  GPtrArray          *chat;        /* RhChatMessage, the thread as the service delivered it */
 };
 
 enum
@@ -59,6 +60,7 @@ enum
   SIGNAL_STATUS,
   SIGNAL_CONSENT_REQUESTED,
   SIGNAL_VIEWER_READY,
+  SIGNAL_CHAT_MESSAGE,
   N_SIGNALS
 };
 
@@ -796,12 +798,98 @@ rh_session_run_finish (RhSession     *self,
 }
 
 static void
+on_chat_message (RhRendezvousClient *client,
+                 RhChatMessage      *message,
+                 gpointer            user_data)
+{
+  RhSession *self = user_data;
+
+  /* The service numbers the thread; a repeat (e.g. after a reconnect) is shown once. */
+  if (self->chat->len > 0 &&
+      ((RhChatMessage *) g_ptr_array_index (self->chat, self->chat->len - 1))->seq >= message->seq)
+    return;
+  g_ptr_array_add (self->chat, rh_chat_message_copy (message));
+  g_signal_emit (self, signals[SIGNAL_CHAT_MESSAGE], 0, message);
+}
+
+gboolean
+rh_session_get_chat_enabled (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), FALSE);
+
+  return rh_rendezvous_client_get_chat_enabled (self->client);
+}
+
+GPtrArray *
+rh_session_get_chat (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), NULL);
+
+  return self->chat;
+}
+
+static void
+on_chat_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gint64 seq = rh_rendezvous_client_send_chat_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                      &error);
+
+  if (seq == 0)
+    {
+      g_message ("Chat message not sent: RH-%04d %s", error->code, error->message);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+rh_session_send_chat_async (RhSession           *self,
+                            const char          *text,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (RH_IS_SESSION (self));
+  g_return_if_fail (text != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rh_session_send_chat_async);
+  if (!rh_session_get_chat_enabled (self))
+    {
+      g_task_return_new_error (task, RH_PROTOCOL_ERROR, RH_ERROR_CHAT_DISABLED,
+                               _("Chat is turned off for this organisation"));
+      return;
+    }
+  rh_rendezvous_client_send_chat_async (self->client, text, cancellable, on_chat_sent,
+                                        g_steal_pointer (&task));
+}
+
+gboolean
+rh_session_send_chat_finish (RhSession     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 rh_session_dispose (GObject *object)
 {
   RhSession *self = RH_SESSION (object);
 
   teardown (self);
   g_clear_object (&self->task);
+  if (self->client)
+    g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->client);
   g_clear_object (&self->cancellable);
 
@@ -817,6 +905,7 @@ rh_session_finalize (GObject *object)
   g_free (self->type_text);
   g_free (self->display);
   g_clear_pointer (&self->cert, g_bytes_unref);
+  g_clear_pointer (&self->chat, g_ptr_array_unref);
   g_free (self->rdp_user);
   if (self->rdp_password)
     explicit_bzero (self->rdp_password, strlen (self->rdp_password));
@@ -842,12 +931,16 @@ rh_session_class_init (RhSessionClass *klass)
   signals[SIGNAL_VIEWER_READY] =
     g_signal_new ("viewer-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_RDP_VIEWER);
+  signals[SIGNAL_CHAT_MESSAGE] =
+    g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_CHAT_MESSAGE);
 }
 
 static void
 rh_session_init (RhSession *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->chat = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_chat_message_free);
 }
 
 RhSession *
@@ -873,5 +966,7 @@ rh_session_new (RhRendezvousClient     *client,
   self->options.type_text = NULL;
   self->options.display = NULL;
   self->mode = RH_RDP_MODE_VIEW;
+  /* Chat may start while the request still waits for the person's answer. */
+  g_signal_connect (client, "chat-message", G_CALLBACK (on_chat_message), self);
   return self;
 }

@@ -61,7 +61,9 @@ G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
  *            request expires (declined). Emitted again when a helper with view asks for
  *            control during the session (rh_session_request_control()).
  *   "viewer-ready" (RhRdpViewer *viewer): helper: the viewer exists and is about to connect;
- *            a window may show it (the session keeps its own reference). */
+ *            a window may show it (the session keeps its own reference).
+ *   "chat-message" (RhChatMessage *message): a new message of the session's chat thread, from
+ *            either side (our own arrive once the service kept them). */
 RhSession *rh_session_new        (RhRendezvousClient      *client,
                                   RhConfig                *config,
                                   gboolean                 is_helper,
@@ -85,5 +87,18 @@ void       rh_session_request_control (RhSession          *self);
 /* The sharer's answer to "consent-requested": it can only lower what was asked for. */
 void       rh_session_answer     (RhSession               *self,
                                   RhSessionAllow           allow);
+/* Whether the organisation allows chat (the service refuses it otherwise, so hide it). */
+gboolean   rh_session_get_chat_enabled (RhSession         *self);
+/* The thread so far, oldest first (RhChatMessage; owned by the session). */
+GPtrArray *rh_session_get_chat   (RhSession               *self);
+/* Sends a chat message; it appears in the thread ("chat-message") once the service kept it. */
+void       rh_session_send_chat_async  (RhSession           *self,
+                                        const char          *text,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean   rh_session_send_chat_finish (RhSession           *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
 
 G_END_DECLS

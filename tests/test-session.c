@@ -445,6 +445,44 @@ test_control (Fixture       *f,
 }
 
 static void
+test_chat (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "chat.png", NULL);
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = NULL;
+  Result helper_result = { 0 }, sharer_result = { 0 };
+
+  /* Both headless apps chat once the screen is shared; each prints the whole thread, its own
+   * message included, as the service delivered it. */
+  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                         "--mode", "view", "--path", "relay", "--snapshot", png,
+                         "--duration", "3", "--chat", "مرحبا، أرى شاشتك", NULL);
+  code = read_code (helper, &in);
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", "view", "--display", f->display, "--direct", "off",
+                         "--chat", "你好\n第二行", NULL);
+  collect (helper, in, &helper_result);
+  collect (sharer, NULL, &sharer_result);
+
+  g_test_message ("helper:\n%s\nsharer:\n%s", helper_result.out, sharer_result.out);
+  g_assert_cmpint (helper_result.status, ==, 0);
+  g_assert_cmpint (sharer_result.status, ==, 0);
+  for (int i = 0; i < 2; i++)
+    {
+      const char *out = i == 0 ? helper_result.out : sharer_result.out;
+
+      g_assert_nonnull (strstr (out, "chat-sent: yes"));
+      g_assert_nonnull (strstr (out, "chat: Helen Helper (helper): مرحبا، أرى شاشتك\n"));
+      g_assert_nonnull (strstr (out, "chat: Sam Sharer (sharer): 你好\\n第二行\n"));
+    }
+  result_clear (&helper_result);
+  result_clear (&sharer_result);
+}
+
+static void
 test_deny (Fixture       *f,
            gconstpointer  data)
 {
@@ -538,6 +576,7 @@ main (int   argc,
   g_test_add ("/session/view-only", Fixture, NULL, fixture_setup, test_view, fixture_teardown);
   g_test_add ("/session/control", Fixture, NULL, fixture_setup, test_control, fixture_teardown);
   g_test_add ("/session/deny", Fixture, NULL, fixture_setup, test_deny, fixture_teardown);
+  g_test_add ("/session/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
   g_test_add ("/session/server-dies", Fixture, NULL, fixture_setup, test_server_dies,
               fixture_teardown);
 

@@ -15,6 +15,7 @@ RH_TEST_PACKAGES=(
   xvfb xauth xdotool x11-utils x11-xserver-utils x11-apps
   freerdp2-x11 freerdp2-shadow-x11 winpr-utils
   desktop-file-utils appstream dbus-daemon python3-dbusmock imagemagick
+  fonts-wqy-microhei xclip
 )
 
 rh_install_packages () {

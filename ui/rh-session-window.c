@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The window only forwards what the person asked for: a new request for control and leaving
- * are signals for the session layer, which owns the protocol. There is no Chat button until
- * chat exists.
+ * are signals for the session layer, which owns the protocol, and so is a chat message
+ * (RhChatView's "send").
  */
 #define G_LOG_DOMAIN "rh-ui"
 
@@ -25,6 +25,11 @@ struct _RhSessionWindow
   GtkButton *leave_button;
   GtkScrolledWindow *scroller;
   RhRemoteView *remote_view;
+  AdwToastOverlay *toasts;
+  GtkToggleButton *chat_button;
+  GtkRevealer *chat_revealer;
+  RhChatView *chat_view;
+  guint unread;
 
   RhRdpMode mode;
   gboolean ended;           /* closing no longer asks */
@@ -217,12 +222,95 @@ rh_session_window_get_remote_view (RhSessionWindow *self)
   return self->remote_view;
 }
 
+RhChatView *
+rh_session_window_get_chat_view (RhSessionWindow *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION_WINDOW (self), NULL);
+  return self->chat_view;
+}
+
+static void
+update_chat_button (RhSessionWindow *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->unread == 0)
+    label = g_strdup (_("_Chat"));
+  else
+    /* Translators: the Chat button with the number of messages not read yet */
+    label = g_strdup_printf (_("_Chat (%u)"), self->unread);
+  gtk_button_set_label (GTK_BUTTON (self->chat_button), label);
+  if (self->unread > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
+}
+
+void
+rh_session_window_set_chat_enabled (RhSessionWindow *self,
+                                    gboolean         enabled)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  /* The organisation turned chat off: no button that leads to a dead end. */
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_button), enabled);
+  rh_chat_view_set_enabled (self->chat_view, enabled);
+  if (!enabled)
+    gtk_toggle_button_set_active (self->chat_button, FALSE);
+}
+
+void
+rh_session_window_add_chat_message (RhSessionWindow     *self,
+                                    const RhChatMessage *message,
+                                    gboolean             own)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  rh_chat_view_add_message (self->chat_view, message);
+  if (!own && !gtk_toggle_button_get_active (self->chat_button))
+    {
+      self->unread++;
+      update_chat_button (self);
+    }
+}
+
+void
+rh_session_window_show_notice (RhSessionWindow *self,
+                               const char      *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+static void
+on_chat_toggled (RhSessionWindow *self)
+{
+  gboolean active = gtk_toggle_button_get_active (self->chat_button);
+
+  /* Revealed before the focus moves, so that what is typed next lands in the entry. */
+  gtk_revealer_set_reveal_child (self->chat_revealer, active);
+  if (active)
+    {
+      self->unread = 0;
+      update_chat_button (self);
+      rh_chat_view_focus_entry (self->chat_view);
+    }
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->remote_view));
+}
+
 void
 rh_session_window_session_ended (RhSessionWindow *self)
 {
   g_return_if_fail (RH_IS_SESSION_WINDOW (self));
 
   self->ended = TRUE;
+  rh_chat_view_set_ended (self->chat_view);
   if (self->confirm_dialog != NULL)
     gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
   update_mode (self);
@@ -315,6 +403,7 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (RH_TYPE_REMOTE_VIEW);
+  g_type_ensure (RH_TYPE_CHAT_VIEW);
   /* Referencing the bundle links it (and its registering constructor) from the static library */
   (void) rh_ui_session_get_resource ();
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -326,6 +415,10 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, leave_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, remote_view);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_revealer);
 
   gtk_widget_class_install_action (widget_class, "session.leave", NULL, leave_activated);
   gtk_widget_class_install_action (widget_class, "session.request-control", NULL,
@@ -343,6 +436,8 @@ rh_session_window_init (RhSessionWindow *self)
                             self);
   rh_remote_view_set_fit (self->remote_view, TRUE);
   on_fit_changed (self);
+  rh_chat_view_set_own_role (self->chat_view, "helper");
+  g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
   update_mode (self);
   /* Typing goes to the shared screen from the start (in control mode) */
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->remote_view));

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "rh-chat-view.h"
 #include "rh-rdp-viewer.h"
 #include "rh-remote-view.h"
 
@@ -30,6 +31,17 @@ void             rh_session_window_set_mode     (RhSessionWindow *self,
                                                  RhRdpMode        mode);
 RhRdpMode        rh_session_window_get_mode     (RhSessionWindow *self);
 RhRemoteView    *rh_session_window_get_remote_view (RhSessionWindow *self);
+/* The chat beside the remote screen (the Chat button shows it; hidden when chat is off). */
+RhChatView      *rh_session_window_get_chat_view   (RhSessionWindow *self);
+void             rh_session_window_set_chat_enabled (RhSessionWindow *self,
+                                                     gboolean         enabled);
+/* Adds to the thread; a message from the other side counts as unread while chat is hidden. */
+void             rh_session_window_add_chat_message (RhSessionWindow     *self,
+                                                     const RhChatMessage *message,
+                                                     gboolean             own);
+/* A short notice over the remote screen (e.g. the person kept view only). */
+void             rh_session_window_show_notice      (RhSessionWindow *self,
+                                                     const char      *text);
 /* The session is over (ended elsewhere): closing no longer asks. */
 void             rh_session_window_session_ended (RhSessionWindow *self);
 

@@ -19,6 +19,10 @@ struct _RhSharerWindow
   GtkLabel *who_label;
   GtkLabel *details_label;
   GtkLabel *mode_label;
+  GtkToggleButton *chat_button;
+  GtkRevealer *chat_revealer;
+  RhChatView *chat_view;
+  guint unread;
 
   RhRdpMode mode;
   gboolean stopped;
@@ -46,6 +50,7 @@ stop_activated (GtkWidget  *widget,
   self->stopped = TRUE;
   gtk_widget_action_set_enabled (widget, "sharer.stop", FALSE);
   gtk_label_set_label (self->mode_label, _("Stopping…"));
+  rh_chat_view_set_ended (self->chat_view);
   g_signal_emit (self, signals[SIGNAL_STOP], 0);
 }
 
@@ -86,6 +91,72 @@ rh_sharer_window_set_mode (RhSharerWindow *self,
     }
 }
 
+RhChatView *
+rh_sharer_window_get_chat_view (RhSharerWindow *self)
+{
+  g_return_val_if_fail (RH_IS_SHARER_WINDOW (self), NULL);
+  return self->chat_view;
+}
+
+static void
+update_chat_button (RhSharerWindow *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->unread == 0)
+    label = g_strdup (_("_Chat"));
+  else
+    /* Translators: the Chat button with the number of messages not read yet */
+    label = g_strdup_printf (_("_Chat (%u)"), self->unread);
+  gtk_button_set_label (GTK_BUTTON (self->chat_button), label);
+  if (self->unread > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
+}
+
+void
+rh_sharer_window_set_chat_enabled (RhSharerWindow *self,
+                                   gboolean        enabled)
+{
+  g_return_if_fail (RH_IS_SHARER_WINDOW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_button), enabled);
+  rh_chat_view_set_enabled (self->chat_view, enabled);
+  if (!enabled)
+    gtk_toggle_button_set_active (self->chat_button, FALSE);
+}
+
+void
+rh_sharer_window_add_chat_message (RhSharerWindow      *self,
+                                   const RhChatMessage *message,
+                                   gboolean             own)
+{
+  g_return_if_fail (RH_IS_SHARER_WINDOW (self));
+
+  rh_chat_view_add_message (self->chat_view, message);
+  if (!own && !gtk_toggle_button_get_active (self->chat_button))
+    {
+      self->unread++;
+      update_chat_button (self);
+    }
+}
+
+static void
+on_chat_toggled (RhSharerWindow *self)
+{
+  gboolean active = gtk_toggle_button_get_active (self->chat_button);
+
+  /* Revealed before the focus moves, so that what is typed next lands in the entry. */
+  gtk_revealer_set_reveal_child (self->chat_revealer, active);
+  if (active)
+    {
+      self->unread = 0;
+      update_chat_button (self);
+      rh_chat_view_focus_entry (self->chat_view);
+    }
+}
+
 static void
 rh_sharer_window_class_init (RhSharerWindowClass *klass)
 {
@@ -98,6 +169,7 @@ rh_sharer_window_class_init (RhSharerWindowClass *klass)
     g_signal_new ("stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  g_type_ensure (RH_TYPE_CHAT_VIEW);
   /* Referencing the bundle links it (and its registering constructor) from the static library */
   (void) rh_ui_session_get_resource ();
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -107,6 +179,9 @@ rh_sharer_window_class_init (RhSharerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, who_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, details_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, mode_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_revealer);
 
   gtk_widget_class_install_action (widget_class, "sharer.stop", NULL, stop_activated);
 }
@@ -116,6 +191,8 @@ rh_sharer_window_init (RhSharerWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->mode = RH_RDP_MODE_VIEW;
+  rh_chat_view_set_own_role (self->chat_view, "sharer");
+  g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
 }
 
 static void

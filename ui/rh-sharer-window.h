@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "rh-identity-card.h"
+#include "rh-chat-view.h"
 #include "rh-rdp-sharer.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,13 @@ RhSharerWindow *rh_sharer_window_new      (GtkApplication       *application,
                                            RhRdpMode             mode);
 void            rh_sharer_window_set_mode (RhSharerWindow       *self,
                                            RhRdpMode             mode);
+/* The chat below the status (the Chat button shows it; hidden when chat is off). */
+RhChatView     *rh_sharer_window_get_chat_view     (RhSharerWindow      *self);
+void            rh_sharer_window_set_chat_enabled  (RhSharerWindow      *self,
+                                                    gboolean             enabled);
+/* Adds to the thread; a message from the other side counts as unread while chat is hidden. */
+void            rh_sharer_window_add_chat_message  (RhSharerWindow      *self,
+                                                    const RhChatMessage *message,
+                                                    gboolean             own);
 
 G_END_DECLS

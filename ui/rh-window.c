@@ -90,6 +90,7 @@ struct _RhWindow
   RhIdentityCard       *peer_card;
   GtkWidget            *sharer_window;
   GtkWidget            *session_window;
+  gboolean              is_helper;
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -596,6 +597,91 @@ on_sharer_stop (RhWindow *self)
   go_home (self);
 }
 
+/* Chat */
+
+static gboolean
+chat_is_own (RhWindow            *self,
+             const RhChatMessage *message)
+{
+  return g_str_equal (message->role, self->is_helper ? "helper" : "sharer");
+}
+
+static void
+on_chat_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(RhChatView) view = user_data;
+  g_autoptr(GError) error = NULL;
+  RhWindow *self;
+
+  rh_session_send_chat_finish (RH_SESSION (source), result, &error);
+  rh_chat_view_send_done (view, error);
+  self = RH_WINDOW (g_object_get_data (G_OBJECT (view), "rh-window"));
+  if (self != NULL)
+    {
+      g_autofree char *text = error ? rh_error_format (error) : g_strdup ("yes");
+
+      trace (self, "chat-sent", text);
+    }
+}
+
+static void
+on_chat_view_send (RhChatView *view,
+                   const char *text,
+                   RhWindow   *self)
+{
+  if (self->session == NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_PEER_LEFT,
+                                                     _("The session has ended"));
+
+      rh_chat_view_send_done (view, error);
+      return;
+    }
+  rh_session_send_chat_async (self->session, text, NULL, on_chat_sent, g_object_ref (view));
+}
+
+/* A window's chat shows the whole thread, also what was said before the window opened. */
+static void
+attach_chat (RhWindow   *self,
+             RhChatView *view)
+{
+  GPtrArray *thread = rh_session_get_chat (self->session);
+
+  g_object_set_data (G_OBJECT (view), "rh-window", self);
+  g_signal_connect_object (view, "send", G_CALLBACK (on_chat_view_send), self, 0);
+  for (guint i = 0; i < thread->len; i++)
+    {
+      RhChatMessage *message = g_ptr_array_index (thread, i);
+
+      if (self->session_window)
+        rh_session_window_add_chat_message (RH_SESSION_WINDOW (self->session_window), message,
+                                            chat_is_own (self, message));
+      else if (self->sharer_window)
+        rh_sharer_window_add_chat_message (RH_SHARER_WINDOW (self->sharer_window), message,
+                                           chat_is_own (self, message));
+    }
+}
+
+static void
+on_session_chat (RhWindow      *self,
+                 RhChatMessage *message)
+{
+  gboolean own = chat_is_own (self, message);
+  g_autofree char *line = g_strdup_printf ("%s: %s", message->role, message->text);
+  RhNotifier *notifier;
+
+  g_strdelimit (line, "\n", ' ');
+  trace (self, "chat", line);
+  if (self->session_window)
+    rh_session_window_add_chat_message (RH_SESSION_WINDOW (self->session_window), message, own);
+  else if (self->sharer_window)
+    rh_sharer_window_add_chat_message (RH_SHARER_WINDOW (self->sharer_window), message, own);
+  if (!own && (notifier = notifier_if_away (self)))
+    rh_notifier_chat_message (notifier, message->name, message->text);
+}
+
 /* While the screen is shared, the sharer's small window is the app's only window: it says
  * who sees the screen and has the Stop button. */
 static void
@@ -608,6 +694,9 @@ open_sharer_window (RhWindow  *self,
     return;
   self->sharer_window = GTK_WIDGET (rh_sharer_window_new (app, self->peer_card, mode));
   g_signal_connect_swapped (self->sharer_window, "stop", G_CALLBACK (on_sharer_stop), self);
+  rh_sharer_window_set_chat_enabled (RH_SHARER_WINDOW (self->sharer_window),
+                                     rh_session_get_chat_enabled (self->session));
+  attach_chat (self, rh_sharer_window_get_chat_view (RH_SHARER_WINDOW (self->sharer_window)));
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   gtk_window_present (GTK_WINDOW (self->sharer_window));
   trace (self, "state", "sharer-window");
@@ -644,6 +733,15 @@ on_session_status (RhWindow   *self,
       gtk_widget_set_visible (self->get_end_button, TRUE);
       open_sharer_window (self, g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
                                                                : RH_RDP_MODE_VIEW);
+    }
+  else if (g_str_equal (key, "upgrade") && g_str_equal (value, "declined") &&
+           self->session_window)
+    {
+      /* Translators: %s is the name of the person sharing their screen */
+      g_autofree char *text = g_strdup_printf (_("%s kept view only: you can still watch"),
+                                               peer_name (self));
+
+      rh_session_window_show_notice (RH_SESSION_WINDOW (self->session_window), text);
     }
   else if (g_str_equal (key, "mode") && self->session_window)
     rh_session_window_set_mode (RH_SESSION_WINDOW (self->session_window),
@@ -693,6 +791,9 @@ on_viewer_ready (RhWindow    *self,
                             G_CALLBACK (on_session_window_request_control), self);
   g_signal_connect_swapped (self->session_window, "destroy",
                             G_CALLBACK (on_session_window_destroyed), self);
+  rh_session_window_set_chat_enabled (RH_SESSION_WINDOW (self->session_window),
+                                      rh_session_get_chat_enabled (self->session));
+  attach_chat (self, rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window)));
   gtk_window_present (GTK_WINDOW (self->session_window));
   trace (self, "state", "session-window");
 }
@@ -739,8 +840,10 @@ start_session (RhWindow               *self,
                gboolean                is_helper,
                const RhSessionOptions *options)
 {
+  self->is_helper = is_helper;
   self->session = rh_session_new (self->client, self->config, is_helper, options);
   g_signal_connect_swapped (self->session, "status", G_CALLBACK (on_session_status), self);
+  g_signal_connect_swapped (self->session, "chat-message", G_CALLBACK (on_session_chat), self);
   rh_session_run_async (self->session, self->cancellable, on_session_done, g_object_ref (self));
 }
 

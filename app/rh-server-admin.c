@@ -555,6 +555,7 @@ usage_text (void)
            "  settings list\n"
            "  settings get KEY\n"
            "  settings set KEY VALUE\n"
+           "  chat show PAIRING [--format text|json]\n"
            "  org-key\n"
            "  tls-fingerprint [--tls-cert FILE]\n"
            "\n"
@@ -1063,6 +1064,100 @@ cmd_tls_fingerprint (const char  *data_dir,
   return TRUE;
 }
 
+/* Reading a thread is itself audited: chat is kept for the organisation, not for anyone's
+ * curiosity. */
+static gboolean
+cmd_chat_show (const char  *data_dir,
+               int          argc,
+               char       **argv,
+               GError     **error)
+{
+  g_autofree char *format = NULL;
+  GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+      N_("text (default) or json"), N_("FORMAT") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) thread = NULL;
+  g_autoptr(JsonBuilder) detail = NULL;
+  gboolean json;
+
+  if (!parse_command ("chat show", _("PAIRING"),
+                      _("Prints the chat thread of a pairing (the id in session records)."),
+                      entries, argc, argv, 1, &args, error))
+    return FALSE;
+  if (format != NULL && !g_str_equal (format, "text") && !g_str_equal (format, "json"))
+    return usage_error (error, _("--format takes text or json"));
+  json = format != NULL && g_str_equal (format, "json");
+  if (strlen (args[1]) != 32 || strspn (args[1], "0123456789abcdef") != 32)
+    return usage_error (error, _("A pairing id is 32 lower-case hexadecimal characters"));
+
+  store = open_store (data_dir, error);
+  if (store == NULL)
+    return FALSE;
+  thread = rh_store_chat_list (store, args[1], error);
+  if (thread == NULL)
+    return FALSE;
+  detail = json_builder_new ();
+  json_builder_begin_object (detail);
+  json_builder_set_member_name (detail, "pairing");
+  json_builder_add_string_value (detail, args[1]);
+  json_builder_set_member_name (detail, "messages");
+  json_builder_add_int_value (detail, thread->len);
+  if (!audit (store, "chat.viewed", detail, error))
+    return FALSE;
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < thread->len; i++)
+        {
+          RhChatEntry *e = g_ptr_array_index (thread, i);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_int_value (b, e->id);
+          json_builder_set_member_name (b, "sent_at");
+          json_builder_add_int_value (b, e->sent_at);
+          json_builder_set_member_name (b, "from");
+          json_builder_add_string_value (b, e->sender_login);
+          json_builder_set_member_name (b, "role");
+          json_builder_add_string_value (b, e->sender_role);
+          json_builder_set_member_name (b, "text");
+          json_builder_add_string_value (b, e->body);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      g_print ("%s\n", text);
+      return TRUE;
+    }
+
+  for (guint i = 0; i < thread->len; i++)
+    {
+      RhChatEntry *e = g_ptr_array_index (thread, i);
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (e->sent_at);
+      g_autofree char *stamp = when ? g_date_time_format_iso8601 (when) : g_strdup ("?");
+      g_auto(GStrv) lines = g_strsplit (e->body, "\n", -1);
+
+      /* Continuation lines are indented so that a message cannot pass for another one. */
+      g_print ("%s %s (%s): %s\n", stamp, e->sender_login, e->sender_role, lines[0]);
+      for (guint j = 1; lines[j] != NULL; j++)
+        g_print ("    %s\n", lines[j]);
+    }
+  return TRUE;
+}
+
 typedef gboolean (*CommandFunc) (const char *data_dir, int argc, char **argv, GError **error);
 
 static const struct
@@ -1080,6 +1175,7 @@ static const struct
   { "settings", "list", cmd_settings_list },
   { "settings", "get", cmd_settings_get },
   { "settings", "set", cmd_settings_set },
+  { "chat", "show", cmd_chat_show },
   { NULL, "org-key", cmd_org_key },
   { NULL, "tls-fingerprint", cmd_tls_fingerprint },
 };
@@ -1131,7 +1227,8 @@ rh_server_admin_run (const char  *data_dir,
     {
       if (argc < 2)
         usage_error (&error, _("No admin command given"));
-      else if ((strcmp (argv[1], "user") == 0 || strcmp (argv[1], "settings") == 0) &&
+      else if ((strcmp (argv[1], "user") == 0 || strcmp (argv[1], "settings") == 0 ||
+                strcmp (argv[1], "chat") == 0) &&
                argc < 3)
         usage_error (&error, _("“admin %s” needs a subcommand"), argv[1]);
       else

@@ -37,7 +37,9 @@ rh_terms_text (void)
            "What is logged, and for how long\n"
            "• Session records — who helped whom, when, for how long and with which access — "
            "and the audit log of administrative changes are kept for 30 days by default.\n"
-           "• Chat messages exchanged during a session are kept for 90 days by default.\n"
+           "• Chat messages go through your organisation's service, which keeps them with the "
+           "session record for 90 days by default. Unlike the screen, chat is not end-to-end "
+           "encrypted: your organisation's administrators can read it.\n"
            "• Your screen is not recorded. Security codes, passwords and keys are never "
            "logged.\n"
            "• Your organisation's administrator may configure other retention periods.\n");

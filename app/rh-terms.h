@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* Raised whenever the text changes in a way users must see again: an acceptance recorded
  * for another version asks again. */
-#define RH_TERMS_VERSION 1
+#define RH_TERMS_VERSION 2
 
 /* The terms, translated: what a helper can see and do, what is logged and for how long. */
 const char *rh_terms_text     (void);

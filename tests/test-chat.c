@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "rh-chat-message.h"
 #include "rh-error.h"
 #include "rh-message.h"
@@ -130,6 +132,26 @@ stored_thread (Fixture *f)
   return thread;
 }
 
+static int
+count_audit (Fixture    *f,
+             const char *action)
+{
+  g_autofree char *path = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int count;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM audit WHERE action = ?1", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, action, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return count;
+}
+
 static void
 assert_message (RhChatMessage *m,
                 const char    *from,
@@ -189,6 +211,33 @@ test_round_trip (Fixture       *f,
   g_assert_cmpstr (((RhChatEntry *) thread->pdata[1])->sender_login, ==, "sam");
   g_assert_cmpstr (((RhChatEntry *) thread->pdata[1])->sender_role, ==, "sharer");
   g_assert_cmpstr (((RhChatEntry *) thread->pdata[1])->body, ==, chinese);
+
+  /* An administrator reads it with the CLI; continuation lines are indented; reading is
+   * audited. */
+  {
+    const char *pairing = rh_rendezvous_client_get_pairing_id (f->helper);
+    g_autofree char *out = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonArray *array;
+
+    g_assert_cmpint (rh_test_server_admin (f->server, &out, NULL, "chat", "show", pairing,
+                                           NULL), ==, 0);
+    g_assert_nonnull (strstr (out, " helen (helper): مرحبا، هل ترى الشاشة؟\n"));
+    g_assert_nonnull (strstr (out, " sam (sharer): 你好！\n    请打开设置。\n"));
+    g_assert_cmpint (rh_test_server_admin (f->server, &json, NULL, "chat", "show", pairing,
+                                           "--format", "json", NULL), ==, 0);
+    g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+    array = json_node_get_array (json_parser_get_root (parser));
+    g_assert_cmpuint (json_array_get_length (array), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 1),
+                                                    "text"), ==, chinese);
+    g_assert_cmpint (rh_test_server_admin (f->server, NULL, &err, "chat", "show", "not-a-pairing",
+                                           NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "RH-1008"));
+    g_assert_cmpint (count_audit (f, "chat.viewed"), ==, 2);
+  }
 }
 
 static void

@@ -38,6 +38,7 @@ typedef struct
   RhTestServer *server;
   GSubprocess  *bus;
   char         *bus_address;
+  GSubprocess  *notifications;  /* python3-dbusmock's notification daemon, when started */
   char         *config_path;
   char         *shots_dir;
   App           helper;
@@ -198,6 +199,12 @@ fixture_teardown (Fixture       *f,
 {
   app_stop (&f->helper);
   app_stop (&f->sharer);
+  if (f->notifications)
+    {
+      g_subprocess_force_exit (f->notifications);
+      g_subprocess_wait (f->notifications, NULL, NULL);
+      g_clear_object (&f->notifications);
+    }
   if (f->bus)
     {
       g_subprocess_force_exit (f->bus);
@@ -359,17 +366,9 @@ type_text (App        *app,
   g_free (run_x (app, "xdotool", "type", "--delay", "30", text, NULL));
 }
 
-/* xdotool types a character outside the keymap by remapping a spare keycode for it; typed too
- * fast, the next remapping can overtake the previous key press and a character is lost. */
-static void
-type_unicode (App        *app,
-              const char *text)
-{
-  g_free (run_x (app, "xdotool", "type", "--delay", "150", text, NULL));
-}
-
-/* Where typing is not reliable (a busy app may read a remapped key after xdotool restored the
- * keymap), the text goes in as a person would also do it: through the clipboard. xclip stays
+/* xdotool types a character outside the keymap by remapping a spare keycode for it, and a
+ * busy app may read the key after the keymap was restored: characters get lost or replaced.
+ * Non-ASCII text therefore goes in as a person would also do it: through the clipboard. xclip stays
  * behind as the selection owner until the display ends. */
 static void
 paste_text (App        *app,
@@ -396,8 +395,10 @@ paste_text (App        *app,
         break;
       g_usleep (50 * 1000);
     }
+  /* GTK learns of the new owner and then asks it, asynchronously, which formats it offers; a
+   * paste before that answer pastes nothing. Then the text itself arrives asynchronously. */
+  g_usleep (G_USEC_PER_SEC);
   g_free (run_x (app, "xdotool", "key", "ctrl+v", NULL));
-  /* GTK fetches the clipboard asynchronously: let the text arrive before the next key. */
   g_usleep (G_USEC_PER_SEC);
 }
 
@@ -406,6 +407,124 @@ press (App        *app,
        const char *keys)
 {
   g_free (run_x (app, "xdotool", "key", "--delay", "60", keys, NULL));
+}
+
+/* Notifications: python3-dbusmock's notification daemon on the fixture's bus logs every
+ * Notify call; the test reads them back with its GetCalls method. */
+
+#define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
+
+static GDBusConnection *
+fixture_bus (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus;
+
+  bus = g_dbus_connection_new_for_address_sync (f->bus_address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  return bus;
+}
+
+static gboolean
+notifications_owned (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", NOTIFICATIONS_NAME),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                       NULL, NULL);
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static void
+start_notifications (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GDBusConnection) bus = fixture_bus (f);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", f->bus_address, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->notifications = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m",
+                                                  "dbusmock", "--template",
+                                                  "notification_daemon", NULL);
+  g_assert_no_error (error);
+  while (!notifications_owned (bus))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The dbusmock notification daemon did not start; is python3-dbusmock there?");
+      g_usleep (50 * 1000);
+    }
+}
+
+/* Waits, bounded, for a Notify call with this summary and body. */
+static void
+wait_notification (Fixture    *f,
+                   const char *summary,
+                   const char *body)
+{
+  g_autoptr(GDBusConnection) bus = fixture_bus (f);
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GVariantIter) iter = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *method;
+      GVariant *args;
+      guint64 timestamp;
+
+      reply = g_dbus_connection_call_sync (bus, NOTIFICATIONS_NAME,
+                                           "/org/freedesktop/Notifications",
+                                           "org.freedesktop.DBus.Mock", "GetCalls", NULL,
+                                           G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE,
+                                           5000, NULL, &error);
+      g_assert_no_error (error);
+      g_variant_get (reply, "(a(tsav))", &iter);
+      while (g_variant_iter_next (iter, "(t&s@av)", &timestamp, &method, &args))
+        {
+          g_autoptr(GVariant) owned = args;
+          g_autoptr(GVariant) s = NULL;
+          g_autoptr(GVariant) b = NULL;
+
+          if (!g_str_equal (method, "Notify"))
+            continue;
+          s = g_variant_get_variant (g_variant_get_child_value (args, 3));
+          b = g_variant_get_variant (g_variant_get_child_value (args, 4));
+          if (g_str_equal (g_variant_get_string (s, NULL), summary) &&
+              g_str_equal (g_variant_get_string (b, NULL), body))
+            return;
+        }
+      g_usleep (100 * 1000);
+    }
+  g_error ("No notification “%s: %s” within %d s", summary, body, WAIT_S);
+}
+
+/* Another client's window takes the focus, so the app counts as being in the background. */
+static GSubprocess *
+focus_elsewhere (App *app)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *other;
+
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", app->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  other = g_subprocess_launcher_spawn (launcher, &error, "xmessage", "-geometry", "+600+600",
+                                       "-name", "rh-elsewhere", "Another application", NULL);
+  g_assert_no_error (error);
+  focus_window_named (app, "rh-elsewhere");
+  return other;
 }
 
 static void
@@ -522,6 +641,7 @@ test_pairing (Fixture       *f,
   int x0, y0, x1, y1;
 
   add_user_with_photo (f);
+  start_notifications (f);
   app_start (f, &f->helper, f->config_path);
   app_start (f, &f->sharer, f->config_path);
   sign_in (&f->helper, "hana", "hana-password");
@@ -583,10 +703,11 @@ test_pairing (Fixture       *f,
   g_assert_cmpint (x1, ==, x0);
   g_assert_cmpint (y1, ==, y0);
 
-  /* Chat both ways while sharing: right-to-left Arabic from the sharer, Chinese back. */
+  /* Chat both ways while sharing: right-to-left Arabic from the sharer, Chinese back (both
+   * through the clipboard, see paste_text). */
   focus_window_named (&f->sharer, ".");
   press (&f->sharer, "alt+c");
-  type_unicode (&f->sharer, "مرحبا، هل ترى الشاشة؟");
+  paste_text (&f->sharer, "مرحبا، هل ترى الشاشة؟");
   press (&f->sharer, "Return");
   wait_trace (&f->sharer, "chat-sent", "yes");
   wait_trace (&f->helper, "chat", "sharer: مرحبا، هل ترى الشاشة؟");
@@ -599,6 +720,19 @@ test_pairing (Fixture       *f,
   wait_trace (&f->sharer, "chat", "helper: 是的，我看到了。请打开设置。");
   screenshot (f, &f->sharer, "get-help-chat.png");
   screenshot (f, &f->helper, "give-help-chat.png");
+
+  /* With another application in front, a chat message raises a notification. */
+  {
+    g_autoptr(GSubprocess) other = focus_elsewhere (&f->helper);
+
+    focus_window_named (&f->sharer, ".");
+    paste_text (&f->sharer, "هل أنت هناك؟");
+    press (&f->sharer, "Return");
+    wait_trace (&f->helper, "chat", "sharer: هل أنت هناك؟");
+    wait_notification (f, "Sam Sharer", "هل أنت هناك؟");
+    g_subprocess_force_exit (other);
+    g_subprocess_wait (other, NULL, NULL);
+  }
 
   /* The helper asks for control from the header bar; the sharer's window asks again. */
   g_free (run_x (&f->helper, "xdotool", "mousemove", "190", "28", "click", "1", NULL));

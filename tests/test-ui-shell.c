@@ -735,7 +735,8 @@ test_pairing (Fixture       *f,
   }
 
   /* The helper asks for control from the header bar; the sharer's window asks again. */
-  g_free (run_x (&f->helper, "xdotool", "mousemove", "190", "28", "click", "1", NULL));
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "512", "18", "click", "1", NULL));
+  press (&f->helper, "alt+r");
   wait_trace (&f->helper, "session", "upgrade");
   wait_trace (&f->sharer, "state", "consent-upgrade");
   screenshot (f, &f->sharer, "get-help-consent-upgrade.png");

@@ -702,6 +702,42 @@ open_sharer_window (RhWindow  *self,
   trace (self, "state", "sharer-window");
 }
 
+/* What a session status means for the person in front of the window; NULL for facts that
+ * need no sentence. */
+static char *
+describe_status (RhWindow   *self,
+                 const char *key,
+                 const char *value)
+{
+  const char *name = peer_name (self);
+  gboolean control = g_strcmp0 (value, "control") == 0;
+
+  if (g_str_equal (key, "requested"))
+    return self->is_helper
+      ? g_strdup_printf (control ? _("Waiting for %s to allow full control…")
+                                 : _("Waiting for %s to allow viewing…"), name)
+      : NULL;
+  if (g_str_equal (key, "mode"))
+    return g_strdup_printf (control ? _("%s allowed full control.") : _("%s allowed view only."),
+                            self->is_helper ? name : _("You"));
+  if (g_str_equal (key, "path"))
+    return g_strdup (g_str_equal (value, "direct")
+                     ? _("The screen comes directly from the other computer.")
+                     : _("The screen comes through your organisation's relay, end-to-end "
+                         "encrypted."));
+  if (g_str_equal (key, "connected"))
+    return g_strdup (_("Connected. Waiting for the first picture…"));
+  if (g_str_equal (key, "first-frame"))
+    return g_strdup_printf (_("Showing %s's screen in its own window."), name);
+  if (g_str_equal (key, "upgrade"))
+    return g_str_equal (value, "declined")
+      ? g_strdup_printf (_("%s kept view only."), name)
+      : g_strdup_printf (_("Asked %s for full control…"), name);
+  if (g_str_equal (key, "ended"))
+    return g_strdup_printf (_("The session ended (%s)."), value);
+  return NULL;
+}
+
 static void
 on_session_status (RhWindow   *self,
                    const char *key,
@@ -711,11 +747,16 @@ on_session_status (RhWindow   *self,
                     g_str_equal (gtk_stack_get_visible_child_name (self->stack), "give-help") ?
                     self->give_status_label : self->get_status_label;
 
-  if (self->status_lines->len)
-    g_string_append_c (self->status_lines, '\n');
-  g_string_append_printf (self->status_lines, "%s: %s", key, value);
-  gtk_label_set_text (label, self->status_lines->str);
-  gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+  g_autofree char *sentence = describe_status (self, key, value);
+
+  /* One plain sentence about where the session is, not a log: the latest fact replaces the
+   * previous one. */
+  if (sentence != NULL)
+    {
+      g_string_assign (self->status_lines, sentence);
+      gtk_label_set_text (label, self->status_lines->str);
+      gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+    }
   trace (self, "session", key);
 
   if (g_str_equal (key, "sharing"))

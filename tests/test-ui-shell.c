@@ -837,6 +837,49 @@ test_service_disabled (Fixture       *f,
 }
 
 /* A wrong secret: the sharer sees why, the helper sees how many attempts are left. */
+/* A code nobody used expires: the helper is told, and the code no longer pairs. */
+static void
+test_code_expired (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *helper_error = NULL;
+  g_autofree char *sharer_error = NULL;
+
+  g_autofree char *config = NULL;
+
+  rh_test_server_stop (f->server);
+  rh_test_server_start (f->server, "--code-lifetime", "3", NULL);
+  /* Same data directory (certificate and organisation key), another port. */
+  config = g_strdup_printf ("[remote-help]\nserver=%s\nserver-fingerprint=%s\norg-key=%s\n"
+                            "acceptTerms=1\n",
+                            f->server->url, f->server->tls_fingerprint,
+                            f->server->org_fingerprint);
+  rh_test_write_file (f->config_path, config);
+  app_start (f, &f->helper, f->config_path);
+  app_start (f, &f->sharer, f->config_path);
+  sign_in (&f->helper, "helen", "helen-password");
+  sign_in (&f->sharer, "sam", "sam-password");
+  wait_trace (&f->helper, "state", "start");
+  wait_trace (&f->sharer, "state", "start");
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  code = wait_trace (&f->helper, "code", NULL);
+
+  helper_error = wait_trace (&f->helper, "error", NULL);
+  g_assert_true (g_str_has_prefix (helper_error, "RH-4011"));
+  screenshot (f, &f->helper, "give-help-code-expired.png");
+
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "get-help");
+  type_text (&f->sharer, code);
+  press (&f->sharer, "Return");
+  sharer_error = wait_trace (&f->sharer, "error", NULL);
+  g_assert_true (g_str_has_prefix (sharer_error, "RH-40"));
+}
+
 static void
 test_wrong_code (Fixture       *f,
                  gconstpointer  data)
@@ -921,6 +964,8 @@ main (int   argc,
   g_test_add ("/ui-shell/token-rejected", Fixture, NULL, fixture_setup, test_token_rejected,
               fixture_teardown);
   g_test_add ("/ui-shell/service-disabled", Fixture, NULL, fixture_setup, test_service_disabled,
+              fixture_teardown);
+  g_test_add ("/ui-shell/code-expired", Fixture, NULL, fixture_setup, test_code_expired,
               fixture_teardown);
   g_test_add ("/ui-shell/wrong-code", Fixture, NULL, fixture_setup, test_wrong_code,
               fixture_teardown);

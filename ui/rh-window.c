@@ -326,11 +326,18 @@ show_problem (RhWindow     *self,
               const GError *error)
 {
   g_autofree char *text = rh_error_format (error);
+  const RhErrorInfo *info = rh_error_is_rh (error) ? rh_error_info_lookup (error->code) : NULL;
+  g_autofree char *description = NULL;
 
+  /* What happened, then what to do about it: the same fix the README's table gives. */
+  if (info != NULL && info->fix != NULL)
+    description = g_strdup_printf ("%s\n\n%s", text, _(info->fix));
+  else
+    description = g_strdup (text);
   drop_client (self);
   adw_status_page_set_icon_name (self->problem_page, "dialog-error-symbolic");
   adw_status_page_set_title (self->problem_page, title);
-  adw_status_page_set_description (self->problem_page, text);
+  adw_status_page_set_description (self->problem_page, description);
   gtk_button_set_label (self->problem_button,
                         self->config ? _("Back to Start") : _("Try Again"));
   show_page (self, "problem", NULL);
@@ -372,6 +379,12 @@ task_failed (RhWindow     *self,
       (error->code == RH_ERROR_DENIED || error->code == RH_ERROR_CONSENT_TIMEOUT))
     {
       show_problem (self, _("The Request Was Not Accepted"), error);
+      return;
+    }
+  if (rh_error_is_rh (error) && error->code == RH_ERROR_CODE_EXPIRED)
+    {
+      show_problem (self, _("The Security Code Expired"), error);
+      adw_status_page_set_icon_name (self->problem_page, "alarm-symbolic");
       return;
     }
   show_problem (self, _("Something Went Wrong"), error);

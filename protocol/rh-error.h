@@ -91,6 +91,22 @@ typedef enum
   RH_ERROR_VIEW_ONLY             = 7007,
   RH_ERROR_RELAY                 = 7008,
   RH_ERROR_SNAPSHOT              = 7009,
+
+  /* Roles, groups and assignments (issue #5): 61xx administration, 41xx pairing refusals */
+  RH_ERROR_UNKNOWN_ROLE          = 6101,
+  RH_ERROR_ROLE_EXISTS           = 6102,
+  RH_ERROR_UNKNOWN_GROUP         = 6103,
+  RH_ERROR_GROUP_EXISTS          = 6104,
+  RH_ERROR_UNKNOWN_ASSIGNMENT    = 6105,
+  RH_ERROR_BAD_NAME              = 6106,
+  RH_ERROR_UNKNOWN_PERMISSION    = 6107,
+  RH_ERROR_BUILTIN_ROLE          = 6108,
+  RH_ERROR_IN_USE                = 6109,
+  RH_ERROR_BAD_SCOPE             = 6110,
+  RH_ERROR_BAD_PERMISSIONS       = 6111,
+  RH_ERROR_NOT_ASSIGNED          = 4101,
+  RH_ERROR_OUT_OF_SCOPE          = 4102,
+  RH_ERROR_MODE_NOT_PERMITTED    = 4103,
 } RhErrorCode;
 
 typedef struct

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+
 #include <json-glib/json-glib.h>
 
 #include "rh-error.h"
@@ -15,6 +17,9 @@ typedef struct
 {
   const char *key;
   const char *default_value;
+  /* Both 0 for a boolean; else the range of a whole number. */
+  int         min;
+  int         max;
 } SettingInfo;
 
 /* Every default fails closed: the service is off until an administrator turns it on. */
@@ -22,12 +27,19 @@ static const SettingInfo settings[] = {
   { RH_SETTING_REMOTE_HELP_ENABLED, "false" },
   { RH_SETTING_ALLOW_UNENROLLED_DEVICES, "false" },
   { RH_SETTING_CHAT_DISABLED, "false" },
+  /* Retention (issue #5): the issue's defaults; the lead's chat purge reads the last one. */
+  { RH_SETTING_SESSION_RETENTION_DAYS, "30", 1, 3650 },
+  { RH_SETTING_AUDIT_RETENTION_DAYS, "30", 1, 3650 },
+  { RH_SETTING_CHAT_RETENTION_DAYS, "90", 1, 3650 },
 };
 
 static const char *const setting_keys[] = {
   RH_SETTING_REMOTE_HELP_ENABLED,
   RH_SETTING_ALLOW_UNENROLLED_DEVICES,
   RH_SETTING_CHAT_DISABLED,
+  RH_SETTING_SESSION_RETENTION_DAYS,
+  RH_SETTING_AUDIT_RETENTION_DAYS,
+  RH_SETTING_CHAT_RETENTION_DAYS,
   NULL
 };
 
@@ -44,9 +56,12 @@ lookup (const char  *key,
   for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
     if (g_strcmp0 (settings[i].key, key) == 0)
       return &settings[i];
-  g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_SETTING,
-               "Unknown setting “%.64s”; known settings: remote-help-enabled, "
-               "allow-unenrolled-devices, chat-disabled", key ? key : "");
+  {
+    g_autofree char *known = g_strjoinv (", ", (char **) setting_keys);
+
+    g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_SETTING,
+                 "Unknown setting “%.64s”; known settings: %s", key ? key : "", known);
+  }
   return NULL;
 }
 
@@ -66,9 +81,23 @@ rh_settings_normalize (const char  *key,
   static const char *const yes[] = { "true", "yes", "on", "1", NULL };
   static const char *const no[] = { "false", "no", "off", "0", NULL };
   g_autofree char *lower = NULL;
+  const SettingInfo *info = lookup (key, error);
 
-  if (lookup (key, error) == NULL)
+  if (info == NULL)
     return NULL;
+
+  if (info->max > 0)
+    {
+      guint64 number;
+
+      if (value != NULL && g_ascii_string_to_unsigned (value, 10, info->min, info->max, &number,
+                                                        NULL))
+        return g_strdup_printf ("%d", (int) number);
+      g_set_error (error, RH_STORE_ERROR, RH_ERROR_BAD_SETTING_VALUE,
+                   "“%.64s” is not a valid value for %s: use a whole number of days from %d "
+                   "to %d", value ? value : "", key, info->min, info->max);
+      return NULL;
+    }
 
   lower = g_ascii_strdown (value ? value : "", -1);
   if (g_strv_contains (yes, lower))
@@ -111,6 +140,25 @@ rh_settings_get_boolean (RhStore     *store,
 }
 
 gboolean
+rh_settings_get_int (RhStore     *store,
+                     const char  *key,
+                     int         *out,
+                     GError     **error)
+{
+  g_autofree char *value = rh_settings_get (store, key, error);
+  g_autofree char *normalized = NULL;
+
+  if (value == NULL)
+    return FALSE;
+  /* A value written behind our back (e.g. with sqlite3) is refused, not guessed at. */
+  normalized = rh_settings_normalize (key, value, error);
+  if (normalized == NULL)
+    return FALSE;
+  *out = atoi (normalized);
+  return TRUE;
+}
+
+gboolean
 rh_settings_set (RhStore     *store,
                  const char  *actor,
                  const char  *key,
@@ -141,11 +189,9 @@ rh_settings_set (RhStore     *store,
   detail = json_builder_get_root (builder);
   detail_json = json_to_string (detail, FALSE);
 
-  /* The audit entry goes first: a change that cannot be audited does not happen. (If the
-   * write itself then fails, the log names a change that did not take effect, which is the
-   * lesser evil; one transaction for both needs a store method for it.) */
-  if (!rh_store_audit_append (store, g_get_real_time () / G_USEC_PER_SEC, actor,
-                              "setting.changed", detail_json, error))
-    return FALSE;
-  return rh_store_setting_set (store, key, normalized, error);
+  {
+    RhAuditNote note = { actor, "setting.changed", detail_json };
+
+    return rh_store_setting_set_audited (store, key, normalized, &note, error);
+  }
 }

@@ -15,6 +15,7 @@
 
 #include "rh-error.h"
 #include "rh-store-sqlite.h"
+#include "rh-store.h"
 
 /* How long a writer waits for another process (the admin CLI next to the running server, or
  * the other way round) before giving up with an error. */
@@ -111,6 +112,63 @@ static const char * const migrations[] = {
   "CREATE INDEX chat_pairing ON chat (pairing, id);"
   "CREATE INDEX chat_sent_at ON chat (sent_at);"
   "PRAGMA user_version = 3;",
+
+  /* 4: roles, groups and assignments; modes used per session; audit retention. "groups" is
+   * a keyword in window clauses, hence user_groups. */
+  "CREATE TABLE roles ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name        TEXT    NOT NULL UNIQUE COLLATE NOCASE,"
+  "  description TEXT    NOT NULL DEFAULT '',"
+  "  permissions INTEGER NOT NULL CHECK (permissions BETWEEN 0 AND 7),"
+  "  builtin     INTEGER NOT NULL DEFAULT 0 CHECK (builtin IN (0, 1))"
+  ") STRICT;"
+  "INSERT INTO roles (name, description, permissions, builtin) VALUES"
+  "  ('" RH_BUILTIN_ROLE_NAME "', 'View the screen, take full control and use elevation', 7, 1);"
+  /* The code refuses too, with a clearer message; this keeps any other path honest. */
+  "CREATE TRIGGER roles_builtin_no_update BEFORE UPDATE ON roles WHEN old.builtin = 1"
+  "  BEGIN SELECT RAISE (ABORT, 'the built-in role cannot be changed'); END;"
+  "CREATE TRIGGER roles_builtin_no_delete BEFORE DELETE ON roles WHEN old.builtin = 1"
+  "  BEGIN SELECT RAISE (ABORT, 'the built-in role cannot be deleted'); END;"
+  "CREATE TABLE user_groups ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name        TEXT    NOT NULL UNIQUE COLLATE NOCASE,"
+  "  description TEXT    NOT NULL DEFAULT ''"
+  ") STRICT;"
+  "CREATE TABLE group_members ("
+  "  group_id INTEGER NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,"
+  "  login    TEXT    NOT NULL REFERENCES users (login) ON DELETE CASCADE ON UPDATE CASCADE,"
+  "  PRIMARY KEY (group_id, login)"
+  ") STRICT, WITHOUT ROWID;"
+  /* Every pairing looks the helper and the sharer up by login. */
+  "CREATE INDEX group_members_login ON group_members (login, group_id);"
+  "CREATE TABLE assignments ("
+  "  id              INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  role_id         INTEGER NOT NULL REFERENCES roles (id) ON DELETE RESTRICT,"
+  "  helper_group_id INTEGER NOT NULL REFERENCES user_groups (id) ON DELETE RESTRICT,"
+  "  all_users       INTEGER NOT NULL CHECK (all_users IN (0, 1)),"
+  "  created_at      INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE INDEX assignments_helper_group ON assignments (helper_group_id);"
+  "CREATE INDEX assignments_role ON assignments (role_id);"
+  "CREATE TABLE assignment_scopes ("
+  "  assignment_id INTEGER NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,"
+  "  group_id      INTEGER NOT NULL REFERENCES user_groups (id) ON DELETE RESTRICT,"
+  "  PRIMARY KEY (assignment_id, group_id)"
+  ") STRICT, WITHOUT ROWID;"
+  "CREATE INDEX assignment_scopes_group ON assignment_scopes (group_id);"
+  "ALTER TABLE sessions ADD COLUMN modes TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE sessions ADD COLUMN elevation_used INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (elevation_used IN (0, 1));"
+  "UPDATE sessions SET modes = mode WHERE mode <> 'unknown';"
+  /* Audit rows may now go, but only through purge, which raises the horizon for the length of
+   * its transaction, and never rows younger than a day whatever the horizon says. */
+  "CREATE TABLE audit_purge (horizon INTEGER NOT NULL) STRICT;"
+  "INSERT INTO audit_purge (horizon) VALUES (0);"
+  "DROP TRIGGER audit_no_delete;"
+  "CREATE TRIGGER audit_delete_only_old BEFORE DELETE ON audit"
+  "  WHEN old.at >= (SELECT horizon FROM audit_purge) OR old.at >= unixepoch () - 86400"
+  "  BEGIN SELECT RAISE (ABORT, 'audit rows can only be deleted by the retention purge'); END;"
+  "PRAGMA user_version = 4;",
 };
 
 typedef enum
@@ -139,6 +197,7 @@ typedef enum
   STMT_BACKOFF_PUT,
   STMT_BACKOFF_CLEAR,
   STMT_AUDIT_INSERT,
+  STMT_AUDIT_INSERT_WITH_ID,
   STMT_SESSION_INSERT,
   STMT_SESSION_UPDATE,
   STMT_SESSION_END,
@@ -148,6 +207,36 @@ typedef enum
   STMT_CHAT_INSERT,
   STMT_CHAT_LIST,
   STMT_PURGE_CHAT,
+  STMT_ROLE_GET,
+  STMT_ROLE_LIST,
+  STMT_ROLE_INSERT,
+  STMT_ROLE_UPDATE,
+  STMT_ROLE_DELETE,
+  STMT_ROLE_IN_USE,
+  STMT_GROUP_GET,
+  STMT_GROUP_LIST,
+  STMT_GROUP_MEMBERS,
+  STMT_GROUP_INSERT,
+  STMT_GROUP_UPDATE,
+  STMT_GROUP_DELETE,
+  STMT_GROUP_IN_USE,
+  STMT_GROUP_CLEAR_MEMBERS,
+  STMT_GROUP_ADD_MEMBER,
+  STMT_ASSIGNMENT_GET,
+  STMT_ASSIGNMENT_LIST,
+  STMT_ASSIGNMENT_SCOPES,
+  STMT_ASSIGNMENT_INSERT,
+  STMT_ASSIGNMENT_UPDATE,
+  STMT_ASSIGNMENT_DELETE,
+  STMT_ASSIGNMENT_CLEAR_SCOPES,
+  STMT_ASSIGNMENT_ADD_SCOPE,
+  STMT_EFFECTIVE_PERMISSIONS,
+  STMT_AUDIT_LIST,
+  STMT_SESSION_LIST,
+  STMT_SESSION_ADD_MODE,
+  STMT_PURGE_SESSIONS,
+  STMT_AUDIT_HORIZON,
+  STMT_PURGE_AUDIT,
   N_STMTS
 } StmtId;
 
@@ -210,10 +299,15 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BACKOFF_CLEAR] = "DELETE FROM backoff WHERE key = ?1",
 
   [STMT_AUDIT_INSERT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+  /* A creation's audit entry learns the new row's id here, inside the same transaction. */
+  [STMT_AUDIT_INSERT_WITH_ID] =
+    "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3,"
+    " CASE WHEN json_valid (?4) AND json_type (?4, '$.after') = 'object'"
+    "   THEN json_set (?4, '$.after.id', ?5) ELSE ?4 END)",
 
   [STMT_SESSION_INSERT] =
-    "INSERT INTO sessions (pairing, helper_login, sharer_login, device, mode, started_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO sessions (pairing, helper_login, sharer_login, device, mode, started_at, modes)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?5 = 'unknown' THEN '' ELSE ?5 END)",
   [STMT_SESSION_UPDATE] =
     "UPDATE sessions SET bytes_relayed = ?2 WHERE id = ?1 AND ended_at IS NULL",
   /* An ended session keeps its first ending: a late second report changes nothing. */
@@ -240,6 +334,77 @@ static const char * const stmt_sql[N_STMTS] = {
     "DELETE FROM chat WHERE sent_at < ?1 - 86400 * COALESCE ("
     "  (SELECT CAST (value AS INTEGER) FROM settings"
     "   WHERE key = 'chat-retention-days' AND CAST (value AS INTEGER) > 0), ?2)",
+  [STMT_ROLE_GET] =
+    "SELECT id, name, description, permissions, builtin FROM roles WHERE name = ?1",
+  [STMT_ROLE_LIST] =
+    "SELECT id, name, description, permissions, builtin FROM roles ORDER BY name, id",
+  [STMT_ROLE_INSERT] =
+    "INSERT INTO roles (name, description, permissions, builtin) VALUES (?1, ?2, ?3, 0)",
+  [STMT_ROLE_UPDATE] =
+    "UPDATE roles SET name = ?2, description = ?3, permissions = ?4 WHERE id = ?1",
+  [STMT_ROLE_DELETE] = "DELETE FROM roles WHERE id = ?1",
+  [STMT_ROLE_IN_USE] = "SELECT count(*) FROM assignments WHERE role_id = ?1",
+
+  [STMT_GROUP_GET] = "SELECT id, name, description FROM user_groups WHERE name = ?1",
+  [STMT_GROUP_LIST] = "SELECT id, name, description FROM user_groups ORDER BY name, id",
+  [STMT_GROUP_MEMBERS] = "SELECT login FROM group_members WHERE group_id = ?1 ORDER BY login",
+  [STMT_GROUP_INSERT] = "INSERT INTO user_groups (name, description) VALUES (?1, ?2)",
+  [STMT_GROUP_UPDATE] = "UPDATE user_groups SET name = ?2, description = ?3 WHERE id = ?1",
+  [STMT_GROUP_DELETE] = "DELETE FROM user_groups WHERE id = ?1",
+  [STMT_GROUP_IN_USE] =
+    "SELECT (SELECT count(*) FROM assignments WHERE helper_group_id = ?1)"
+    "     + (SELECT count(*) FROM assignment_scopes WHERE group_id = ?1)",
+  [STMT_GROUP_CLEAR_MEMBERS] = "DELETE FROM group_members WHERE group_id = ?1",
+  [STMT_GROUP_ADD_MEMBER] =
+    "INSERT OR IGNORE INTO group_members (group_id, login) VALUES (?1, ?2)",
+
+#define ASSIGNMENT_SELECT \
+  "SELECT a.id, r.name, g.name, a.all_users, a.created_at FROM assignments a" \
+  " JOIN roles r ON r.id = a.role_id JOIN user_groups g ON g.id = a.helper_group_id"
+  [STMT_ASSIGNMENT_GET] = ASSIGNMENT_SELECT " WHERE a.id = ?1",
+  [STMT_ASSIGNMENT_LIST] = ASSIGNMENT_SELECT " ORDER BY a.id",
+  [STMT_ASSIGNMENT_SCOPES] =
+    "SELECT g.name FROM assignment_scopes s JOIN user_groups g ON g.id = s.group_id"
+    " WHERE s.assignment_id = ?1 ORDER BY g.name",
+  [STMT_ASSIGNMENT_INSERT] =
+    "INSERT INTO assignments (role_id, helper_group_id, all_users, created_at)"
+    " VALUES (?1, ?2, ?3, ?4)",
+  [STMT_ASSIGNMENT_UPDATE] =
+    "UPDATE assignments SET role_id = ?2, helper_group_id = ?3, all_users = ?4 WHERE id = ?1",
+  [STMT_ASSIGNMENT_DELETE] = "DELETE FROM assignments WHERE id = ?1",
+  [STMT_ASSIGNMENT_CLEAR_SCOPES] = "DELETE FROM assignment_scopes WHERE assignment_id = ?1",
+  [STMT_ASSIGNMENT_ADD_SCOPE] =
+    "INSERT OR IGNORE INTO assignment_scopes (assignment_id, group_id) VALUES (?1, ?2)",
+
+  /* ?2 NULL: any scope. One row per matching assignment; the caller ORs them. */
+  [STMT_EFFECTIVE_PERMISSIONS] =
+    "SELECT r.permissions FROM assignments a"
+    " JOIN roles r ON r.id = a.role_id"
+    " JOIN group_members hm ON hm.group_id = a.helper_group_id AND hm.login = ?1"
+    " WHERE ?2 IS NULL OR a.all_users = 1 OR EXISTS ("
+    "   SELECT 1 FROM assignment_scopes s"
+    "   JOIN group_members sm ON sm.group_id = s.group_id AND sm.login = ?2"
+    "   WHERE s.assignment_id = a.id)",
+
+  [STMT_AUDIT_LIST] =
+    "SELECT id, at, actor, action, detail FROM audit WHERE at >= ?1 ORDER BY at, id",
+  [STMT_SESSION_LIST] =
+    "SELECT id, pairing, helper_login, sharer_login, device, mode, modes, elevation_used,"
+    "  started_at, ended_at, bytes_relayed, end_reason FROM sessions WHERE started_at >= ?1"
+    " ORDER BY started_at, id",
+  [STMT_SESSION_ADD_MODE] =
+    "UPDATE sessions SET"
+    "  mode = CASE WHEN mode = 'unknown' THEN ?2 ELSE mode END,"
+    "  modes = CASE WHEN modes = '' THEN ?2"
+    "    WHEN instr (',' || modes || ',', ',' || ?2 || ',') > 0 THEN modes"
+    "    ELSE modes || ',' || ?2 END,"
+    "  elevation_used = max (elevation_used, ?3)"
+    " WHERE id = ?1",
+  /* A live session stays however old: it is still being accounted. */
+  [STMT_PURGE_SESSIONS] =
+    "DELETE FROM sessions WHERE ended_at IS NOT NULL AND started_at < ?1",
+  [STMT_AUDIT_HORIZON] = "UPDATE audit_purge SET horizon = ?1",
+  [STMT_PURGE_AUDIT] = "DELETE FROM audit WHERE at < ?1",
 };
 
 static const char * const slot_state_names[] = {
@@ -1242,6 +1407,995 @@ rh_store_sqlite_purge (RhStore *store,
   return TRUE;
 }
 
+/* Roles, groups, assignments, reports and retention (issue #5) */
+
+/* new_id > 0: the entry is about a row just created, whose id goes into detail's after. */
+static gboolean
+audit_note_insert_full (RhStoreSqlite     *self,
+                        const RhAuditNote *audit,
+                        gint64             new_id,
+                        GError           **error)
+{
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (audit == NULL)
+    return TRUE;
+
+  stmt = borrow_stmt (self, new_id > 0 ? STMT_AUDIT_INSERT_WITH_ID : STMT_AUDIT_INSERT, error);
+  return stmt != NULL &&
+         bind_int64 (self, stmt, 1, g_get_real_time () / G_USEC_PER_SEC, error) &&
+         bind_text (self, stmt, 2, audit->actor != NULL ? audit->actor : "-", error) &&
+         bind_text (self, stmt, 3, audit->action, error) &&
+         bind_text (self, stmt, 4, audit->detail_json, error) &&
+         (new_id <= 0 || bind_int64 (self, stmt, 5, new_id, error)) &&
+         stmt_run (self, stmt, "Cannot write the audit log", error);
+}
+
+static gboolean
+audit_note_insert (RhStoreSqlite     *self,
+                   const RhAuditNote *audit,
+                   GError           **error)
+{
+  return audit_note_insert_full (self, audit, 0, error);
+}
+
+/* Runs a statement already bound; a UNIQUE violation becomes exists_code. */
+static gboolean
+stmt_run_unique (RhStoreSqlite *self,
+                 sqlite3_stmt  *stmt,
+                 int            exists_code,
+                 const char    *name,
+                 const char    *what,
+                 GError       **error)
+{
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    return TRUE;
+  if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, RH_STORE_ERROR, exists_code, "“%s” exists already", name);
+      return FALSE;
+    }
+  return set_db_error (self, error, what);
+}
+
+static gboolean
+query_count (RhStoreSqlite *self,
+             StmtId         id,
+             gint64         arg,
+             gint64        *out_count,
+             GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
+  gboolean row;
+
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, arg, error) ||
+      !stmt_next (self, stmt, &row, "Cannot count references", error))
+    return FALSE;
+  *out_count = row ? sqlite3_column_int64 (stmt, 0) : 0;
+  return TRUE;
+}
+
+static RhRole *
+role_from_row (sqlite3_stmt *stmt)
+{
+  RhRole *role = g_new0 (RhRole, 1);
+
+  role->id = sqlite3_column_int64 (stmt, 0);
+  role->name = column_strdup (stmt, 1);
+  role->description = column_strdup (stmt, 2);
+  role->permissions = (RhPermissions) (sqlite3_column_int (stmt, 3) & RH_PERMISSIONS_ALL);
+  role->builtin = sqlite3_column_int (stmt, 4) != 0;
+  return role;
+}
+
+/* NULL and no error when there is no such role. */
+static RhRole *
+role_find (RhStoreSqlite *self,
+           const char    *name,
+           GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ROLE_GET, error);
+  gboolean row;
+
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, name, error) ||
+      !stmt_next (self, stmt, &row, "Cannot read a role", error) ||
+      !row)
+    return NULL;
+  return role_from_row (stmt);
+}
+
+static gboolean
+set_unknown_role (GError    **error,
+                  const char *name)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_ROLE, "No role “%s”", name);
+  return FALSE;
+}
+
+static gboolean
+set_unknown_group (GError    **error,
+                   const char *name)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_GROUP, "No group “%s”", name);
+  return FALSE;
+}
+
+static gboolean
+set_builtin (GError    **error,
+             const char *name)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_BUILTIN_ROLE,
+               "“%s” is the built-in role: it cannot be changed or deleted", name);
+  return FALSE;
+}
+
+static gboolean
+rh_store_sqlite_role_create (RhStore           *store,
+                             const RhRole      *role,
+                             const RhAuditNote *audit,
+                             gint64            *out_id,
+                             GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_ROLE_INSERT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, role->name, error) ||
+      !bind_text (self, stmt, 2, role->description != NULL ? role->description : "", error) ||
+      !bind_int64 (self, stmt, 3, role->permissions & RH_PERMISSIONS_ALL, error) ||
+      !stmt_run_unique (self, stmt, RH_ERROR_ROLE_EXISTS, role->name, "Cannot add a role",
+                        error))
+    return tx_abort (self);
+  *out_id = sqlite3_last_insert_rowid (self->db);
+
+  if (!audit_note_insert_full (self, audit, *out_id, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static RhRole *
+rh_store_sqlite_role_get (RhStore    *store,
+                          const char *name,
+                          GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(GError) local_error = NULL;
+  RhRole *role = role_find (self, name, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (role == NULL)
+    set_unknown_role (error, name);
+  return role;
+}
+
+static GPtrArray *
+rh_store_sqlite_role_list (RhStore *store,
+                           GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ROLE_LIST, error);
+  g_autoptr(GPtrArray) roles = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_role_free);
+  gboolean row;
+
+  if (stmt == NULL)
+    return NULL;
+  for (;;)
+    {
+      if (!stmt_next (self, stmt, &row, "Cannot list roles", error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (roles, role_from_row (stmt));
+    }
+  return g_steal_pointer (&roles);
+}
+
+/* Looks a role up inside a transaction: unknown → error. */
+static RhRole *
+role_require (RhStoreSqlite *self,
+              const char    *name,
+              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  RhRole *role = role_find (self, name, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (role == NULL)
+    set_unknown_role (error, name);
+  return role;
+}
+
+static gboolean
+rh_store_sqlite_role_update (RhStore           *store,
+                             const char        *name,
+                             const RhRole      *role,
+                             const RhAuditNote *audit,
+                             GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  g_autoptr(RhRole) current = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  current = role_require (self, name, error);
+  if (current == NULL)
+    return tx_abort (self);
+  if (current->builtin)
+    {
+      set_builtin (error, current->name);
+      return tx_abort (self);
+    }
+
+  stmt = borrow_stmt (self, STMT_ROLE_UPDATE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, current->id, error) ||
+      !bind_text (self, stmt, 2, role->name, error) ||
+      !bind_text (self, stmt, 3, role->description != NULL ? role->description : "", error) ||
+      !bind_int64 (self, stmt, 4, role->permissions & RH_PERMISSIONS_ALL, error) ||
+      !stmt_run_unique (self, stmt, RH_ERROR_ROLE_EXISTS, role->name, "Cannot change a role",
+                        error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+set_in_use (GError    **error,
+            const char *what,
+            const char *name,
+            gint64      count)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_IN_USE,
+               "%s “%s” is used by %" G_GINT64_FORMAT " assignment(s)", what, name, count);
+  return FALSE;
+}
+
+static gboolean
+rh_store_sqlite_role_delete (RhStore           *store,
+                             const char        *name,
+                             const RhAuditNote *audit,
+                             GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  g_autoptr(RhRole) current = NULL;
+  gint64 uses;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  current = role_require (self, name, error);
+  if (current == NULL)
+    return tx_abort (self);
+  if (current->builtin)
+    {
+      set_builtin (error, current->name);
+      return tx_abort (self);
+    }
+  if (!query_count (self, STMT_ROLE_IN_USE, current->id, &uses, error))
+    return tx_abort (self);
+  if (uses > 0)
+    {
+      set_in_use (error, "Role", current->name, uses);
+      return tx_abort (self);
+    }
+
+  stmt = borrow_stmt (self, STMT_ROLE_DELETE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, current->id, error) ||
+      !stmt_run (self, stmt, "Cannot delete a role", error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static GStrv
+read_names (RhStoreSqlite *self,
+            StmtId         id,
+            gint64         arg,
+            GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  gboolean row;
+
+  if (stmt == NULL || !bind_int64 (self, stmt, 1, arg, error))
+    return NULL;
+  for (;;)
+    {
+      if (!stmt_next (self, stmt, &row, "Cannot read a list of names", error))
+        return NULL;
+      if (!row)
+        break;
+      g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* Reads the rows of a group query; members filled in by the caller. NULL without error when
+ * there is no row. */
+static RhGroup *
+group_from_row (sqlite3_stmt *stmt)
+{
+  RhGroup *group = g_new0 (RhGroup, 1);
+
+  group->id = sqlite3_column_int64 (stmt, 0);
+  group->name = column_strdup (stmt, 1);
+  group->description = column_strdup (stmt, 2);
+  return group;
+}
+
+static RhGroup *
+group_find (RhStoreSqlite *self,
+            const char    *name,
+            gboolean       with_members,
+            GError       **error)
+{
+  g_autoptr(RhGroup) group = NULL;
+
+  {
+    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_GROUP_GET, error);
+    gboolean row;
+
+    if (stmt == NULL ||
+        !bind_text (self, stmt, 1, name, error) ||
+        !stmt_next (self, stmt, &row, "Cannot read a group", error) ||
+        !row)
+      return NULL;
+    group = group_from_row (stmt);
+  }
+
+  if (with_members)
+    {
+      group->members = read_names (self, STMT_GROUP_MEMBERS, group->id, error);
+      if (group->members == NULL)
+        return NULL;
+    }
+  else
+    group->members = g_new0 (char *, 1);
+  return g_steal_pointer (&group);
+}
+
+static RhGroup *
+group_require (RhStoreSqlite *self,
+               const char    *name,
+               gboolean       with_members,
+               GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  RhGroup *group = group_find (self, name, with_members, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (group == NULL)
+    set_unknown_group (error, name);
+  return group;
+}
+
+static gboolean
+group_set_members (RhStoreSqlite      *self,
+                   gint64              group_id,
+                   const char *const  *members,
+                   GError            **error)
+{
+  {
+    g_autoptr(BorrowedStmt) clear = borrow_stmt (self, STMT_GROUP_CLEAR_MEMBERS, error);
+
+    if (clear == NULL ||
+        !bind_int64 (self, clear, 1, group_id, error) ||
+        !stmt_run (self, clear, "Cannot change a group's members", error))
+      return FALSE;
+  }
+
+  for (guint i = 0; members != NULL && members[i] != NULL; i++)
+    {
+      g_autoptr(BorrowedStmt) add = NULL;
+      gboolean exists;
+
+      if (!user_exists (self, members[i], &exists, error))
+        return FALSE;
+      if (!exists)
+        return set_unknown_user (error, members[i]);
+
+      add = borrow_stmt (self, STMT_GROUP_ADD_MEMBER, error);
+      if (add == NULL ||
+          !bind_int64 (self, add, 1, group_id, error) ||
+          !bind_text (self, add, 2, members[i], error) ||
+          !stmt_run (self, add, "Cannot add a group member", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_group_create (RhStore           *store,
+                              const RhGroup     *group,
+                              const RhAuditNote *audit,
+                              gint64            *out_id,
+                              GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_GROUP_INSERT, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, group->name, error) ||
+      !bind_text (self, stmt, 2, group->description != NULL ? group->description : "", error) ||
+      !stmt_run_unique (self, stmt, RH_ERROR_GROUP_EXISTS, group->name, "Cannot add a group",
+                        error))
+    return tx_abort (self);
+  *out_id = sqlite3_last_insert_rowid (self->db);
+
+  if (!group_set_members (self, *out_id, (const char *const *) group->members, error) ||
+      !audit_note_insert_full (self, audit, *out_id, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static RhGroup *
+rh_store_sqlite_group_get (RhStore    *store,
+                           const char *name,
+                           GError    **error)
+{
+  return group_require (RH_STORE_SQLITE (store), name, TRUE, error);
+}
+
+static GPtrArray *
+rh_store_sqlite_group_list (RhStore *store,
+                            GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_group_free);
+
+  {
+    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_GROUP_LIST, error);
+    gboolean row;
+
+    if (stmt == NULL)
+      return NULL;
+    for (;;)
+      {
+        if (!stmt_next (self, stmt, &row, "Cannot list groups", error))
+          return NULL;
+        if (!row)
+          break;
+        g_ptr_array_add (groups, group_from_row (stmt));
+      }
+  }
+
+  for (guint i = 0; i < groups->len; i++)
+    {
+      RhGroup *group = g_ptr_array_index (groups, i);
+
+      group->members = read_names (self, STMT_GROUP_MEMBERS, group->id, error);
+      if (group->members == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&groups);
+}
+
+static gboolean
+rh_store_sqlite_group_update (RhStore           *store,
+                              const char        *name,
+                              const RhGroup     *group,
+                              const RhAuditNote *audit,
+                              GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  g_autoptr(RhGroup) current = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  current = group_require (self, name, FALSE, error);
+  if (current == NULL)
+    return tx_abort (self);
+
+  stmt = borrow_stmt (self, STMT_GROUP_UPDATE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, current->id, error) ||
+      !bind_text (self, stmt, 2, group->name, error) ||
+      !bind_text (self, stmt, 3, group->description != NULL ? group->description : "", error) ||
+      !stmt_run_unique (self, stmt, RH_ERROR_GROUP_EXISTS, group->name,
+                        "Cannot change a group", error) ||
+      !group_set_members (self, current->id, (const char *const *) group->members, error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_group_delete (RhStore           *store,
+                              const char        *name,
+                              const RhAuditNote *audit,
+                              GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+  g_autoptr(RhGroup) current = NULL;
+  gint64 uses;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  current = group_require (self, name, FALSE, error);
+  if (current == NULL)
+    return tx_abort (self);
+  if (!query_count (self, STMT_GROUP_IN_USE, current->id, &uses, error))
+    return tx_abort (self);
+  if (uses > 0)
+    {
+      set_in_use (error, "Group", current->name, uses);
+      return tx_abort (self);
+    }
+
+  /* Members go with it through ON DELETE CASCADE. */
+  stmt = borrow_stmt (self, STMT_GROUP_DELETE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, current->id, error) ||
+      !stmt_run (self, stmt, "Cannot delete a group", error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static RhAssignment *
+assignment_from_row (sqlite3_stmt *stmt)
+{
+  RhAssignment *assignment = g_new0 (RhAssignment, 1);
+
+  assignment->id = sqlite3_column_int64 (stmt, 0);
+  assignment->role = column_strdup (stmt, 1);
+  assignment->helper_group = column_strdup (stmt, 2);
+  assignment->all_users = sqlite3_column_int (stmt, 3) != 0;
+  assignment->created_at = sqlite3_column_int64 (stmt, 4);
+  return assignment;
+}
+
+static gboolean
+set_unknown_assignment (GError **error,
+                        gint64   id)
+{
+  g_set_error (error, RH_STORE_ERROR, RH_ERROR_UNKNOWN_ASSIGNMENT,
+               "No assignment %" G_GINT64_FORMAT, id);
+  return FALSE;
+}
+
+static RhAssignment *
+rh_store_sqlite_assignment_get (RhStore *store,
+                                gint64   id,
+                                GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(RhAssignment) assignment = NULL;
+
+  {
+    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_GET, error);
+    gboolean row;
+
+    if (stmt == NULL ||
+        !bind_int64 (self, stmt, 1, id, error) ||
+        !stmt_next (self, stmt, &row, "Cannot read an assignment", error))
+      return NULL;
+    if (!row)
+      {
+        set_unknown_assignment (error, id);
+        return NULL;
+      }
+    assignment = assignment_from_row (stmt);
+  }
+
+  assignment->scope_groups = read_names (self, STMT_ASSIGNMENT_SCOPES, id, error);
+  if (assignment->scope_groups == NULL)
+    return NULL;
+  return g_steal_pointer (&assignment);
+}
+
+static GPtrArray *
+rh_store_sqlite_assignment_list (RhStore *store,
+                                 GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_assignment_free);
+
+  {
+    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_LIST, error);
+    gboolean row;
+
+    if (stmt == NULL)
+      return NULL;
+    for (;;)
+      {
+        if (!stmt_next (self, stmt, &row, "Cannot list assignments", error))
+          return NULL;
+        if (!row)
+          break;
+        g_ptr_array_add (list, assignment_from_row (stmt));
+      }
+  }
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      RhAssignment *assignment = g_ptr_array_index (list, i);
+
+      assignment->scope_groups = read_names (self, STMT_ASSIGNMENT_SCOPES, assignment->id,
+                                             error);
+      if (assignment->scope_groups == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+check_scope (const RhAssignment *assignment,
+             GError            **error)
+{
+  gboolean has_groups = assignment->scope_groups != NULL && assignment->scope_groups[0] != NULL;
+
+  if (assignment->all_users == has_groups)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_BAD_SCOPE,
+                           assignment->all_users
+                             ? "An assignment to all users cannot also name scope groups"
+                             : "An assignment needs a scope: all users, or some groups");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Resolves the names of an assignment and writes its row (id 0: a new one) and scopes. */
+static gboolean
+assignment_write (RhStoreSqlite      *self,
+                  gint64              id,
+                  const RhAssignment *assignment,
+                  gint64             *out_id,
+                  GError            **error)
+{
+  g_autoptr(RhRole) role = NULL;
+  g_autoptr(RhGroup) helpers = NULL;
+  g_autoptr(GArray) scope_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (!check_scope (assignment, error))
+    return FALSE;
+  role = role_require (self, assignment->role, error);
+  if (role == NULL)
+    return FALSE;
+  helpers = group_require (self, assignment->helper_group, FALSE, error);
+  if (helpers == NULL)
+    return FALSE;
+  for (guint i = 0; assignment->scope_groups != NULL && assignment->scope_groups[i] != NULL; i++)
+    {
+      g_autoptr(RhGroup) scope = group_require (self, assignment->scope_groups[i], FALSE, error);
+
+      if (scope == NULL)
+        return FALSE;
+      g_array_append_val (scope_ids, scope->id);
+    }
+
+  if (id == 0)
+    {
+      g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_INSERT, error);
+
+      if (stmt == NULL ||
+          !bind_int64 (self, stmt, 1, role->id, error) ||
+          !bind_int64 (self, stmt, 2, helpers->id, error) ||
+          !bind_int64 (self, stmt, 3, assignment->all_users ? 1 : 0, error) ||
+          !bind_int64 (self, stmt, 4, g_get_real_time () / G_USEC_PER_SEC, error) ||
+          !stmt_run (self, stmt, "Cannot add an assignment", error))
+        return FALSE;
+      id = sqlite3_last_insert_rowid (self->db);
+    }
+  else
+    {
+      g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_UPDATE, error);
+
+      if (stmt == NULL ||
+          !bind_int64 (self, stmt, 1, id, error) ||
+          !bind_int64 (self, stmt, 2, role->id, error) ||
+          !bind_int64 (self, stmt, 3, helpers->id, error) ||
+          !bind_int64 (self, stmt, 4, assignment->all_users ? 1 : 0, error) ||
+          !stmt_run (self, stmt, "Cannot change an assignment", error))
+        return FALSE;
+      if (sqlite3_changes (self->db) == 0)
+        return set_unknown_assignment (error, id);
+    }
+
+  {
+    g_autoptr(BorrowedStmt) clear = borrow_stmt (self, STMT_ASSIGNMENT_CLEAR_SCOPES, error);
+
+    if (clear == NULL ||
+        !bind_int64 (self, clear, 1, id, error) ||
+        !stmt_run (self, clear, "Cannot change an assignment's scope", error))
+      return FALSE;
+  }
+  for (guint i = 0; i < scope_ids->len; i++)
+    {
+      g_autoptr(BorrowedStmt) add = borrow_stmt (self, STMT_ASSIGNMENT_ADD_SCOPE, error);
+
+      if (add == NULL ||
+          !bind_int64 (self, add, 1, id, error) ||
+          !bind_int64 (self, add, 2, g_array_index (scope_ids, gint64, i), error) ||
+          !stmt_run (self, add, "Cannot change an assignment's scope", error))
+        return FALSE;
+    }
+
+  if (out_id != NULL)
+    *out_id = id;
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_assignment_create (RhStore            *store,
+                                   const RhAssignment *assignment,
+                                   const RhAuditNote  *audit,
+                                   gint64             *out_id,
+                                   GError            **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+
+  if (!tx_begin (self, error))
+    return FALSE;
+  if (!assignment_write (self, 0, assignment, out_id, error) ||
+      !audit_note_insert_full (self, audit, *out_id, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_assignment_update (RhStore            *store,
+                                   gint64              id,
+                                   const RhAssignment *assignment,
+                                   const RhAuditNote  *audit,
+                                   GError            **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+
+  if (id <= 0)
+    return set_unknown_assignment (error, id);
+  if (!tx_begin (self, error))
+    return FALSE;
+  if (!assignment_write (self, id, assignment, NULL, error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_assignment_delete (RhStore           *store,
+                                   gint64             id,
+                                   const RhAuditNote *audit,
+                                   GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  /* Scopes go with it through ON DELETE CASCADE. */
+  stmt = borrow_stmt (self, STMT_ASSIGNMENT_DELETE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !stmt_run (self, stmt, "Cannot delete an assignment", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_assignment (error, id);
+      return tx_abort (self);
+    }
+  if (!audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_effective_permissions (RhStore       *store,
+                                       const char    *helper_login,
+                                       const char    *sharer_login,
+                                       RhPermissions *out_permissions,
+                                       GError       **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_EFFECTIVE_PERMISSIONS, error);
+  RhPermissions permissions = RH_PERMISSION_NONE;
+  gboolean row;
+
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, helper_login, error) ||
+      !bind_text (self, stmt, 2, sharer_login, error))
+    return FALSE;
+  for (;;)
+    {
+      if (!stmt_next (self, stmt, &row, "Cannot read permissions", error))
+        return FALSE;
+      if (!row)
+        break;
+      permissions |= sqlite3_column_int (stmt, 0) & RH_PERMISSIONS_ALL;
+    }
+  *out_permissions = permissions;
+  return TRUE;
+}
+
+static gboolean
+rh_store_sqlite_setting_set_audited (RhStore           *store,
+                                     const char        *key,
+                                     const char        *value,
+                                     const RhAuditNote *audit,
+                                     GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SETTING_SET, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, key, error) ||
+      !bind_text (self, stmt, 2, value, error) ||
+      !stmt_run (self, stmt, "Cannot change a setting", error) ||
+      !audit_note_insert (self, audit, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static GPtrArray *
+rh_store_sqlite_audit_list (RhStore *store,
+                            gint64   since,
+                            GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_AUDIT_LIST, error);
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_audit_record_free);
+  gboolean row;
+
+  if (stmt == NULL || !bind_int64 (self, stmt, 1, since, error))
+    return NULL;
+  for (;;)
+    {
+      RhAuditRecord *record;
+
+      if (!stmt_next (self, stmt, &row, "Cannot read the audit log", error))
+        return NULL;
+      if (!row)
+        break;
+      record = g_new0 (RhAuditRecord, 1);
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->at = sqlite3_column_int64 (stmt, 1);
+      record->actor = column_strdup (stmt, 2);
+      record->action = column_strdup (stmt, 3);
+      record->detail = column_strdup (stmt, 4);
+      g_ptr_array_add (list, record);
+    }
+  return g_steal_pointer (&list);
+}
+
+static GPtrArray *
+rh_store_sqlite_session_list (RhStore *store,
+                              gint64   since,
+                              GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SESSION_LIST, error);
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_session_record_free);
+  gboolean row;
+
+  if (stmt == NULL || !bind_int64 (self, stmt, 1, since, error))
+    return NULL;
+  for (;;)
+    {
+      RhSessionRecord *record;
+
+      if (!stmt_next (self, stmt, &row, "Cannot read the sessions", error))
+        return NULL;
+      if (!row)
+        break;
+      record = g_new0 (RhSessionRecord, 1);
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->pairing = column_strdup (stmt, 1);
+      record->helper_login = column_strdup (stmt, 2);
+      record->sharer_login = column_strdup (stmt, 3);
+      record->device = column_strdup (stmt, 4);
+      record->mode = column_strdup (stmt, 5);
+      record->modes = column_strdup (stmt, 6);
+      record->elevation_used = sqlite3_column_int (stmt, 7) != 0;
+      record->started_at = sqlite3_column_int64 (stmt, 8);
+      record->ended_at = sqlite3_column_int64 (stmt, 9);
+      record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
+      record->end_reason = column_strdup (stmt, 11);
+      g_ptr_array_add (list, record);
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+rh_store_sqlite_session_add_mode (RhStore    *store,
+                                  gint64      id,
+                                  const char *mode,
+                                  gboolean    elevation,
+                                  GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_ADD_MODE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_text (self, stmt, 2, mode, error) ||
+      !bind_int64 (self, stmt, 3, elevation ? 1 : 0, error) ||
+      !stmt_run (self, stmt, "Cannot record a session mode", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
+      return tx_abort (self);
+    }
+  return tx_commit (self, error);
+}
+
+static gboolean
+run_with_int64 (RhStoreSqlite *self,
+                StmtId         id,
+                gint64         value,
+                const char    *what,
+                GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
+
+  return stmt != NULL &&
+         bind_int64 (self, stmt, 1, value, error) &&
+         stmt_run (self, stmt, what, error);
+}
+
+static gboolean
+rh_store_sqlite_purge_history (RhStore *store,
+                               gint64   sessions_before,
+                               gint64   audit_before,
+                               int     *out_sessions,
+                               int     *out_audit,
+                               GError **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  if (!run_with_int64 (self, STMT_PURGE_SESSIONS, sessions_before, "Cannot purge sessions",
+                       error))
+    return tx_abort (self);
+  *out_sessions = sqlite3_changes (self->db);
+
+  if (!run_with_int64 (self, STMT_AUDIT_HORIZON, audit_before, "Cannot purge the audit log",
+                       error) ||
+      !run_with_int64 (self, STMT_PURGE_AUDIT, audit_before, "Cannot purge the audit log",
+                       error))
+    return tx_abort (self);
+  *out_audit = sqlite3_changes (self->db);
+  if (!run_with_int64 (self, STMT_AUDIT_HORIZON, 0, "Cannot purge the audit log", error))
+    return tx_abort (self);
+
+  return tx_commit (self, error);
+}
+
 /* Creates the file before SQLite does, which would use the umask's mode: the database holds
  * password hashes. SQLite gives its -wal and -shm files the mode of the database. */
 static gboolean
@@ -1573,6 +2727,27 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->purge = rh_store_sqlite_purge;
   iface->chat_append = rh_store_sqlite_chat_append;
   iface->chat_list = rh_store_sqlite_chat_list;
+  iface->role_create = rh_store_sqlite_role_create;
+  iface->role_get = rh_store_sqlite_role_get;
+  iface->role_list = rh_store_sqlite_role_list;
+  iface->role_update = rh_store_sqlite_role_update;
+  iface->role_delete = rh_store_sqlite_role_delete;
+  iface->group_create = rh_store_sqlite_group_create;
+  iface->group_get = rh_store_sqlite_group_get;
+  iface->group_list = rh_store_sqlite_group_list;
+  iface->group_update = rh_store_sqlite_group_update;
+  iface->group_delete = rh_store_sqlite_group_delete;
+  iface->assignment_create = rh_store_sqlite_assignment_create;
+  iface->assignment_get = rh_store_sqlite_assignment_get;
+  iface->assignment_list = rh_store_sqlite_assignment_list;
+  iface->assignment_update = rh_store_sqlite_assignment_update;
+  iface->assignment_delete = rh_store_sqlite_assignment_delete;
+  iface->effective_permissions = rh_store_sqlite_effective_permissions;
+  iface->setting_set_audited = rh_store_sqlite_setting_set_audited;
+  iface->audit_list = rh_store_sqlite_audit_list;
+  iface->session_list = rh_store_sqlite_session_list;
+  iface->session_add_mode = rh_store_sqlite_session_add_mode;
+  iface->purge_history = rh_store_sqlite_purge_history;
 }
 
 RhStore *

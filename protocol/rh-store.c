@@ -453,3 +453,331 @@ rh_store_chat_list (RhStore    *self,
 
   return RH_STORE_GET_IFACE (self)->chat_list (self, pairing, error);
 }
+
+/* Roles, groups, assignments, reports and retention (issue #5) */
+
+void
+rh_role_free (RhRole *role)
+{
+  if (role == NULL)
+    return;
+  g_free (role->name);
+  g_free (role->description);
+  g_free (role);
+}
+
+void
+rh_group_free (RhGroup *group)
+{
+  if (group == NULL)
+    return;
+  g_free (group->name);
+  g_free (group->description);
+  g_strfreev (group->members);
+  g_free (group);
+}
+
+void
+rh_assignment_free (RhAssignment *assignment)
+{
+  if (assignment == NULL)
+    return;
+  g_free (assignment->role);
+  g_free (assignment->helper_group);
+  g_strfreev (assignment->scope_groups);
+  g_free (assignment);
+}
+
+void
+rh_audit_record_free (RhAuditRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->actor);
+  g_free (record->action);
+  g_free (record->detail);
+  g_free (record);
+}
+
+void
+rh_session_record_free (RhSessionRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->pairing);
+  g_free (record->helper_login);
+  g_free (record->sharer_login);
+  g_free (record->device);
+  g_free (record->mode);
+  g_free (record->modes);
+  g_free (record->end_reason);
+  g_free (record);
+}
+
+#define CHECK_STORE(ret) \
+  g_return_val_if_fail (RH_IS_STORE (self), ret); \
+  g_return_val_if_fail (error == NULL || *error == NULL, ret)
+
+gboolean
+rh_store_role_create (RhStore           *self,
+                      const RhRole      *role,
+                      const RhAuditNote *audit,
+                      gint64            *out_id,
+                      GError           **error)
+{
+  gint64 id;
+
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (role != NULL && role->name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->role_create (self, role, audit, out_id ? out_id : &id,
+                                                 error);
+}
+
+RhRole *
+rh_store_role_get (RhStore    *self,
+                   const char *name,
+                   GError    **error)
+{
+  CHECK_STORE (NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->role_get (self, name, error);
+}
+
+GPtrArray *
+rh_store_role_list (RhStore *self,
+                    GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->role_list (self, error);
+}
+
+gboolean
+rh_store_role_update (RhStore           *self,
+                      const char        *name,
+                      const RhRole      *role,
+                      const RhAuditNote *audit,
+                      GError           **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (role != NULL && role->name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->role_update (self, name, role, audit, error);
+}
+
+gboolean
+rh_store_role_delete (RhStore           *self,
+                      const char        *name,
+                      const RhAuditNote *audit,
+                      GError           **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->role_delete (self, name, audit, error);
+}
+
+gboolean
+rh_store_group_create (RhStore           *self,
+                       const RhGroup     *group,
+                       const RhAuditNote *audit,
+                       gint64            *out_id,
+                       GError           **error)
+{
+  gint64 id;
+
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (group != NULL && group->name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->group_create (self, group, audit, out_id ? out_id : &id,
+                                                  error);
+}
+
+RhGroup *
+rh_store_group_get (RhStore    *self,
+                    const char *name,
+                    GError    **error)
+{
+  CHECK_STORE (NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->group_get (self, name, error);
+}
+
+GPtrArray *
+rh_store_group_list (RhStore *self,
+                     GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->group_list (self, error);
+}
+
+gboolean
+rh_store_group_update (RhStore           *self,
+                       const char        *name,
+                       const RhGroup     *group,
+                       const RhAuditNote *audit,
+                       GError           **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (group != NULL && group->name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->group_update (self, name, group, audit, error);
+}
+
+gboolean
+rh_store_group_delete (RhStore           *self,
+                       const char        *name,
+                       const RhAuditNote *audit,
+                       GError           **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->group_delete (self, name, audit, error);
+}
+
+gboolean
+rh_store_assignment_create (RhStore            *self,
+                            const RhAssignment *assignment,
+                            const RhAuditNote  *audit,
+                            gint64             *out_id,
+                            GError            **error)
+{
+  gint64 id;
+
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (assignment != NULL, FALSE);
+  g_return_val_if_fail (assignment->role != NULL && assignment->helper_group != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->assignment_create (self, assignment, audit,
+                                                       out_id ? out_id : &id, error);
+}
+
+RhAssignment *
+rh_store_assignment_get (RhStore *self,
+                         gint64   id,
+                         GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->assignment_get (self, id, error);
+}
+
+GPtrArray *
+rh_store_assignment_list (RhStore *self,
+                          GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->assignment_list (self, error);
+}
+
+gboolean
+rh_store_assignment_update (RhStore            *self,
+                            gint64              id,
+                            const RhAssignment *assignment,
+                            const RhAuditNote  *audit,
+                            GError            **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (assignment != NULL, FALSE);
+  g_return_val_if_fail (assignment->role != NULL && assignment->helper_group != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->assignment_update (self, id, assignment, audit, error);
+}
+
+gboolean
+rh_store_assignment_delete (RhStore           *self,
+                            gint64             id,
+                            const RhAuditNote *audit,
+                            GError           **error)
+{
+  CHECK_STORE (FALSE);
+
+  return RH_STORE_GET_IFACE (self)->assignment_delete (self, id, audit, error);
+}
+
+gboolean
+rh_store_effective_permissions (RhStore       *self,
+                                const char    *helper_login,
+                                const char    *sharer_login,
+                                RhPermissions *out_permissions,
+                                GError       **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (helper_login != NULL, FALSE);
+  g_return_val_if_fail (out_permissions != NULL, FALSE);
+
+  *out_permissions = RH_PERMISSION_NONE;
+  return RH_STORE_GET_IFACE (self)->effective_permissions (self, helper_login, sharer_login,
+                                                           out_permissions, error);
+}
+
+gboolean
+rh_store_setting_set_audited (RhStore           *self,
+                              const char        *key,
+                              const char        *value,
+                              const RhAuditNote *audit,
+                              GError           **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->setting_set_audited (self, key, value, audit, error);
+}
+
+GPtrArray *
+rh_store_audit_list (RhStore *self,
+                     gint64   since,
+                     GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->audit_list (self, since, error);
+}
+
+GPtrArray *
+rh_store_session_list (RhStore *self,
+                       gint64   since,
+                       GError **error)
+{
+  CHECK_STORE (NULL);
+
+  return RH_STORE_GET_IFACE (self)->session_list (self, since, error);
+}
+
+gboolean
+rh_store_session_add_mode (RhStore    *self,
+                           gint64      id,
+                           const char *mode,
+                           gboolean    elevation,
+                           GError    **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (mode != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_add_mode (self, id, mode, !!elevation, error);
+}
+
+gboolean
+rh_store_purge_history (RhStore *self,
+                        gint64   sessions_before,
+                        gint64   audit_before,
+                        int     *out_sessions,
+                        int     *out_audit,
+                        GError **error)
+{
+  int sessions, audit;
+
+  CHECK_STORE (FALSE);
+
+  return RH_STORE_GET_IFACE (self)->purge_history (self, sessions_before, audit_before,
+                                                   out_sessions ? out_sessions : &sessions,
+                                                   out_audit ? out_audit : &audit, error);
+}

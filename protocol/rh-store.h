@@ -6,6 +6,8 @@
 
 #include <glib-object.h>
 
+#include "rh-permissions.h"
+
 G_BEGIN_DECLS
 
 /* The server keeps all state behind RhStore so that a PostgreSQL backend can replace the
@@ -71,6 +73,87 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhChatEntry, rh_chat_entry_free)
 /* Days a chat thread is kept when the setting chat-retention-days is not a positive number. */
 #define RH_STORE_CHAT_RETENTION_DAYS 90
 
+/* Roles, groups and assignments (issue #5). Names are unique without regard to case. */
+#define RH_BUILTIN_ROLE_NAME "Help Desk Operator"
+
+typedef struct
+{
+  gint64         id;
+  char          *name;
+  char          *description;   /* "" when none */
+  RhPermissions  permissions;
+  gboolean       builtin;       /* the built-in role can be neither changed nor deleted */
+} RhRole;
+
+void    rh_role_free (RhRole *role);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhRole, rh_role_free)
+
+typedef struct
+{
+  gint64  id;
+  char   *name;
+  char   *description;  /* "" when none */
+  GStrv   members;      /* logins, sorted; never NULL */
+} RhGroup;
+
+void    rh_group_free (RhGroup *group);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhGroup, rh_group_free)
+
+/* Lets the members of helper_group help the members of the scope groups (or everyone, when
+ * all_users) with the role's permissions. */
+typedef struct
+{
+  gint64    id;
+  char     *role;          /* role name */
+  char     *helper_group;  /* group name */
+  gboolean  all_users;
+  GStrv     scope_groups;  /* group names, sorted; empty (never NULL) when all_users */
+  gint64    created_at;
+} RhAssignment;
+
+void    rh_assignment_free (RhAssignment *assignment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhAssignment, rh_assignment_free)
+
+/* Written in the same transaction as the change it describes: a change that cannot be
+ * audited does not happen. detail_json may be NULL. */
+typedef struct
+{
+  const char *actor;
+  const char *action;
+  const char *detail_json;
+} RhAuditNote;
+
+typedef struct
+{
+  gint64  id;
+  gint64  at;
+  char   *actor;
+  char   *action;
+  char   *detail;  /* JSON or NULL */
+} RhAuditRecord;
+
+void    rh_audit_record_free (RhAuditRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhAuditRecord, rh_audit_record_free)
+
+typedef struct
+{
+  gint64    id;
+  char     *pairing;
+  char     *helper_login;
+  char     *sharer_login;
+  char     *device;         /* NULL when unknown */
+  char     *mode;           /* the first mode negotiated */
+  char     *modes;          /* every mode used, comma-separated in order of first use */
+  gboolean  elevation_used;
+  gint64    started_at;
+  gint64    ended_at;       /* 0 while the session is active */
+  guint64   bytes_relayed;
+  char     *end_reason;     /* NULL while active */
+} RhSessionRecord;
+
+void    rh_session_record_free (RhSessionRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhSessionRecord, rh_session_record_free)
+
 #define RH_TYPE_STORE (rh_store_get_type ())
 G_DECLARE_INTERFACE (RhStore, rh_store, RH, STORE, GObject)
 
@@ -128,6 +211,43 @@ struct _RhStoreInterface
                                   const char *sender_role, gint64 sent_at, const char *body,
                                   gint64 *out_id, GError **error);
   GPtrArray*(*chat_list)         (RhStore *self, const char *pairing, GError **error);
+
+  /* Roles, groups, assignments, reports and retention (issue #5). */
+  gboolean  (*role_create)       (RhStore *self, const RhRole *role, const RhAuditNote *audit,
+                                  gint64 *out_id, GError **error);
+  RhRole   *(*role_get)          (RhStore *self, const char *name, GError **error);
+  GPtrArray*(*role_list)         (RhStore *self, GError **error);
+  gboolean  (*role_update)       (RhStore *self, const char *name, const RhRole *role,
+                                  const RhAuditNote *audit, GError **error);
+  gboolean  (*role_delete)       (RhStore *self, const char *name, const RhAuditNote *audit,
+                                  GError **error);
+  gboolean  (*group_create)      (RhStore *self, const RhGroup *group, const RhAuditNote *audit,
+                                  gint64 *out_id, GError **error);
+  RhGroup  *(*group_get)         (RhStore *self, const char *name, GError **error);
+  GPtrArray*(*group_list)        (RhStore *self, GError **error);
+  gboolean  (*group_update)      (RhStore *self, const char *name, const RhGroup *group,
+                                  const RhAuditNote *audit, GError **error);
+  gboolean  (*group_delete)      (RhStore *self, const char *name, const RhAuditNote *audit,
+                                  GError **error);
+  gboolean  (*assignment_create) (RhStore *self, const RhAssignment *assignment,
+                                  const RhAuditNote *audit, gint64 *out_id, GError **error);
+  RhAssignment *(*assignment_get) (RhStore *self, gint64 id, GError **error);
+  GPtrArray*(*assignment_list)   (RhStore *self, GError **error);
+  gboolean  (*assignment_update) (RhStore *self, gint64 id, const RhAssignment *assignment,
+                                  const RhAuditNote *audit, GError **error);
+  gboolean  (*assignment_delete) (RhStore *self, gint64 id, const RhAuditNote *audit,
+                                  GError **error);
+  gboolean  (*effective_permissions) (RhStore *self, const char *helper_login,
+                                      const char *sharer_login, RhPermissions *out_permissions,
+                                      GError **error);
+  gboolean  (*setting_set_audited) (RhStore *self, const char *key, const char *value,
+                                    const RhAuditNote *audit, GError **error);
+  GPtrArray*(*audit_list)        (RhStore *self, gint64 since, GError **error);
+  GPtrArray*(*session_list)      (RhStore *self, gint64 since, GError **error);
+  gboolean  (*session_add_mode)  (RhStore *self, gint64 id, const char *mode,
+                                  gboolean elevation, GError **error);
+  gboolean  (*purge_history)     (RhStore *self, gint64 sessions_before, gint64 audit_before,
+                                  int *out_sessions, int *out_audit, GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -216,5 +336,76 @@ gboolean   rh_store_chat_append       (RhStore *self, const char *pairing,
                                        GError **error);
 /* Array of RhChatEntry (freed with the array), oldest first; empty for an unknown pairing. */
 GPtrArray *rh_store_chat_list         (RhStore *self, const char *pairing, GError **error);
+
+/* Roles. RH_ERROR_ROLE_EXISTS for a taken name; role->id and role->builtin are ignored (only
+ * the built-in role, created by the schema, is built in). Arrays are sorted by name. */
+gboolean   rh_store_role_create       (RhStore *self, const RhRole *role,
+                                       const RhAuditNote *audit, gint64 *out_id,
+                                       GError **error);
+/* RH_ERROR_UNKNOWN_ROLE when there is none of that name. */
+RhRole    *rh_store_role_get          (RhStore *self, const char *name, GError **error);
+GPtrArray *rh_store_role_list         (RhStore *self, GError **error);
+/* Replaces name, description and permissions of the role called name; RH_ERROR_BUILTIN_ROLE
+ * for the built-in one, RH_ERROR_ROLE_EXISTS when renamed onto another role's name. */
+gboolean   rh_store_role_update       (RhStore *self, const char *name, const RhRole *role,
+                                       const RhAuditNote *audit, GError **error);
+/* RH_ERROR_BUILTIN_ROLE, RH_ERROR_IN_USE while an assignment uses it. */
+gboolean   rh_store_role_delete       (RhStore *self, const char *name,
+                                       const RhAuditNote *audit, GError **error);
+
+/* Groups of users. Members must be existing logins (RH_ERROR_UNKNOWN_USER); removing a user
+ * removes it from its groups. */
+gboolean   rh_store_group_create      (RhStore *self, const RhGroup *group,
+                                       const RhAuditNote *audit, gint64 *out_id,
+                                       GError **error);
+RhGroup   *rh_store_group_get         (RhStore *self, const char *name, GError **error);
+GPtrArray *rh_store_group_list        (RhStore *self, GError **error);
+/* Replaces name, description and the whole member list. */
+gboolean   rh_store_group_update      (RhStore *self, const char *name, const RhGroup *group,
+                                       const RhAuditNote *audit, GError **error);
+/* RH_ERROR_IN_USE while an assignment names it. */
+gboolean   rh_store_group_delete      (RhStore *self, const char *name,
+                                       const RhAuditNote *audit, GError **error);
+
+/* Assignments name their role and groups; unknown ones fail with RH_ERROR_UNKNOWN_ROLE or
+ * RH_ERROR_UNKNOWN_GROUP, a scope that is neither all users nor some groups with
+ * RH_ERROR_BAD_SCOPE. Arrays are sorted by id. */
+gboolean   rh_store_assignment_create (RhStore *self, const RhAssignment *assignment,
+                                       const RhAuditNote *audit, gint64 *out_id,
+                                       GError **error);
+/* RH_ERROR_UNKNOWN_ASSIGNMENT. */
+RhAssignment *rh_store_assignment_get (RhStore *self, gint64 id, GError **error);
+GPtrArray *rh_store_assignment_list   (RhStore *self, GError **error);
+gboolean   rh_store_assignment_update (RhStore *self, gint64 id,
+                                       const RhAssignment *assignment,
+                                       const RhAuditNote *audit, GError **error);
+gboolean   rh_store_assignment_delete (RhStore *self, gint64 id, const RhAuditNote *audit,
+                                       GError **error);
+
+/* The union of the permissions of every assignment whose helper group has helper_login and
+ * whose scope has sharer_login (or is all users). With sharer_login NULL: the union over all
+ * of the helper's assignments, whatever their scope (may this account help anyone at all?).
+ * RH_PERMISSION_NONE, not an error, for a helper without assignments or unknown logins. */
+gboolean   rh_store_effective_permissions (RhStore *self, const char *helper_login,
+                                           const char *sharer_login,
+                                           RhPermissions *out_permissions, GError **error);
+
+/* rh_store_setting_set and the audit entry in one transaction. */
+gboolean   rh_store_setting_set_audited (RhStore *self, const char *key, const char *value,
+                                         const RhAuditNote *audit, GError **error);
+
+/* Audit entries and sessions (RhAuditRecord, RhSessionRecord) at or after since, oldest first. */
+GPtrArray *rh_store_audit_list        (RhStore *self, gint64 since, GError **error);
+GPtrArray *rh_store_session_list      (RhStore *self, gint64 since, GError **error);
+/* Adds mode to the session's modes used (once), and marks elevation used when asked. Works on
+ * ended sessions too: a late report still belongs to the record. */
+gboolean   rh_store_session_add_mode  (RhStore *self, gint64 id, const char *mode,
+                                       gboolean elevation, GError **error);
+/* Retention: deletes ended sessions that started before sessions_before and audit entries
+ * older than audit_before (the only way audit rows ever go; the database refuses to delete
+ * rows younger than a day whatever the caller asks). Counts are optional. */
+gboolean   rh_store_purge_history     (RhStore *self, gint64 sessions_before,
+                                       gint64 audit_before, int *out_sessions, int *out_audit,
+                                       GError **error);
 
 G_END_DECLS

@@ -847,7 +847,10 @@ test_settings (Fixture       *f,
   g_assert_cmpstr (list.out, ==,
                    "remote-help-enabled=true\n"
                    "allow-unenrolled-devices=false\n"
-                   "chat-disabled=false\n");
+                   "chat-disabled=false\n"
+                   "session-retention-days=30\n"
+                   "audit-retention-days=30\n"
+                   "chat-retention-days=90\n");
 
   run_admin (f, NULL, &unknown_get, "settings", "get", "no-such-setting", NULL);
   assert_failed (&unknown_get, 1, "RH-6001");

@@ -186,7 +186,11 @@ test_list_keys (void)
   const char *const *keys = rh_settings_list_keys ();
 
   g_assert_nonnull (keys);
-  g_assert_cmpuint (g_strv_length ((char **) keys), ==, G_N_ELEMENTS (all_keys));
+  /* all_keys are the booleans; the three retention day counts are tested in test-admin. */
+  g_assert_cmpuint (g_strv_length ((char **) keys), ==, G_N_ELEMENTS (all_keys) + 3);
+  g_assert_true (g_strv_contains (keys, RH_SETTING_SESSION_RETENTION_DAYS));
+  g_assert_true (g_strv_contains (keys, RH_SETTING_AUDIT_RETENTION_DAYS));
+  g_assert_true (g_strv_contains (keys, RH_SETTING_CHAT_RETENTION_DAYS));
   for (gsize i = 0; i < G_N_ELEMENTS (all_keys); i++)
     g_assert_true (g_strv_contains (keys, all_keys[i]));
   g_assert_cmpstr (RH_SETTING_REMOTE_HELP_ENABLED, ==, "remote-help-enabled");

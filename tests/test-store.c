@@ -240,7 +240,7 @@ test_open_pragmas (Fixture      *fixture,
   db = raw_open (fixture->path);
   mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
                                 " name IN ('users', 'settings', 'tokens', 'slots', 'backoff',"
                                 " 'audit', 'sessions')"), ==, 7);
@@ -1061,7 +1061,7 @@ test_persistence (Fixture      *fixture,
 
   /* Reopening does not run the migrations again. */
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
   sqlite3_close (db);
 }
@@ -1221,7 +1221,7 @@ test_first_open_race (Fixture      *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (threads));
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
   sqlite3_close (db);
 }
 

@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "rh-admin.h"
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-identity-card.h"
@@ -558,6 +559,23 @@ usage_text (void)
            "  chat show PAIRING [--format text|json]\n"
            "  org-key\n"
            "  tls-fingerprint [--tls-cert FILE]\n"
+           "  role create NAME --permissions LIST [--description TEXT]\n"
+           "  role list\n"
+           "  role update NAME [--name NEW] [--permissions LIST] [--description TEXT]\n"
+           "  role delete NAME\n"
+           "  group create NAME [--member LOGIN]... [--description TEXT]\n"
+           "  group list\n"
+           "  group update NAME [--name NEW] [--members LIST] [--add-member LOGIN]...\n"
+           "           [--remove-member LOGIN]... [--description TEXT]\n"
+           "  group delete NAME\n"
+           "  assignment create --role ROLE --helpers GROUP (--scope GROUP... | --scope-all)\n"
+           "  assignment list\n"
+           "  assignment update ID [--role ROLE] [--helpers GROUP] [--scope GROUP... | --scope-all]\n"
+           "  assignment delete ID\n"
+           "  sessions export --format csv|json [--since SECONDS]\n"
+           "  audit export --format csv|json [--since SECONDS]\n"
+           "\n"
+           "Permissions: view-screen (every role needs it), take-full-control, elevation.\n"
            "\n"
            "Without --password-file the password is read from standard input (one line).\n"
            "Run a command with --help for its options.\n");
@@ -1158,6 +1176,503 @@ cmd_chat_show (const char  *data_dir,
   return TRUE;
 }
 
+/* Roles, groups, assignments, reports (issue #5): thin wrappers over rh-admin.h, which
+ * validates and audits every change exactly as it does for the web console. */
+
+static GStrv
+split_list (const char *text)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parts = NULL;
+
+  if (text == NULL)
+    return NULL;
+  parts = g_strsplit (text, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (parts[i][0] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+parse_id (const char  *text,
+          gint64      *out_id,
+          GError     **error)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
+    return usage_error (error, _("“%.32s” is not an assignment number"), text);
+  *out_id = (gint64) value;
+  return TRUE;
+}
+
+static gboolean
+cmd_role_create (const char  *data_dir,
+                 int          argc,
+                 char       **argv,
+                 GError     **error)
+{
+  g_autofree char *description = NULL;
+  g_autofree char *permissions_arg = NULL;
+  GOptionEntry entries[] = {
+    { "permissions", 0, 0, G_OPTION_ARG_FILENAME, &permissions_arg,
+      N_("Comma-separated: view-screen, take-full-control, elevation (required)"),
+      N_("LIST") },
+    { "description", 0, 0, G_OPTION_ARG_FILENAME, &description,
+      N_("What the role is for"), N_("TEXT") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) permissions = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("role create", _("NAME"), _("Creates a custom role."), entries, argc,
+                      argv, 1, &args, error))
+    return FALSE;
+  if (permissions_arg == NULL)
+    return usage_error (error, _("--permissions is required"));
+  permissions = split_list (permissions_arg);
+
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_role_create (store, actor, args[1], description,
+                             (const char *const *) permissions, error))
+    return FALSE;
+  g_print (_("Created role %s.\n"), args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_role_list (const char  *data_dir,
+               int          argc,
+               char       **argv,
+               GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) roles = NULL;
+
+  if (!parse_command ("role list", "", _("Lists the roles, tab-separated."), NULL, argc, argv,
+                      0, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || (roles = rh_admin_role_list (store, error)) == NULL)
+    return FALSE;
+
+  /* A stable format for scripts: not translated. */
+  g_print ("name\tpermissions\tbuilt-in\tdescription\n");
+  for (guint i = 0; i < roles->len; i++)
+    {
+      const RhRole *role = g_ptr_array_index (roles, i);
+      g_autofree char *permissions = rh_permissions_to_string (role->permissions);
+
+      g_print ("%s\t%s\t%s\t%s\n", role->name, permissions, role->builtin ? "yes" : "no",
+               role->description);
+    }
+  return TRUE;
+}
+
+static gboolean
+cmd_role_update (const char  *data_dir,
+                 int          argc,
+                 char       **argv,
+                 GError     **error)
+{
+  g_autofree char *new_name = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *permissions_arg = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &new_name, N_("New name"), N_("NAME") },
+    { "permissions", 0, 0, G_OPTION_ARG_FILENAME, &permissions_arg,
+      N_("Comma-separated permissions, replacing the current ones"), N_("LIST") },
+    { "description", 0, 0, G_OPTION_ARG_FILENAME, &description, N_("New description"),
+      N_("TEXT") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) permissions = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("role update", _("NAME"), _("Changes a custom role."), entries, argc,
+                      argv, 1, &args, error))
+    return FALSE;
+  permissions = split_list (permissions_arg);
+
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_role_update (store, actor, args[1], new_name, description,
+                             (const char *const *) permissions, error))
+    return FALSE;
+  g_print (_("Updated role %s.\n"), new_name != NULL ? new_name : args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_role_delete (const char  *data_dir,
+                 int          argc,
+                 char       **argv,
+                 GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("role delete", _("NAME"), _("Deletes a custom role that no assignment uses."),
+                      NULL, argc, argv, 1, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || !rh_admin_role_delete (store, actor, args[1], error))
+    return FALSE;
+  g_print (_("Deleted role %s.\n"), args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_group_create (const char  *data_dir,
+                  int          argc,
+                  char       **argv,
+                  GError     **error)
+{
+  g_autofree char *description = NULL;
+  g_auto(GStrv) members = NULL;
+  GOptionEntry entries[] = {
+    { "member", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &members,
+      N_("A member's login (repeat for more)"), N_("LOGIN") },
+    { "description", 0, 0, G_OPTION_ARG_FILENAME, &description,
+      N_("What the group is"), N_("TEXT") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("group create", _("NAME"), _("Creates a group of users."), entries,
+                      argc, argv, 1, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_group_create (store, actor, args[1], description,
+                              (const char *const *) members, error))
+    return FALSE;
+  g_print (_("Created group %s.\n"), args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_group_list (const char  *data_dir,
+                int          argc,
+                char       **argv,
+                GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+
+  if (!parse_command ("group list", "", _("Lists the groups, tab-separated."), NULL, argc,
+                      argv, 0, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || (groups = rh_admin_group_list (store, error)) == NULL)
+    return FALSE;
+
+  g_print ("name\tmembers\tdescription\n");
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const RhGroup *group = g_ptr_array_index (groups, i);
+      g_autofree char *members = g_strjoinv (",", group->members);
+
+      g_print ("%s\t%s\t%s\n", group->name, members, group->description);
+    }
+  return TRUE;
+}
+
+static gboolean
+cmd_group_update (const char  *data_dir,
+                  int          argc,
+                  char       **argv,
+                  GError     **error)
+{
+  g_autofree char *new_name = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *members_arg = NULL;
+  g_auto(GStrv) add = NULL;
+  g_auto(GStrv) remove = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &new_name, N_("New name"), N_("NAME") },
+    { "description", 0, 0, G_OPTION_ARG_FILENAME, &description, N_("New description"),
+      N_("TEXT") },
+    { "members", 0, 0, G_OPTION_ARG_FILENAME, &members_arg,
+      N_("Comma-separated logins replacing all members (\"\" for none)"), N_("LIST") },
+    { "add-member", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &add, N_("Adds a member"),
+      N_("LOGIN") },
+    { "remove-member", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &remove, N_("Removes a member"),
+      N_("LOGIN") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) members = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("group update", _("NAME"), _("Changes a group."), entries, argc, argv,
+                      1, &args, error))
+    return FALSE;
+  members = split_list (members_arg);
+
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_group_update (store, actor, args[1], new_name, description,
+                              (const char *const *) members, (const char *const *) add,
+                              (const char *const *) remove, error))
+    return FALSE;
+  g_print (_("Updated group %s.\n"), new_name != NULL ? new_name : args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_group_delete (const char  *data_dir,
+                  int          argc,
+                  char       **argv,
+                  GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+
+  if (!parse_command ("group delete", _("NAME"),
+                      _("Deletes a group that no assignment uses."), NULL, argc, argv, 1,
+                      &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || !rh_admin_group_delete (store, actor, args[1], error))
+    return FALSE;
+  g_print (_("Deleted group %s.\n"), args[1]);
+  return TRUE;
+}
+
+static gboolean
+scope_from_options (gboolean      scope_all,
+                    char        **scope_groups,
+                    gboolean      required,
+                    RhAdminScope *out_scope,
+                    GError      **error)
+{
+  gboolean has_groups = scope_groups != NULL && scope_groups[0] != NULL;
+
+  if (scope_all && has_groups)
+    return usage_error (error, _("Give either --scope-all or --scope, not both"));
+  if (scope_all)
+    *out_scope = RH_ADMIN_SCOPE_ALL_USERS;
+  else if (has_groups)
+    *out_scope = RH_ADMIN_SCOPE_GROUPS;
+  else if (required)
+    return usage_error (error, _("Give --scope-all or at least one --scope GROUP"));
+  else
+    *out_scope = RH_ADMIN_SCOPE_KEEP;
+  return TRUE;
+}
+
+static gboolean
+cmd_assignment_create (const char  *data_dir,
+                       int          argc,
+                       char       **argv,
+                       GError     **error)
+{
+  g_autofree char *role = NULL;
+  g_autofree char *helpers = NULL;
+  g_auto(GStrv) scope_groups = NULL;
+  gboolean scope_all = FALSE;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_FILENAME, &role, N_("The role (required)"), N_("ROLE") },
+    { "helpers", 0, 0, G_OPTION_ARG_FILENAME, &helpers,
+      N_("The group whose members may help (required)"), N_("GROUP") },
+    { "scope", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &scope_groups,
+      N_("A group they may help (repeat for more)"), N_("GROUP") },
+    { "scope-all", 0, 0, G_OPTION_ARG_NONE, &scope_all, N_("They may help all users"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+  RhAdminScope scope;
+  gint64 id;
+
+  if (!parse_command ("assignment create", "",
+                      _("Lets a group of helpers help the scope with a role."), entries, argc,
+                      argv, 0, &args, error))
+    return FALSE;
+  if (role == NULL || helpers == NULL)
+    return usage_error (error, _("--role and --helpers are required"));
+  if (!scope_from_options (scope_all, scope_groups, TRUE, &scope, error))
+    return FALSE;
+
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_assignment_create (store, actor, role, helpers, scope,
+                                   (const char *const *) scope_groups, &id, error))
+    return FALSE;
+  g_print (_("Created assignment %" G_GINT64_FORMAT ".\n"), id);
+  return TRUE;
+}
+
+static gboolean
+cmd_assignment_list (const char  *data_dir,
+                     int          argc,
+                     char       **argv,
+                     GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (!parse_command ("assignment list", "", _("Lists the role assignments, tab-separated."),
+                      NULL, argc, argv, 0, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || (list = rh_admin_assignment_list (store, error)) == NULL)
+    return FALSE;
+
+  g_print ("id\trole\thelpers\tscope\n");
+  for (guint i = 0; i < list->len; i++)
+    {
+      const RhAssignment *a = g_ptr_array_index (list, i);
+      g_autofree char *scope = a->all_users ? g_strdup ("all-users")
+                                            : g_strjoinv (",", a->scope_groups);
+
+      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\n", a->id, a->role, a->helper_group, scope);
+    }
+  return TRUE;
+}
+
+static gboolean
+cmd_assignment_update (const char  *data_dir,
+                       int          argc,
+                       char       **argv,
+                       GError     **error)
+{
+  g_autofree char *role = NULL;
+  g_autofree char *helpers = NULL;
+  g_auto(GStrv) scope_groups = NULL;
+  gboolean scope_all = FALSE;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_FILENAME, &role, N_("New role"), N_("ROLE") },
+    { "helpers", 0, 0, G_OPTION_ARG_FILENAME, &helpers, N_("New helper group"), N_("GROUP") },
+    { "scope", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &scope_groups,
+      N_("New scope group (repeat for more; replaces the scope)"), N_("GROUP") },
+    { "scope-all", 0, 0, G_OPTION_ARG_NONE, &scope_all, N_("New scope: all users"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+  RhAdminScope scope;
+  gint64 id;
+
+  if (!parse_command ("assignment update", _("ID"), _("Changes a role assignment."), entries,
+                      argc, argv, 1, &args, error) ||
+      !parse_id (args[1], &id, error) ||
+      !scope_from_options (scope_all, scope_groups, FALSE, &scope, error))
+    return FALSE;
+
+  store = open_store (data_dir, error);
+  if (store == NULL ||
+      !rh_admin_assignment_update (store, actor, id, role, helpers, scope,
+                                   (const char *const *) scope_groups, error))
+    return FALSE;
+  g_print (_("Updated assignment %" G_GINT64_FORMAT ".\n"), id);
+  return TRUE;
+}
+
+static gboolean
+cmd_assignment_delete (const char  *data_dir,
+                       int          argc,
+                       char       **argv,
+                       GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *actor = admin_actor ();
+  gint64 id;
+
+  if (!parse_command ("assignment delete", _("ID"), _("Deletes a role assignment."), NULL,
+                      argc, argv, 1, &args, error) ||
+      !parse_id (args[1], &id, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || !rh_admin_assignment_delete (store, actor, id, error))
+    return FALSE;
+  g_print (_("Deleted assignment %" G_GINT64_FORMAT ".\n"), id);
+  return TRUE;
+}
+
+static gboolean
+cmd_export (const char  *data_dir,
+            int          argc,
+            char       **argv,
+            gboolean     audit_log,
+            GError     **error)
+{
+  g_autofree char *format_arg = NULL;
+  gint64 since = 0;
+  GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_arg, N_("csv or json (required)"),
+      N_("FORMAT") },
+    { "since", 0, 0, G_OPTION_ARG_INT64, &since,
+      N_("Only records from this time on (unix seconds)"), N_("SECONDS") },
+    G_OPTION_ENTRY_NULL
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autofree char *text = NULL;
+  RhExportFormat format;
+
+  if (!parse_command (audit_log ? "audit export" : "sessions export", "",
+                      audit_log ? _("Writes the audit log to standard output.")
+                                : _("Writes the session records to standard output."),
+                      entries, argc, argv, 0, &args, error))
+    return FALSE;
+  if (format_arg == NULL)
+    return usage_error (error, _("--format csv|json is required"));
+  if (!rh_admin_export_format_parse (format_arg, &format, error))
+    return FALSE;
+
+  store = open_store (data_dir, error);
+  if (store == NULL)
+    return FALSE;
+  text = audit_log ? rh_admin_export_audit (store, format, since, error)
+                   : rh_admin_export_sessions (store, format, since, error);
+  if (text == NULL)
+    return FALSE;
+  fputs (text, stdout);
+  if (format == RH_EXPORT_JSON)
+    fputc ('\n', stdout);
+  return TRUE;
+}
+
+static gboolean
+cmd_sessions_export (const char  *data_dir,
+                     int          argc,
+                     char       **argv,
+                     GError     **error)
+{
+  return cmd_export (data_dir, argc, argv, FALSE, error);
+}
+
+static gboolean
+cmd_audit_export (const char  *data_dir,
+                  int          argc,
+                  char       **argv,
+                  GError     **error)
+{
+  return cmd_export (data_dir, argc, argv, TRUE, error);
+}
+
 typedef gboolean (*CommandFunc) (const char *data_dir, int argc, char **argv, GError **error);
 
 static const struct
@@ -1178,6 +1693,20 @@ static const struct
   { "chat", "show", cmd_chat_show },
   { NULL, "org-key", cmd_org_key },
   { NULL, "tls-fingerprint", cmd_tls_fingerprint },
+  { "role", "create", cmd_role_create },
+  { "role", "list", cmd_role_list },
+  { "role", "update", cmd_role_update },
+  { "role", "delete", cmd_role_delete },
+  { "group", "create", cmd_group_create },
+  { "group", "list", cmd_group_list },
+  { "group", "update", cmd_group_update },
+  { "group", "delete", cmd_group_delete },
+  { "assignment", "create", cmd_assignment_create },
+  { "assignment", "list", cmd_assignment_list },
+  { "assignment", "update", cmd_assignment_update },
+  { "assignment", "delete", cmd_assignment_delete },
+  { "sessions", "export", cmd_sessions_export },
+  { "audit", "export", cmd_audit_export },
 };
 
 static gboolean
@@ -1227,9 +1756,10 @@ rh_server_admin_run (const char  *data_dir,
     {
       if (argc < 2)
         usage_error (&error, _("No admin command given"));
-      else if ((strcmp (argv[1], "user") == 0 || strcmp (argv[1], "settings") == 0 ||
-                strcmp (argv[1], "chat") == 0) &&
-               argc < 3)
+      else if (argc < 3 && g_strv_contains ((const char *const[]) { "user", "settings", "chat",
+                                                                    "role", "group",
+                                                                    "assignment", "sessions",
+                                                                    "audit", NULL }, argv[1]))
         usage_error (&error, _("“admin %s” needs a subcommand"), argv[1]);
       else
         {

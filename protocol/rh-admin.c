@@ -541,6 +541,49 @@ rh_admin_group_list (RhStore  *store,
 
 /* Assignments */
 
+/* The stored spelling of role and group names, so that the audit shows what the rows say;
+ * unknown names fail here already, with the store's errors. */
+static gboolean
+canonical_names (RhStore       *store,
+                 RhAssignment  *assignment,
+                 GStrv         *storage,
+                 char         **role_name,
+                 char         **helper_name,
+                 GError       **error)
+{
+  g_autoptr(RhRole) role = rh_store_role_get (store, assignment->role, error);
+  g_autoptr(RhGroup) helpers = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (role == NULL)
+    return FALSE;
+  helpers = rh_store_group_get (store, assignment->helper_group, error);
+  if (helpers == NULL)
+    return FALSE;
+  for (guint i = 0; assignment->scope_groups != NULL && assignment->scope_groups[i] != NULL; i++)
+    {
+      g_autoptr(RhGroup) scope = rh_store_group_get (store, assignment->scope_groups[i], error);
+
+      if (scope == NULL)
+        return FALSE;
+      g_strv_builder_add (builder, scope->name);
+    }
+
+  *role_name = g_steal_pointer (&role->name);
+  *helper_name = g_steal_pointer (&helpers->name);
+  assignment->role = *role_name;
+  assignment->helper_group = *helper_name;
+  if (assignment->scope_groups != NULL)
+    {
+      g_auto(GStrv) names = g_strv_builder_end (builder);
+
+      g_strfreev (*storage);
+      *storage = normalize_members ((const char *const *) names);
+      assignment->scope_groups = *storage;
+    }
+  return TRUE;
+}
+
 static gboolean
 apply_scope (RhAssignment       *assignment,
              RhAdminScope        scope,
@@ -593,6 +636,8 @@ rh_admin_assignment_create (RhStore            *store,
 {
   RhAssignment assignment = { 0 };
   g_auto(GStrv) storage = NULL;
+  g_autofree char *role_name = NULL;
+  g_autofree char *helper_name = NULL;
   g_autofree char *detail = NULL;
   RhAuditNote note;
 
@@ -607,6 +652,8 @@ rh_admin_assignment_create (RhStore            *store,
 
   assignment.role = (char *) role;
   assignment.helper_group = (char *) helper_group;
+  if (!canonical_names (store, &assignment, &storage, &role_name, &helper_name, error))
+    return FALSE;
   detail = detail_json (NULL, rh_admin_assignment_to_json (&assignment));
   note = (RhAuditNote) { actor, "assignment.created", detail };
   return rh_store_assignment_create (store, &assignment, &note, out_id, error);
@@ -625,6 +672,8 @@ rh_admin_assignment_update (RhStore            *store,
   g_autoptr(RhAssignment) current = NULL;
   RhAssignment assignment;
   g_auto(GStrv) storage = NULL;
+  g_autofree char *role_name = NULL;
+  g_autofree char *helper_name = NULL;
   g_autofree char *detail = NULL;
   RhAuditNote note;
 
@@ -647,7 +696,8 @@ rh_admin_assignment_update (RhStore            *store,
         return FALSE;
       assignment.helper_group = (char *) helper_group;
     }
-  if (!apply_scope (&assignment, scope, scope_groups, &storage, error))
+  if (!apply_scope (&assignment, scope, scope_groups, &storage, error) ||
+      !canonical_names (store, &assignment, &storage, &role_name, &helper_name, error))
     return FALSE;
 
   detail = detail_json (rh_admin_assignment_to_json (current),

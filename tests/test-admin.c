@@ -391,6 +391,10 @@ test_assignments (Fixture      *f,
   g_assert_cmpint (json_object_get_int_member (
                      json_object_get_object_member (json_node_get_object (created), "after"),
                      "id"), ==, viewer_id);
+  /* The audit names what is stored, not how the administrator happened to spell it. */
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_node_get_object (created), "after"),
+                     "role"), ==, "Viewer");
   g_assert_true (rh_admin_assignment_create (f->store, ACTOR, RH_BUILTIN_ROLE_NAME, "Seniors",
                                              RH_ADMIN_SCOPE_GROUPS, sales_finance,
                                              &operator_id, &error));

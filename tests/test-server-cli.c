@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -1017,6 +1018,127 @@ test_usage (Fixture       *f,
   }
 }
 
+/* Roles, groups and assignments (issue #5) */
+
+static void
+test_roles (Fixture       *f,
+            gconstpointer  user_data)
+{
+  g_auto(Result) r = { 0 };
+  g_auto(Result) roles = { 0 };
+  g_auto(Result) groups = { 0 };
+  g_auto(Result) assignments = { 0 };
+  g_auto(Result) bad = { 0 };
+  g_auto(Result) csv = { 0 };
+  g_auto(Result) json = { 0 };
+  g_autoptr(GPtrArray) audit = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_audit;
+
+  add_alice (f);
+
+  admin_ok (f, NULL, &r, "role", "create", "Viewer", "--permissions", "view-screen",
+            "--description", "Looks only", NULL);
+  g_assert_cmpstr (r.out, ==, "Created role Viewer.\n");
+  result_clear (&r);
+  admin_ok (f, NULL, &roles, "role", "list", NULL);
+  g_assert_cmpstr (roles.out, ==,
+                   "name\tpermissions\tbuilt-in\tdescription\n"
+                   "Help Desk Operator\tview-screen,take-full-control,elevation\tyes\t"
+                   "View the screen, take full control and use elevation\n"
+                   "Viewer\tview-screen\tno\tLooks only\n");
+
+  admin_ok (f, NULL, &r, "group", "create", "Helpers", "--member", "alice", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "group", "create", "Finance", "--description", "Money people", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "assignment", "create", "--role", "viewer", "--helpers", "helpers",
+            "--scope", "Finance", NULL);
+  g_assert_cmpstr (r.out, ==, "Created assignment 1.\n");
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "role", "update", "Viewer", "--permissions",
+            "view-screen,take-full-control", "--name", "Controller", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "assignment", "update", "1", "--scope-all", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &assignments, "assignment", "list", NULL);
+  g_assert_cmpstr (assignments.out, ==, "id\trole\thelpers\tscope\n1\tController\tHelpers\tall-users\n");
+  admin_ok (f, NULL, &groups, "group", "list", NULL);
+  g_assert_cmpstr (groups.out, ==, "name\tmembers\tdescription\nFinance\t\tMoney people\n"
+                                   "Helpers\talice\t\n");
+
+  /* Bad input: each with its code and exit status, nothing written. */
+  audit = read_audit (f);
+  n_audit = audit->len;
+  g_clear_pointer (&audit, g_ptr_array_unref);
+  {
+    const struct
+    {
+      const char *args[8];
+      int         status;
+      const char *code;
+    } cases[] = {
+      { { "role", "create", "X", "--permissions", "view-screen,reboot" }, 1, "RH-6107" },
+      { { "role", "create", "X", "--permissions", "take-full-control" }, 1, "RH-6111" },
+      { { "role", "create", "X" }, 2, "RH-1008" },
+      { { "role", "create", "controller", "--permissions", "view-screen" }, 1, "RH-6102" },
+      { { "role", "create", " X", "--permissions", "view-screen" }, 1, "RH-6106" },
+      { { "role", "delete", "Help Desk Operator" }, 1, "RH-6108" },
+      { { "role", "delete", "Controller" }, 1, "RH-6109" },
+      { { "role", "delete", "Nobody" }, 1, "RH-6101" },
+      { { "group", "create", "G", "--member", "mallory" }, 1, "RH-6003" },
+      { { "group", "delete", "Helpers" }, 1, "RH-6109" },
+      { { "group", "update", "Nobody", "--name", "X" }, 1, "RH-6103" },
+      { { "assignment", "create", "--role", "Controller", "--helpers", "Helpers" }, 2,
+        "RH-1008" },
+      { { "assignment", "create", "--role", "Controller", "--helpers", "Nobody",
+          "--scope-all" }, 1, "RH-6103" },
+      { { "assignment", "create", "--role", "Nobody", "--helpers", "Helpers", "--scope-all" },
+        1, "RH-6101" },
+      { { "assignment", "delete", "42" }, 1, "RH-6105" },
+      { { "assignment", "delete", "x" }, 2, "RH-1008" },
+      { { "sessions", "export", "--format", "xml" }, 2, "RH-1008" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_auto(Result) c = { 0 };
+
+        run_admin (f, NULL, &c, cases[i].args[0], cases[i].args[1], cases[i].args[2],
+                   cases[i].args[3], cases[i].args[4], cases[i].args[5], cases[i].args[6],
+                   NULL);
+        assert_failed (&c, cases[i].status, cases[i].code);
+      }
+  }
+  audit = read_audit (f);
+  g_assert_cmpuint (audit->len, ==, n_audit);
+  g_clear_pointer (&audit, g_ptr_array_unref);
+
+  /* Exports. */
+  admin_ok (f, NULL, &csv, "audit", "export", "--format", "csv", NULL);
+  g_assert_true (g_str_has_prefix (csv.out, "id,at,actor,action,detail\r\n"));
+  g_assert_nonnull (strstr (csv.out, "\"role.updated\""));
+  admin_ok (f, NULL, &json, "audit", "export", "--format", "json", NULL);
+  parsed = json_from_string (json.out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (parsed)), ==, n_audit);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "sessions", "export", "--format", "csv", NULL);
+  g_assert_true (g_str_has_prefix (r.out, "id,helper,sharer,device,"));
+
+  /* Clean-up in order. */
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "assignment", "delete", "1", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "role", "delete", "controller", NULL);
+  result_clear (&r);
+  admin_ok (f, NULL, &r, "group", "delete", "Helpers", NULL);
+  result_clear (&bad);
+  run_admin (f, NULL, &bad, "role", "list", "extra", NULL);
+  assert_failed (&bad, 2, "RH-1008");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1041,6 +1163,8 @@ main (int    argc,
               test_fingerprints, fixture_teardown);
   g_test_add ("/server-cli/server/run", Fixture, NULL, fixture_setup,
               test_server_run, fixture_teardown);
+  g_test_add ("/server-cli/roles", Fixture, NULL, fixture_setup, test_roles,
+              fixture_teardown);
   g_test_add ("/server-cli/usage", Fixture, NULL, fixture_setup,
               test_usage, fixture_teardown);
 

@@ -462,6 +462,13 @@ handle_answer (RhSession  *self,
 
 /* Sharer */
 
+static gboolean
+helper_may (RhSession     *self,
+            RhPermissions  permission)
+{
+  return (rh_rendezvous_client_get_helper_permissions (self->client) & permission) == permission;
+}
+
 static void
 on_relay_ready_sharer (RhRelayClient *relay,
                        gpointer       user_data)
@@ -506,12 +513,15 @@ apply_answer (RhSession      *self,
     {
       json_object_set_string_member (answer, "mode", "deny");
       send_peer (self, answer);
+      /* For the audit log: the person said no. */
+      rh_rendezvous_client_report_session (self->client, "deny", "-");
       status (self, "ended", "declined");
       finish (self, NULL, "declined");
       return;
     }
   /* Control was asked for but only view allowed: offer view-only. */
-  self->mode = (self->requested == RH_RDP_MODE_CONTROL && allow == RH_SESSION_ALLOW_CONTROL)
+  self->mode = (self->requested == RH_RDP_MODE_CONTROL && allow == RH_SESSION_ALLOW_CONTROL &&
+                helper_may (self, RH_PERMISSION_TAKE_FULL_CONTROL))
                ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
   self->sharer = rh_rdp_sharer_new (self->display, self->mode);
   if (!rh_rdp_sharer_start (self->sharer, &error))
@@ -579,6 +589,8 @@ apply_upgrade (RhSession      *self,
   g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
 
   self->upgrading = FALSE;
+  if (allow == RH_SESSION_ALLOW_CONTROL && !helper_may (self, RH_PERMISSION_TAKE_FULL_CONTROL))
+    allow = RH_SESSION_ALLOW_VIEW;
   if (allow == RH_SESSION_ALLOW_CONTROL)
     {
       rh_rdp_sharer_set_mode (self->sharer, RH_RDP_MODE_CONTROL);
@@ -604,6 +616,20 @@ handle_request (RhSession  *self,
   const char *requested = json_object_get_string_member_with_default (msg, "mode", "");
 
   if (self->answered && self->sharer != NULL && self->mode == RH_RDP_MODE_VIEW &&
+      !self->upgrading && g_str_equal (requested, "control") &&
+      !helper_may (self, RH_PERMISSION_TAKE_FULL_CONTROL))
+    {
+      /* Whatever the helper's app does, its role does not give it control: the person is not
+       * even asked. */
+      g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
+
+      json_object_set_string_member (answer, "mode", "view");
+      send_peer (self, answer);
+      if (self->task)
+        status (self, "upgrade", "not permitted by the helper's role");
+      return;
+    }
+  if (self->answered && self->sharer != NULL && self->mode == RH_RDP_MODE_VIEW &&
       !self->upgrading && g_str_equal (requested, "control"))
     {
       /* A new consent round: the screen stays shared, view-only, while the person decides. */
@@ -628,11 +654,39 @@ handle_request (RhSession  *self,
   self->requested = g_str_equal (requested, "control") ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
   status (self, "requested", requested);
 
+  if (!helper_may (self, RH_PERMISSION_VIEW_SCREEN))
+    {
+      g_autoptr(JsonObject) answer = rh_message_new ("session-answer");
+
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+      status (self, "ended", "not permitted by the helper's role");
+      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED,
+                                         _("The helper's role does not allow seeing your "
+                                           "screen")), "not-permitted");
+      return;
+    }
+  if (self->requested == RH_RDP_MODE_CONTROL &&
+      !helper_may (self, RH_PERMISSION_TAKE_FULL_CONTROL))
+    {
+      /* Never offer the person more than the role allows: the question becomes view-only. */
+      self->requested = RH_RDP_MODE_VIEW;
+      requested = "view";
+      status (self, "permitted", requested);
+    }
+
   /* The person decides: either already (headless --allow) or when they press a button. */
   if (self->options.allow == RH_SESSION_ALLOW_ASK)
     g_signal_emit (self, signals[SIGNAL_CONSENT_REQUESTED], 0, requested);
   else
     apply_answer (self, self->options.allow);
+}
+
+RhPermissions
+rh_session_get_helper_permissions (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), RH_PERMISSION_NONE);
+  return rh_rendezvous_client_get_helper_permissions (self->client);
 }
 
 RhRdpMode
@@ -671,22 +725,47 @@ rh_session_answer (RhSession      *self,
   apply_answer (self, allow);
 }
 
+static void
+on_upgrade_allowed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  gboolean allowed;
+
+  allowed = rh_rendezvous_client_request_mode_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                      &error);
+  if (self->task == NULL)
+    return;
+  if (!allowed)
+    {
+      /* The session goes on as it was. */
+      g_autofree char *text = rh_error_format (error);
+
+      self->upgrading = FALSE;
+      status (self, "upgrade", text);
+      return;
+    }
+  request = rh_message_new ("session-request");
+  json_object_set_string_member (request, "mode", "control");
+  send_peer (self, request);
+  if (self->task)
+    status (self, "upgrade", "requested");
+}
+
 void
 rh_session_request_control (RhSession *self)
 {
-  g_autoptr(JsonObject) request = NULL;
-
   g_return_if_fail (RH_IS_SESSION (self));
 
   if (!self->is_helper || self->task == NULL || self->viewer == NULL || self->upgrading ||
       self->mode == RH_RDP_MODE_CONTROL)
     return;
   self->upgrading = TRUE;
-  request = rh_message_new ("session-request");
-  json_object_set_string_member (request, "mode", "control");
-  send_peer (self, request);
-  if (self->task)
-    status (self, "upgrade", "requested");
+  rh_rendezvous_client_request_mode_async (self->client, "control", self->cancellable,
+                                           on_upgrade_allowed, g_object_ref (self));
 }
 
 /* Both */
@@ -719,6 +798,13 @@ on_peer_left (RhRendezvousClient *client,
   g_autofree char *text = g_strdup_printf ("%s left (%s)", who, reason);
 
   status (self, "ended", text);
+  if (g_strcmp0 (who, "server") == 0 && g_strcmp0 (reason, "not-permitted") == 0)
+    {
+      finish (self, g_error_new_literal (RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED,
+                                         _("The service ended the session: the helper's role "
+                                           "does not allow it")), NULL);
+      return;
+    }
   /* For the sharer, the helper leaving is the normal end. */
   if (!self->is_helper)
     finish (self, NULL, NULL);
@@ -760,6 +846,41 @@ on_consent_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+announce_permissions (RhSession *self)
+{
+  g_autofree char *names =
+    rh_permissions_to_string (rh_rendezvous_client_get_helper_permissions (self->client));
+
+  status (self, "permissions", names[0] != '\0' ? names : "none");
+}
+
+static void
+on_mode_allowed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) request = NULL;
+
+  if (!rh_rendezvous_client_request_mode_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      if (self->task == NULL)
+        return;
+      status (self, "ended", "not permitted");
+      finish (self, g_steal_pointer (&error), "not-permitted");
+      return;
+    }
+  if (self->task == NULL)
+    return;
+  request = rh_message_new ("session-request");
+  json_object_set_string_member (request, "mode", mode_name (self->options.requested_mode));
+  send_peer (self, request);
+  if (self->task)
+    status (self, "requested", mode_name (self->options.requested_mode));
+}
+
 void
 rh_session_run_async (RhSession           *self,
                       GCancellable        *cancellable,
@@ -776,15 +897,13 @@ rh_session_run_async (RhSession           *self,
   self->consent_timer = g_timeout_add_seconds (RH_SESSION_CONSENT_TIMEOUT_S, on_consent_timeout,
                                                self);
 
+  announce_permissions (self);
   if (self->is_helper)
-    {
-      g_autoptr(JsonObject) request = rh_message_new ("session-request");
-
-      json_object_set_string_member (request, "mode", mode_name (self->options.requested_mode));
-      send_peer (self, request);
-      if (self->task)
-        status (self, "requested", mode_name (self->options.requested_mode));
-    }
+    /* The service checks the role first; the sharer is asked only once it agreed. */
+    rh_rendezvous_client_request_mode_async (self->client,
+                                             mode_name (self->options.requested_mode),
+                                             self->cancellable, on_mode_allowed,
+                                             g_object_ref (self));
 }
 
 gboolean

@@ -79,6 +79,10 @@ gboolean   rh_session_run_finish (RhSession               *self,
                                   GError                 **error);
 /* The mode the session runs in (view until the sharer has answered). */
 RhRdpMode  rh_session_get_mode   (RhSession               *self);
+/* What the helper's role allows in this session (issue #5), as the server signed it into the
+ * helper's card. The sharer's side enforces it whatever the helper asks: no control without
+ * take-full-control, no session without view-screen; the UI should offer nothing more. */
+RhPermissions rh_session_get_helper_permissions (RhSession *self);
 /* Ends a running session on purpose: the other side is told, and the run completes. */
 void       rh_session_leave      (RhSession               *self);
 /* Helper, in a view-only session: asks the sharer for control again, without a restart.

@@ -37,6 +37,7 @@ rh_identity_card_free (RhIdentityCard *card)
   g_free (card->domain);
   g_clear_pointer (&card->photo, g_bytes_unref);
   g_free (card->slot);
+  g_free (card->sharer);
   g_free (card);
 }
 
@@ -90,6 +91,16 @@ rh_identity_card_sign (const RhIdentityCard  *card,
   add_string (obj, "slot", card->slot);
   json_object_set_int_member (obj, "issued_at", card->issued_at);
   json_object_set_int_member (obj, "expires_at", card->expires_at);
+  if (card->has_permissions)
+    {
+      g_auto(GStrv) names = rh_permissions_to_strv (card->permissions);
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; names[i] != NULL; i++)
+        json_array_add_string_element (array, names[i]);
+      json_object_set_array_member (obj, "permissions", array);
+      add_string (obj, "sharer", card->sharer);
+    }
 
   json = rh_message_to_string (obj);
   data = signed_bytes (json);
@@ -190,6 +201,34 @@ rh_identity_card_verify (const char  *json,
           invalid (error, local_error->message);
           return NULL;
         }
+    }
+
+  if (json_object_has_member (obj, "permissions"))
+    {
+      JsonNode *node = json_object_get_member (obj, "permissions");
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node) ||
+          json_array_get_length (array = json_node_get_array (node)) > 16)
+        {
+          invalid (error, "has malformed permissions");
+          return NULL;
+        }
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (element) ||
+              json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              invalid (error, "has malformed permissions");
+              return NULL;
+            }
+          card->permissions |= rh_permission_from_string (json_node_get_string (element));
+        }
+      if (!take_string (obj, "sharer", &card->sharer, error))
+        return NULL;
+      card->has_permissions = TRUE;
     }
 
   if (g_strcmp0 (card->role, expected_role) != 0)

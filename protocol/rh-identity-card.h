@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "rh-org-key.h"
+#include "rh-permissions.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,13 @@ typedef struct
   char   *slot;
   gint64  issued_at;
   gint64  expires_at;
+  /* Helper cards signed at pairing time (issue #5) also carry what the helper may do towards
+   * this one sharer, and that sharer's login. A card without them grants nothing: the
+   * sharer's app then refuses the session. Unknown permission names are ignored, so that a
+   * newer server's card never grants more than this app understands. */
+  gboolean       has_permissions;
+  RhPermissions  permissions;
+  char          *sharer;         /* NULL unless has_permissions */
 } RhIdentityCard;
 
 #define RH_IDENTITY_CARD_MAX_PHOTO (24 * 1024)

@@ -79,6 +79,9 @@ struct _RhRendezvousClient
   char          *peer_login;  /* as the server names the other side */
   gboolean       chat_enabled; /* the service said so when pairing */
   GTask         *pair_task;   /* wait_for_sharer or redeem_code */
+  /* What the helper may do in this pairing: the helper's own card for this sharer, or on the
+   * sharer's side the helper's verified card (issue #5). */
+  RhPermissions  helper_permissions;
 };
 
 enum
@@ -110,6 +113,7 @@ reset_pairing (RhRendezvousClient *self)
   g_clear_pointer (&self->pairing_id, g_free);
   g_clear_pointer (&self->peer_login, g_free);
   self->chat_enabled = FALSE;
+  self->helper_permissions = RH_PERMISSION_NONE;
 }
 
 static void
@@ -231,6 +235,14 @@ handle_peer_card (RhRendezvousClient *self,
                            "The identity card names another person than the service does");
       g_clear_pointer (&card, rh_identity_card_free);
     }
+  /* A helper card's permissions hold for the sharer it names only. */
+  if (card && card->has_permissions && self->role == ROLE_SHARER &&
+      g_strcmp0 (card->sharer, self->login) != 0)
+    {
+      g_set_error_literal (&error, RH_CRYPTO_ERROR, RH_ERROR_CARD_INVALID,
+                           "The helper's identity card was issued for someone else");
+      g_clear_pointer (&card, rh_identity_card_free);
+    }
   if (card == NULL)
     {
       g_message ("Rejected the other side's identity card: %s", error->message);
@@ -240,7 +252,11 @@ handle_peer_card (RhRendezvousClient *self,
     }
 
   if (self->role == ROLE_SHARER)
-    send_own_card (self);
+    {
+      /* A card without permissions (issued before the sharer was known) grants nothing. */
+      self->helper_permissions = card->has_permissions ? card->permissions : RH_PERMISSION_NONE;
+      send_own_card (self);
+    }
   task = g_steal_pointer (&self->pair_task);
   g_task_return_pointer (task, g_steal_pointer (&card), (GDestroyNotify) rh_identity_card_free);
 }
@@ -352,6 +368,30 @@ on_pake_result_reply (RhRendezvousClient *self,
     }
 }
 
+/* The helper reads its own card, which the server just signed: no need to verify it, it only
+ * tells the app (and the person) what not to offer. */
+static RhPermissions
+permissions_in_card (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  RhPermissions permissions = RH_PERMISSION_NONE;
+  JsonNode *root, *node;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "permissions")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
+    return RH_PERMISSION_NONE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+    {
+      JsonNode *element = json_array_get_element (json_node_get_array (node), i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        permissions |= rh_permission_from_string (json_node_get_string (element));
+    }
+  return permissions;
+}
+
 static void
 handle_pairing_start (RhRendezvousClient *self,
                       JsonObject         *msg)
@@ -361,7 +401,8 @@ handle_pairing_start (RhRendezvousClient *self,
   g_autoptr(GBytes) ours = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autofree char *context = NULL;
-  const char *slot, *sharer;
+  g_autoptr(GBytes) card_sig = NULL;
+  const char *slot, *sharer, *card;
 
   if (self->role != ROLE_HELPER || !self->have_code || self->channel != NULL)
     return;
@@ -388,6 +429,20 @@ handle_pairing_start (RhRendezvousClient *self,
       return;
     }
   self->peer_login = g_strdup (sharer);
+
+  /* The server signs the helper's card again once it knows the sharer, with what this helper
+   * may do for that sharer: that is the card to present. */
+  card = rh_message_get_string_or_null (msg, "card", 48 * 1024, NULL);
+  card_sig = card ? rh_message_get_bytes (msg, "card_sig", RH_ORG_KEY_SIGNATURE_LEN, 0, NULL)
+                  : NULL;
+  if (card_sig != NULL)
+    {
+      g_free (self->own_card);
+      self->own_card = g_strdup (card);
+      g_clear_pointer (&self->own_card_sig, g_bytes_unref);
+      self->own_card_sig = g_steal_pointer (&card_sig);
+      self->helper_permissions = permissions_in_card (card);
+    }
 
   ours = rh_spake2_get_message (self->spake);
   reply = rh_message_new ("pake-reply");
@@ -544,6 +599,16 @@ handle_event (RhRendezvousClient *self,
     handle_pairing_confirm (self, msg);
   else if (g_str_equal (type, "attempt-abandoned"))
     reset_pairing (self);
+  else if (g_str_equal (type, "pairing-refused") && self->role == ROLE_HELPER)
+    {
+      /* Someone outside this helper's scope typed the code; the server refused them. */
+      gint64 code = json_object_get_int_member_with_default (msg, "code", RH_ERROR_OUT_OF_SCOPE);
+      const char *text = json_object_get_string_member_with_default (msg, "message", "");
+
+      if (code != RH_ERROR_OUT_OF_SCOPE)
+        code = RH_ERROR_OUT_OF_SCOPE;
+      fail_pair_task (self, g_error_new (RH_PROTOCOL_ERROR, (int) code, "%.200s", text));
+    }
   else if (g_str_equal (type, "code-expired"))
     {
       self->have_code = FALSE;
@@ -1217,6 +1282,57 @@ rh_rendezvous_client_send_chat_finish (RhRendezvousClient  *self,
 
   seq = g_task_propagate_int (G_TASK (result), error);
   return seq > 0 ? seq : 0;
+}
+
+RhPermissions
+rh_rendezvous_client_get_helper_permissions (RhRendezvousClient *self)
+{
+  g_return_val_if_fail (RH_IS_RENDEZVOUS_CLIENT (self), RH_PERMISSION_NONE);
+
+  return self->channel != NULL || self->spake != NULL ? self->helper_permissions
+                                                      : RH_PERMISSION_NONE;
+}
+
+void
+rh_rendezvous_client_request_mode_async (RhRendezvousClient  *self,
+                                         const char          *mode,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+
+  g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));
+  g_return_if_fail (mode != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rh_rendezvous_client_request_mode_async);
+  if (!check_connected (self, task))
+    return;
+  if (self->pairing_id == NULL)
+    {
+      g_task_return_new_error (task, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                               "Not paired with anyone");
+      return;
+    }
+  msg = rh_message_new ("mode-request");
+  json_object_set_string_member (msg, "pairing", self->pairing_id);
+  json_object_set_string_member (msg, "mode", mode);
+  send_request (self, msg, task, NULL);
+}
+
+gboolean
+rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  reply = g_task_propagate_pointer (G_TASK (result), error);
+  return reply != NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "rh-chat-message.h"
 #include "rh-identity-card.h"
+#include "rh-permissions.h"
 
 G_BEGIN_DECLS
 
@@ -118,6 +119,21 @@ void            rh_rendezvous_client_send_chat_async  (RhRendezvousClient  *self
 gint64          rh_rendezvous_client_send_chat_finish (RhRendezvousClient  *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+/* Roles and scopes (issue #5). What the helper may do in this pairing: on the helper's side
+ * from its own card, which the server signs for this sharer; on the sharer's side from the
+ * helper's verified card (RH_PERMISSION_NONE when that card carries none). NONE when not
+ * pairing. */
+RhPermissions   rh_rendezvous_client_get_helper_permissions (RhRendezvousClient *self);
+/* Helper: asks the service whether the role allows "view" or "control" with this sharer,
+ * before asking the sharer; RH_ERROR_MODE_NOT_PERMITTED when not. */
+void            rh_rendezvous_client_request_mode_async  (RhRendezvousClient  *self,
+                                                          const char          *mode,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean        rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
 /* Flushes what is queued and closes; "disconnected" follows with a NULL error. */
 void            rh_rendezvous_client_disconnect      (RhRendezvousClient  *self);
 

@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "rh-admin.h"
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-identity-card.h"
@@ -86,6 +87,9 @@ typedef struct
   gint64              session_id;
   guint64             relay_bytes;
   char               *end_reason;
+  /* What the helper may do towards this sharer, from the role assignments at redeem time. */
+  RhPermissions       permissions;
+  char               *reported_mode;  /* the sharer's last session report */
 } Rendezvous;
 
 /* The blind relay of a paired rendezvous: two further connections, one from each app, that
@@ -587,17 +591,28 @@ on_attempt_timeout (gpointer data)
 
 /* Each side's identity card, signed by the organisation for one slot. */
 static gboolean
-sign_card (RhRendezvousServer  *self,
-           const RhUser        *user,
-           const char          *role,
-           const char          *slot,
-           gint64               issued_at,
-           gint64               expires_at,
-           char               **out_json,
-           GBytes             **out_sig,
-           GError             **error)
+sign_card_full (RhRendezvousServer  *self,
+                const RhUser        *user,
+                const char          *role,
+                const char          *slot,
+                gint64               issued_at,
+                gint64               expires_at,
+                const char          *sharer,
+                RhPermissions        permissions,
+                char               **out_json,
+                GBytes             **out_sig,
+                GError             **error)
 {
   g_autoptr(RhIdentityCard) card = rh_identity_card_new ();
+
+  /* Only a card for one sharer says what the helper may do: the card of the code request,
+   * before anyone typed the code, carries no permissions and so grants nothing. */
+  if (sharer != NULL)
+    {
+      card->has_permissions = TRUE;
+      card->permissions = permissions;
+      card->sharer = g_strdup (sharer);
+    }
 
   card->role = g_strdup (role);
   card->login = g_strdup (user->login);
@@ -610,6 +625,46 @@ sign_card (RhRendezvousServer  *self,
   card->issued_at = issued_at;
   card->expires_at = expires_at;
   return rh_identity_card_sign (card, self->org_key, out_json, out_sig, error);
+}
+
+static gboolean
+sign_card (RhRendezvousServer  *self,
+           const RhUser        *user,
+           const char          *role,
+           const char          *slot,
+           gint64               issued_at,
+           gint64               expires_at,
+           char               **out_json,
+           GBytes             **out_sig,
+           GError             **error)
+{
+  return sign_card_full (self, user, role, slot, issued_at, expires_at, NULL, 0, out_json,
+                         out_sig, error);
+}
+
+/* Roles and scopes (issue #5): the store's answer now, so that an administrator's change
+ * applies to the next step of a pairing already under way. A failed lookup grants nothing. */
+static RhPermissions
+permissions_of (RhRendezvousServer *self,
+                const char         *helper,
+                const char         *sharer)
+{
+  g_autoptr(GError) error = NULL;
+  RhPermissions permissions = RH_PERMISSION_NONE;
+
+  if (!rh_store_effective_permissions (self->store, helper, sharer, &permissions, &error))
+    {
+      g_warning ("Cannot read the permissions of %s: %s", helper, error->message);
+      return RH_PERMISSION_NONE;
+    }
+  return permissions;
+}
+
+static RhPermissions
+mode_permission (const char *mode)
+{
+  return g_strcmp0 (mode, "control") == 0 ? RH_PERMISSION_TAKE_FULL_CONTROL
+                                           : RH_PERMISSION_VIEW_SCREEN;
 }
 
 static void
@@ -646,6 +701,13 @@ handle_code_request (Conn       *conn,
   if (user == NULL)
     {
       send_error (conn, id, error);
+      return;
+    }
+  if ((permissions_of (self, conn->login, NULL) & RH_PERMISSION_VIEW_SCREEN) == 0)
+    {
+      audit (self, conn->login, "code.refused", "reason", "not-assigned", NULL, NULL);
+      send_error_code (conn, id, RH_ERROR_NOT_ASSIGNED,
+                       "No role assignment lets this account help anyone");
       return;
     }
 
@@ -732,6 +794,8 @@ handle_code_redeem (Conn       *conn,
   g_autoptr(RhSlot) slot_row = NULL;
   g_autoptr(GBytes) pake = NULL;
   g_autoptr(JsonObject) fwd = NULL;
+  g_autofree char *helper_card = NULL;
+  g_autoptr(GBytes) helper_card_sig = NULL;
   const char *slot;
   Rendezvous *rv;
 
@@ -789,6 +853,45 @@ handle_code_redeem (Conn       *conn,
       return;
     }
 
+  /* Before any PAKE message moves: an out-of-scope sharer learns nothing but the refusal, and
+   * the code stays usable for the person it was meant for. */
+  {
+    RhPermissions permissions = permissions_of (self, rv->helper_login, conn->login);
+    g_autoptr(RhUser) helper = NULL;
+
+    if ((permissions & RH_PERMISSION_VIEW_SCREEN) == 0)
+      {
+        g_autoptr(JsonObject) refused = rh_message_new ("pairing-refused");
+
+        audit (self, conn->login, "pairing.refused", "helper", rv->helper_login, "reason",
+               "out-of-scope");
+        g_message ("Refused pairing %s with %s: not in the helper's scope", rv->helper_login,
+                   conn->login);
+        send_error_code (conn, id, RH_ERROR_OUT_OF_SCOPE,
+                         "The helper who gave you this code may not help you; ask your "
+                         "helpdesk for someone who may");
+        json_object_set_string_member (refused, "slot", rv->slot);
+        json_object_set_int_member (refused, "code", RH_ERROR_OUT_OF_SCOPE);
+        json_object_set_string_member (refused, "message",
+                                       "The person who typed your code is outside your scope");
+        send_object (rv->helper, refused);
+        return;
+      }
+
+    /* The helper's card for this sharer, with what it may do: the helper presents it inside
+     * the encrypted channel and the sharer's app enforces it. */
+    helper = rh_store_user_get (self->store, rv->helper_login, &error);
+    if (helper == NULL ||
+        !sign_card_full (self, helper, "helper", rv->slot, now_seconds (),
+                         slot_row->expires_at + CARD_GRACE_SECONDS, conn->login, permissions,
+                         &helper_card, &helper_card_sig, &error))
+      {
+        send_error (conn, id, error);
+        return;
+      }
+    rv->permissions = permissions;
+  }
+
   rv->state = RV_ATTEMPT;
   rv->sharer = conn;
   rv->sharer_login = g_strdup (conn->login);
@@ -802,6 +905,9 @@ handle_code_redeem (Conn       *conn,
   json_object_set_string_member (fwd, "slot", rv->slot);
   json_object_set_string_member (fwd, "sharer", conn->login);
   rh_message_set_bytes (fwd, "pake", g_bytes_get_data (pake, NULL), g_bytes_get_size (pake));
+  json_object_set_string_member (fwd, "card", helper_card);
+  rh_message_set_bytes (fwd, "card_sig", g_bytes_get_data (helper_card_sig, NULL),
+                        g_bytes_get_size (helper_card_sig));
   send_object (rv->helper, fwd);
   return;
 
@@ -1440,8 +1546,30 @@ on_peer_drained (RhWsServer *ws,
     rh_ws_peer_notify_drained (peer, conn->gate.low);
 }
 
-/* The sharer's app says what it shares once the person consented: the record an
- * administrator audits names the device and the mode, whichever path the screen takes. */
+/* Ends a pairing on the server's initiative: both apps are told why. */
+static void
+server_end_pairing (Rendezvous *rv,
+                    const char *reason)
+{
+  g_autoptr(JsonObject) msg = rh_message_new ("peer-left");
+
+  json_object_set_string_member (msg, "who", "server");
+  json_object_set_string_member (msg, "role", "server");
+  json_object_set_string_member (msg, "reason", reason);
+  if (rv->helper)
+    send_object (rv->helper, msg);
+  if (rv->sharer)
+    send_object (rv->sharer, msg);
+  audit (rv->server, "server", "pairing.ended", "pairing", rv->pairing_id, "reason", reason);
+  g_free (rv->end_reason);
+  rv->end_reason = g_strdup_printf ("server-%s", reason);
+  rendezvous_remove (rv);
+}
+
+/* The sharer's app says what it shares once the person consented (and again when the mode
+ * changes, or "deny" when the person declined): the record an administrator audits names the
+ * device and the modes, whichever path the screen takes. A mode beyond the helper's role ends
+ * the pairing: the sharer's app should never have granted it. */
 static void
 handle_session_report (Conn       *conn,
                        gint64      id,
@@ -1451,6 +1579,8 @@ handle_session_report (Conn       *conn,
   g_autoptr(GError) error = NULL;
   const char *mode, *device;
   Rendezvous *rv = pairing_for (conn, id, msg);
+  gint64 session_id;
+  gboolean first;
 
   if (rv == NULL)
     return;
@@ -1461,21 +1591,99 @@ handle_session_report (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  if (rv->sharer != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control")))
+  if (rv->sharer != conn ||
+      (!g_str_equal (mode, "view") && !g_str_equal (mode, "control") &&
+       !g_str_equal (mode, "deny")))
     {
       send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
-                       "Only the sharer reports a session, as view or control");
+                       "Only the sharer reports a session, as view, control or deny");
       return;
     }
-  if (rv->session_id == 0 &&
-      (rv->relay == NULL || rv->relay->session_id == 0) &&
+  if (g_str_equal (mode, "deny"))
+    {
+      audit (self, rv->sharer_login, "consent.denied", "helper", rv->helper_login, "device",
+             device);
+      send_ok (conn, id);
+      return;
+    }
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) & mode_permission (mode)) == 0)
+    {
+      audit (self, rv->sharer_login, "session.refused", "mode", mode, "helper",
+             rv->helper_login);
+      g_message ("Ending pairing %s: %s reported mode %s beyond the helper's role",
+                 rv->pairing_id, rv->sharer_login, mode);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       "The helper's role does not allow this mode");
+      server_end_pairing (rv, "not-permitted");
+      return;
+    }
+
+  session_id = rv->session_id > 0 ? rv->session_id
+               : rv->relay != NULL ? rv->relay->session_id : 0;
+  first = session_id == 0;
+  if (first &&
       !rh_store_session_start (self->store, rv->pairing_id, rv->helper_login, rv->sharer_login,
                                device, mode, now_seconds (), &rv->session_id, &error))
     {
       send_error (conn, id, error);
       return;
     }
-  audit (self, rv->sharer_login, "session.started", "mode", mode, "device", device);
+  /* A relay-started row has mode "unknown" until now; later reports add to the modes used. */
+  if (!first && !rh_store_session_add_mode (self->store, session_id, mode, FALSE, &error))
+    {
+      g_warning ("Could not record a session mode: %s", error->message);
+      g_clear_error (&error);
+    }
+  if (first || rv->reported_mode == NULL)
+    {
+      audit (self, rv->sharer_login, "consent.given", "mode", mode, "helper", rv->helper_login);
+      audit (self, rv->sharer_login, "session.started", "mode", mode, "device", device);
+    }
+  else if (g_strcmp0 (rv->reported_mode, mode) != 0)
+    audit (self, rv->sharer_login, "mode.changed", "from", rv->reported_mode, "to", mode);
+  g_free (rv->reported_mode);
+  rv->reported_mode = g_strdup (mode);
+  send_ok (conn, id);
+}
+
+/* The helper's app declares the mode it is about to ask the sharer for (at the start, or to
+ * upgrade to control), and asks only once the server agreed. The sharer's app enforces the
+ * same rule from the signed card; this makes the refusal the server's, audited, and
+ * immediate. */
+static void
+handle_mode_request (Conn       *conn,
+                     gint64      id,
+                     JsonObject *msg)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  const char *mode;
+  Rendezvous *rv = pairing_for (conn, id, msg);
+
+  if (rv == NULL)
+    return;
+  mode = rh_message_get_string (msg, "mode", 16, &error);
+  if (mode == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  if (rv->helper != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control")))
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "Only the helper requests a mode, view or control");
+      return;
+    }
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) & mode_permission (mode)) == 0)
+    {
+      audit (self, rv->helper_login, "mode.refused", "mode", mode, "sharer", rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       g_str_equal (mode, "control")
+                         ? "Your role does not let you take control of this person's screen"
+                         : "Your role does not let you see this person's screen");
+      return;
+    }
+  audit (self, rv->helper_login, "mode.requested", "mode", mode, "sharer", rv->sharer_login);
   send_ok (conn, id);
 }
 
@@ -1615,6 +1823,7 @@ static const struct
   { "leave", handle_leave, TRUE },
   { "session-report", handle_session_report, TRUE },
   { "chat-send", handle_chat_send, TRUE },
+  { "mode-request", handle_mode_request, TRUE },
   { "relay-join", handle_relay_join, TRUE },
 };
 
@@ -1780,6 +1989,10 @@ on_purge (gpointer data)
 
   if (!rh_store_purge (self->store, now_seconds (), &error))
     g_warning ("Purge failed: %s", error->message);
+  g_clear_error (&error);
+  /* Retention (issue #5): old session records and audit entries, by the settings. */
+  if (!rh_admin_purge_history (self->store, now_seconds (), &error))
+    g_warning ("Retention purge failed: %s", error->message);
   self->purge_timer = rh_ws_server_add_timer (self->ws, PURGE_INTERVAL_MS, on_purge, self);
 }
 
@@ -1799,6 +2012,7 @@ rendezvous_free (Rendezvous *rv)
         g_warning ("Could not end a session record: %s", error->message);
     }
   g_free (rv->end_reason);
+  g_free (rv->reported_mode);
   if (rv->expiry_timer)
     rh_ws_server_cancel_timer (rv->server->ws, rv->expiry_timer);
   if (rv->attempt_timer)

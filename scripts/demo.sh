@@ -41,6 +41,11 @@ head -c 18 /dev/urandom | base64 > "$demo/sam.password"
   --password-file "$demo/sam.password" 2>/dev/null ||
   "$server" --data-dir "$data" admin user set-password sam --password-file "$demo/sam.password"
 "$server" --data-dir "$data" admin user list
+# Nobody may help anyone until an assignment says so: Helen helps everyone, as an operator.
+"$server" --data-dir "$data" admin group create "Help desk" --member helen 2>/dev/null || true
+"$server" --data-dir "$data" admin assignment list | grep -q "Help desk" ||
+  "$server" --data-dir "$data" admin assignment create --role "Help Desk Operator" \
+    --helpers "Help desk" --scope-all
 
 step "Starting the rendezvous service"
 "$server" --data-dir "$data" --listen 127.0.0.1:0 > "$demo/server.out" 2> "$demo/server.log" &

@@ -98,6 +98,10 @@ rh_test_server_add_user (RhTestServer *server,
                                          "--company", "Example Corp",
                                          "--domain", "example.com",
                                          "--password-file", pw_file, NULL), ==, 0);
+  /* Every test user may help every other (see rh_test_server_new). */
+  g_assert_cmpint (rh_test_server_admin (server, NULL, NULL, "group", "update",
+                                         RH_TEST_HELPERS_GROUP, "--add-member", login, NULL),
+                   ==, 0);
 }
 
 RhTestServer *
@@ -111,6 +115,14 @@ rh_test_server_new (void)
   server->data_dir = g_build_filename (server->tmpdir, "data", NULL);
   g_assert_cmpint (rh_test_server_admin (server, NULL, NULL, "settings", "set",
                                          "remote-help-enabled", "true", NULL), ==, 0);
+  /* A fresh server lets nobody help anyone (issue #5): the tests' users all get the built-in
+   * role towards all users, through assignment 1, which a test of scopes deletes. */
+  g_assert_cmpint (rh_test_server_admin (server, NULL, NULL, "group", "create",
+                                         RH_TEST_HELPERS_GROUP, NULL), ==, 0);
+  g_assert_cmpint (rh_test_server_admin (server, NULL, NULL, "assignment", "create",
+                                         "--role", "Help Desk Operator",
+                                         "--helpers", RH_TEST_HELPERS_GROUP, "--scope-all",
+                                         NULL), ==, 0);
   rh_test_server_add_user (server, "helen", "Helen Helper", "helen-password");
   rh_test_server_add_user (server, "sam", "Sam Sharer", "sam-password");
   return server;

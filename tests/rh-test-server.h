@@ -22,7 +22,11 @@ typedef struct
 } RhTestServer;
 
 /* A temporary data directory with Remote Help enabled and two users:
- * helen (helper, password "helen-password") and sam (sharer, "sam-password"). */
+ * helen (helper, password "helen-password") and sam (sharer, "sam-password").
+ * Every user added here joins the group RH_TEST_HELPERS_GROUP, which assignment 1 gives the
+ * built-in role towards all users: a fresh server would let nobody help anyone. */
+#define RH_TEST_HELPERS_GROUP "Test helpers"
+
 RhTestServer       *rh_test_server_new       (void);
 void                rh_test_server_free      (RhTestServer       *server);
 /* Runs `remote-help-server --data-dir … admin ARGS…`; returns the exit status. */

@@ -612,6 +612,9 @@ add_user_with_photo (Fixture *f)
                                          "--domain", "example.com",
                                          "--photo", photo,
                                          "--password-file", pw, NULL), ==, 0);
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "group", "update",
+                                         RH_TEST_HELPERS_GROUP, "--add-member", "hana", NULL),
+                   ==, 0);
 }
 
 static void

@@ -1,0 +1,666 @@
+/* test-roles.c: roles and scopes enforced by a real server and real headless apps, the sharer
+ * on an Xvfb display started here
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The organisation: helen is an operator (built-in role) for Finance (sam); vic is a viewer
+ * (view-screen only) for Finance; olga is in Sales and may help no one. The tests' default
+ * blanket assignment is deleted first.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "rh-error.h"
+#include "rh-fingerprint.h"
+#include "rh-message.h"
+#include "rh-test-server.h"
+
+#define WAIT_MS 15000
+
+typedef struct
+{
+  RhTestServer *server;
+  GSubprocess  *xvfb;
+  char         *display;
+  char         *runtime_dir;
+} Fixture;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+admin_ok (Fixture *f,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (args, (char *) g_getenv ("RH_SERVER_BIN"));
+  g_ptr_array_add (args, (char *) "--data-dir");
+  g_ptr_array_add (args, f->server->data_dir);
+  g_ptr_array_add (args, (char *) "admin");
+  va_start (ap, f);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  proc = g_subprocess_newv ((const char *const *) args->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("admin %s failed: %s", (char *) args->pdata[4], err);
+}
+
+static void
+start_xvfb (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  char buf[32] = { 0 };
+  int fds[2], write_fd;
+  gssize n;
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  write_fd = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
+  g_assert_cmpint (write_fd, >=, 10);
+  close (fds[1]);
+  g_subprocess_launcher_take_fd (launcher, write_fd, 3);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen",
+                                         "0", "640x480x24", "-noreset", "-nolisten", "tcp",
+                                         NULL);
+  g_assert_no_error (error);
+  alarm (15);
+  for (gsize len = 0; len < sizeof buf - 1 && strchr (buf, '\n') == NULL; len += n)
+    {
+      n = read (fds[0], buf + len, sizeof buf - 1 - len);
+      g_assert_cmpint (n, >, 0);
+    }
+  alarm (0);
+  close (fds[0]);
+  f->display = g_strdup_printf (":%d", atoi (buf));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = rh_test_server_new ();
+  rh_test_server_add_user (f->server, "vic", "Vic Viewer", "vic-password");
+  rh_test_server_add_user (f->server, "olga", "Olga Outsider", "olga-password");
+  /* From here on, only what this organisation says. */
+  admin_ok (f, "assignment", "delete", "1", NULL);
+  admin_ok (f, "group", "create", "Operators", "--member", "helen", NULL);
+  admin_ok (f, "group", "create", "Viewers", "--member", "vic", NULL);
+  admin_ok (f, "group", "create", "Finance", "--member", "sam", NULL);
+  admin_ok (f, "group", "create", "Sales", "--member", "olga", NULL);
+  admin_ok (f, "role", "create", "Viewer", "--permissions", "view-screen", NULL);
+  admin_ok (f, "assignment", "create", "--role", "Help Desk Operator", "--helpers",
+            "Operators", "--scope", "Finance", NULL);
+  admin_ok (f, "assignment", "create", "--role", "Viewer", "--helpers", "Viewers", "--scope",
+            "Finance", NULL);
+  rh_test_server_start (f->server, NULL);
+
+  if (data != NULL)
+    start_xvfb (f);
+  f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->xvfb)
+    {
+      g_subprocess_force_exit (f->xvfb);
+      g_subprocess_wait (f->xvfb, NULL, NULL);
+      g_clear_object (&f->xvfb);
+    }
+  g_clear_pointer (&f->server, rh_test_server_free);
+  g_free (f->display);
+  g_free (f->runtime_dir);
+}
+
+/* remote-help give-help|get-help … --headless with this server, as `login`. */
+static GSubprocess *
+spawn_app (Fixture    *f,
+           const char *login,
+           ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
+  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
+  g_autofree char *pw_name = g_strdup_printf ("%s.pw", login);
+  g_autofree char *pw = g_build_filename (f->server->tmpdir, pw_name, NULL);
+  g_autofree char *password = g_strdup_printf ("%s-password\n", login);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+  const char *arg;
+  va_list ap;
+
+  rh_test_write_file (pw, password);
+  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
+  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
+  va_start (ap, login);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, (char *) "--user");
+  g_ptr_array_add (argv, (char *) login);
+  g_ptr_array_add (argv, (char *) "--password-file");
+  g_ptr_array_add (argv, pw);
+  g_ptr_array_add (argv, (char *) "--headless");
+  g_ptr_array_add (argv, (char *) "--server");
+  g_ptr_array_add (argv, f->server->url);
+  g_ptr_array_add (argv, (char *) "--server-fingerprint");
+  g_ptr_array_add (argv, f->server->tls_fingerprint);
+  g_ptr_array_add (argv, (char *) "--org-key");
+  g_ptr_array_add (argv, f->server->org_fingerprint);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
+  if (f->display != NULL)
+    g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+static char *
+read_code (GSubprocess       *helper,
+           GDataInputStream **out_stream)
+{
+  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  alarm (20);
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+    }
+  while (!g_str_has_prefix (line, "code: "));
+  alarm (0);
+  *out_stream = in;
+  return g_strdup (line + 6);
+}
+
+/* Waits (bounded) for the process; `in` is its stdout if some was read already. */
+static void
+collect (GSubprocess      *proc,
+         GDataInputStream *in,
+         Result           *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GBytes) err = NULL;
+
+  alarm (90);
+  if (in)
+    {
+      char buf[4096];
+      gssize n;
+
+      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
+        g_string_append_len (out, buf, n);
+      g_assert_no_error (error);
+      err = g_input_stream_read_bytes (g_subprocess_get_stderr_pipe (proc), 1 << 20, NULL,
+                                       &error);
+      g_assert_no_error (error);
+      g_subprocess_wait (proc, NULL, &error);
+    }
+  else
+    {
+      g_autofree char *o = NULL, *e = NULL;
+
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
+      g_string_append (out, o);
+      err = g_bytes_new (e, strlen (e));
+    }
+  alarm (0);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_exit_status (proc);
+  r->out = g_string_free (g_steal_pointer (&out), FALSE);
+  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+}
+
+/* The audit actions, in order, joined with spaces. */
+static char *
+audit_actions (Fixture *f)
+{
+  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  g_autoptr(GString) out = g_string_new (NULL);
+  sqlite3 *conn = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (conn, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT action FROM audit ORDER BY id", -1, &stmt,
+                                       NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s ", sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (conn);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* "mode|modes" of the newest session record, or NULL. */
+static char *
+last_session_modes (Fixture *f)
+{
+  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  sqlite3 *conn = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *row = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (conn, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT mode, modes FROM sessions ORDER BY id DESC"
+                                       " LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    row = g_strdup_printf ("%s|%s", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1));
+  sqlite3_finalize (stmt);
+  sqlite3_close (conn);
+  return row;
+}
+
+/* In-process pairing of two signed-in clients; the cards come back verified. */
+static void
+pair (Fixture             *f,
+      RhRendezvousClient  *helper,
+      RhRendezvousClient  *sharer,
+      GError             **out_error)
+{
+  g_autoptr(GAsyncResult) code_result = NULL;
+  g_autoptr(GAsyncResult) wait = NULL;
+  g_autoptr(GAsyncResult) redeem = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhIdentityCard) helper_card = NULL;
+  g_autoptr(RhIdentityCard) sharer_card = NULL;
+  g_autofree char *code = NULL;
+
+  rh_rendezvous_client_request_code_async (helper, NULL, rh_test_store_result, &code_result);
+  code = rh_rendezvous_client_request_code_finish (helper,
+                                                   rh_test_wait_result (&code_result, WAIT_MS),
+                                                   NULL, &error);
+  g_assert_no_error (error);
+  rh_rendezvous_client_wait_for_sharer_async (helper, NULL, rh_test_store_result, &wait);
+  rh_rendezvous_client_redeem_code_async (sharer, code, NULL, rh_test_store_result, &redeem);
+  helper_card = rh_rendezvous_client_redeem_code_finish (sharer,
+                                                         rh_test_wait_result (&redeem, WAIT_MS),
+                                                         out_error);
+  sharer_card = rh_rendezvous_client_wait_for_sharer_finish (helper,
+                                                             rh_test_wait_result (&wait,
+                                                                                  WAIT_MS),
+                                                             helper_card ? out_error : NULL);
+  if (helper_card != NULL)
+    {
+      g_assert_nonnull (sharer_card);
+      /* The server signed the helper's permissions for this sharer into its card. */
+      g_assert_true (helper_card->has_permissions);
+      g_assert_cmpstr (helper_card->sharer, ==, rh_rendezvous_client_get_login (sharer));
+    }
+}
+
+static gboolean
+request_mode (RhRendezvousClient  *helper,
+              const char          *mode,
+              GError             **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  rh_rendezvous_client_request_mode_async (helper, mode, NULL, rh_test_store_result, &result);
+  return rh_rendezvous_client_request_mode_finish (helper,
+                                                   rh_test_wait_result (&result, WAIT_MS),
+                                                   error);
+}
+
+/* Tests */
+
+static void
+test_not_assigned (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GSubprocess) olga = spawn_app (f, "olga", "give-help", NULL);
+  g_auto(Result) r = { 0 };
+  g_autofree char *actions = NULL;
+
+  collect (olga, NULL, &r);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_null (strstr (r.out, "code: "));
+  g_assert_nonnull (strstr (r.err, "RH-4101"));
+  actions = audit_actions (f);
+  g_assert_nonnull (strstr (actions, "code.refused"));
+  g_assert_null (strstr (actions, "code.issued"));
+}
+
+static void
+test_out_of_scope (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GSubprocess) helen = spawn_app (f, "helen", "give-help", NULL);
+  g_autoptr(GSubprocess) olga = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = read_code (helen, &in);
+  g_autofree char *actions = NULL;
+  g_auto(Result) helper = { 0 };
+  g_auto(Result) sharer = { 0 };
+
+  /* Olga is not in Finance: both are told, with the same code. */
+  olga = spawn_app (f, "olga", "get-help", code, NULL);
+  collect (olga, NULL, &sharer);
+  collect (helen, in, &helper);
+  g_assert_cmpint (sharer.status, ==, 1);
+  g_assert_nonnull (strstr (sharer.err, "RH-4102"));
+  g_assert_null (strstr (sharer.out, "paired: yes"));
+  g_assert_cmpint (helper.status, ==, 1);
+  g_assert_nonnull (strstr (helper.err, "RH-4102"));
+  g_assert_null (strstr (helper.out, "paired: yes"));
+  actions = audit_actions (f);
+  g_assert_nonnull (strstr (actions, "pairing.refused"));
+  g_assert_null (strstr (actions, "pairing.paired"));
+}
+
+/* View-only: asking for control is refused by the server before the sharer is asked. */
+static void
+test_view_only_headless (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GSubprocess) vic = spawn_app (f, "vic", "give-help", "--mode", "control", NULL);
+  g_autoptr(GSubprocess) sam = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = read_code (vic, &in);
+  g_autofree char *actions = NULL;
+  g_auto(Result) helper = { 0 };
+  g_auto(Result) sharer = { 0 };
+
+  sam = spawn_app (f, "sam", "get-help", code, "--allow", "control", "--display", f->display,
+                   NULL);
+  collect (vic, in, &helper);
+  collect (sam, NULL, &sharer);
+  g_assert_cmpint (helper.status, ==, 1);
+  g_assert_nonnull (strstr (helper.out, "permissions: view-screen\n"));
+  g_assert_nonnull (strstr (helper.err, "RH-4103"));
+  g_assert_null (strstr (helper.out, "mode: control"));
+  g_assert_null (strstr (sharer.out, "mode: control"));
+  g_assert_null (strstr (sharer.out, "sharing:"));
+  actions = audit_actions (f);
+  g_assert_nonnull (strstr (actions, "mode.refused"));
+  g_assert_null (strstr (actions, "session.started"));
+}
+
+static void
+on_peer_message (RhRendezvousClient *client,
+                 JsonObject         *msg,
+                 gpointer            user_data)
+{
+  g_ptr_array_add (user_data, json_object_ref (msg));
+}
+
+/* A helper app that skips the server's check and asks the sharer for control directly over
+ * the encrypted channel: the sharer's app answers view, at the start and on an upgrade, and
+ * never asks the person for control. */
+static void
+test_modified_helper (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(RhRendezvousClient) vic = rh_test_server_signed_in (f->server, "vic",
+                                                                "vic-password");
+  g_autoptr(GAsyncResult) code_result = NULL;
+  g_autoptr(GAsyncResult) wait = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhIdentityCard) card = NULL;
+  g_autoptr(GSubprocess) sam = NULL;
+  g_autoptr(JsonObject) request = rh_message_new ("session-request");
+  g_autoptr(JsonObject) upgrade = rh_message_new ("session-request");
+  g_autofree char *code = NULL;
+  g_autofree char *modes = NULL;
+  g_autofree char *actions = NULL;
+  g_auto(Result) sharer = { 0 };
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  gulong handler;
+
+  rh_rendezvous_client_request_code_async (vic, NULL, rh_test_store_result, &code_result);
+  code = rh_rendezvous_client_request_code_finish (vic, rh_test_wait_result (&code_result,
+                                                                             WAIT_MS),
+                                                   NULL, &error);
+  g_assert_no_error (error);
+  rh_rendezvous_client_wait_for_sharer_async (vic, NULL, rh_test_store_result, &wait);
+  sam = spawn_app (f, "sam", "get-help", code, "--allow", "control", "--display", f->display,
+                   "--direct", "off", NULL);
+  card = rh_rendezvous_client_wait_for_sharer_finish (vic, rh_test_wait_result (&wait, 30000),
+                                                      &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rh_rendezvous_client_get_helper_permissions (vic), ==,
+                   RH_PERMISSION_VIEW_SCREEN);
+
+  handler = g_signal_connect (vic, "peer-message", G_CALLBACK (on_peer_message), answers);
+  /* Straight to the sharer, no mode-request to the server. */
+  json_object_set_string_member (request, "mode", "control");
+  g_assert_true (rh_rendezvous_client_send_peer (vic, request, &error));
+  g_assert_no_error (error);
+  {
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    gboolean answered = FALSE;
+
+    while (!answered && g_get_monotonic_time () < deadline)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        for (guint i = 0; i < answers->len; i++)
+          if (g_str_equal (rh_message_get_type (g_ptr_array_index (answers, i)),
+                           "session-answer"))
+            {
+              g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (answers, i),
+                                                              "mode"), ==, "view");
+              answered = TRUE;
+            }
+        g_usleep (10000);
+      }
+    g_assert_true (answered);
+  }
+  g_ptr_array_set_size (answers, 0);
+
+  /* And again during the session, as an upgrade. */
+  json_object_set_string_member (upgrade, "mode", "control");
+  g_assert_true (rh_rendezvous_client_send_peer (vic, upgrade, &error));
+  {
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    gboolean answered = FALSE;
+
+    while (!answered && g_get_monotonic_time () < deadline)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        for (guint i = 0; i < answers->len; i++)
+          if (g_str_equal (rh_message_get_type (g_ptr_array_index (answers, i)),
+                           "session-answer"))
+            {
+              g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (answers, i),
+                                                              "mode"), ==, "view");
+              answered = TRUE;
+            }
+        g_usleep (10000);
+      }
+    g_assert_true (answered);
+  }
+  g_signal_handler_disconnect (vic, handler);
+
+  rh_rendezvous_client_leave (vic, "done");
+  collect (sam, NULL, &sharer);
+  g_assert_cmpint (sharer.status, ==, 0);
+  g_assert_nonnull (strstr (sharer.out, "permissions: view-screen\n"));
+  g_assert_nonnull (strstr (sharer.out, "requested: control\n"));
+  g_assert_nonnull (strstr (sharer.out, "permitted: view\n"));
+  g_assert_nonnull (strstr (sharer.out, "mode: view\n"));
+  g_assert_nonnull (strstr (sharer.out, "upgrade: not permitted"));
+  g_assert_null (strstr (sharer.out, "mode: control"));
+
+  modes = last_session_modes (f);
+  g_assert_cmpstr (modes, ==, "view|view");
+  actions = audit_actions (f);
+  g_assert_nonnull (strstr (actions, "consent.given"));
+  g_assert_null (strstr (actions, "mode.changed"));
+}
+
+static void
+on_peer_left (RhRendezvousClient *client,
+              const char         *who,
+              const char         *reason,
+              gpointer            user_data)
+{
+  gboolean *told = user_data;
+
+  g_assert_cmpstr (who, ==, "server");
+  g_assert_cmpstr (reason, ==, "not-permitted");
+  *told = TRUE;
+}
+
+/* A sharer app that reports more than the helper's role allows: the server ends the pairing
+ * and tells both apps. */
+static void
+test_report_beyond_role (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(RhRendezvousClient) vic = rh_test_server_signed_in (f->server, "vic",
+                                                                "vic-password");
+  g_autoptr(RhRendezvousClient) sam = rh_test_server_signed_in (f->server, "sam",
+                                                                "sam-password");
+  g_autoptr(JsonObject) report = rh_message_new ("session-report");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *actions = NULL;
+  gboolean helper_told = FALSE;
+
+  pair (f, vic, sam, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rh_rendezvous_client_get_helper_permissions (sam), ==,
+                   RH_PERMISSION_VIEW_SCREEN);
+
+  g_signal_connect (vic, "peer-left", G_CALLBACK (on_peer_left), &helper_told);
+  json_object_set_string_member (report, "pairing", rh_rendezvous_client_get_pairing_id (sam));
+  json_object_set_string_member (report, "mode", "control");
+  json_object_set_string_member (report, "device", "test");
+  rh_rendezvous_client_request_async (sam, g_steal_pointer (&report), NULL,
+                                      rh_test_store_result, &result);
+  reply = rh_rendezvous_client_request_finish (sam, rh_test_wait_result (&result, WAIT_MS),
+                                               &error);
+  g_assert_null (reply);
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
+  g_assert_true (rh_test_wait_flag (&helper_told, WAIT_MS));
+  actions = audit_actions (f);
+  g_assert_nonnull (strstr (actions, "session.refused"));
+  g_assert_nonnull (strstr (actions, "pairing.ended"));
+}
+
+/* The union of assignments, and an administrator's change taking effect at the next step. */
+static void
+test_union (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(RhRendezvousClient) vic = rh_test_server_signed_in (f->server, "vic",
+                                                                "vic-password");
+  g_autoptr(RhRendezvousClient) sam = rh_test_server_signed_in (f->server, "sam",
+                                                                "sam-password");
+  g_autoptr(GError) error = NULL;
+
+  pair (f, vic, sam, &error);
+  g_assert_no_error (error);
+  g_assert_true (request_mode (vic, "view", &error));
+  g_assert_no_error (error);
+  g_assert_false (request_mode (vic, "control", &error));
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
+  g_clear_error (&error);
+
+  /* A second assignment for Viewers, towards everyone, with control. */
+  admin_ok (f, "role", "create", "Controller", "--permissions", "view-screen,take-full-control",
+            NULL);
+  admin_ok (f, "assignment", "create", "--role", "Controller", "--helpers", "Viewers",
+            "--scope-all", NULL);
+  g_assert_true (request_mode (vic, "control", &error));
+  g_assert_no_error (error);
+  rh_rendezvous_client_leave (vic, "done");
+  g_clear_object (&vic);
+  g_clear_object (&sam);
+
+  /* A new pairing carries the union in the signed card; olga is now in scope too. */
+  vic = rh_test_server_signed_in (f->server, "vic", "vic-password");
+  sam = rh_test_server_signed_in (f->server, "olga", "olga-password");
+  pair (f, vic, sam, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rh_rendezvous_client_get_helper_permissions (sam), ==,
+                   RH_PERMISSION_VIEW_SCREEN | RH_PERMISSION_TAKE_FULL_CONTROL);
+  g_assert_cmpint (rh_rendezvous_client_get_helper_permissions (vic), ==,
+                   RH_PERMISSION_VIEW_SCREEN | RH_PERMISSION_TAKE_FULL_CONTROL);
+
+  /* Taken away again: the next request is refused. */
+  admin_ok (f, "assignment", "delete", "4", NULL);
+  g_assert_false (request_mode (vic, "view", &error));
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  /* Non-NULL data: the test needs an X display for the sharer. */
+  g_test_add ("/roles/not-assigned", Fixture, NULL, fixture_setup, test_not_assigned,
+              fixture_teardown);
+  g_test_add ("/roles/out-of-scope", Fixture, NULL, fixture_setup, test_out_of_scope,
+              fixture_teardown);
+  g_test_add ("/roles/view-only/headless", Fixture, "x", fixture_setup,
+              test_view_only_headless, fixture_teardown);
+  g_test_add ("/roles/view-only/modified-helper", Fixture, "x", fixture_setup,
+              test_modified_helper, fixture_teardown);
+  g_test_add ("/roles/view-only/report-beyond-role", Fixture, NULL, fixture_setup,
+              test_report_beyond_role, fixture_teardown);
+  g_test_add ("/roles/union", Fixture, NULL, fixture_setup, test_union, fixture_teardown);
+
+  return g_test_run ();
+}

@@ -776,6 +776,77 @@ test_describe (Fixture       *f,
   g_assert_nonnull (strstr (no_photo_text, "photo: no"));
 }
 
+/* Permissions (issue #5) */
+
+static void
+test_permissions (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(RhIdentityCard) card = make_card ("Vic");
+  g_autoptr(RhIdentityCard) back = NULL;
+  g_autoptr(RhIdentityCard) plain_back = NULL;
+  g_autoptr(RhIdentityCard) plain = make_card ("Pat");
+  g_autofree char *json = NULL;
+  g_autofree char *plain_json = NULL;
+  g_autoptr(GBytes) sig = NULL;
+  g_autoptr(GBytes) plain_sig = NULL;
+  g_autofree char *tampered = NULL;
+  g_autoptr(GBytes) tampered_sig = NULL;
+  const char *bad[] = {
+    "{\"v\":1,\"role\":\"helper\",\"login\":\"a\",\"display_name\":\"A\","
+    "\"job_title\":\"\",\"company\":\"\",\"domain\":\"\",\"slot\":\"" SLOT "\","
+    "\"issued_at\":1749999940,\"expires_at\":1750003600,\"permissions\":\"view-screen\","
+    "\"sharer\":\"sam\"}",
+    "{\"v\":1,\"role\":\"helper\",\"login\":\"a\",\"display_name\":\"A\","
+    "\"job_title\":\"\",\"company\":\"\",\"domain\":\"\",\"slot\":\"" SLOT "\","
+    "\"issued_at\":1749999940,\"expires_at\":1750003600,\"permissions\":[1],"
+    "\"sharer\":\"sam\"}",
+    /* Permissions without the sharer they are for. */
+    "{\"v\":1,\"role\":\"helper\",\"login\":\"a\",\"display_name\":\"A\","
+    "\"job_title\":\"\",\"company\":\"\",\"domain\":\"\",\"slot\":\"" SLOT "\","
+    "\"issued_at\":1749999940,\"expires_at\":1750003600,\"permissions\":[]}",
+  };
+
+  card->has_permissions = TRUE;
+  card->permissions = RH_PERMISSION_VIEW_SCREEN | RH_PERMISSION_TAKE_FULL_CONTROL;
+  card->sharer = g_strdup ("sam");
+  sign_card (f, card, &json, &sig);
+  g_assert_nonnull (strstr (json, "\"permissions\":[\"view-screen\",\"take-full-control\"]"));
+  back = verify_ok (f, json, sig, "helper", SLOT, NOW);
+  assert_cards_equal (card, back);
+  g_assert_true (back->has_permissions);
+  g_assert_cmpint (back->permissions, ==, card->permissions);
+  g_assert_cmpstr (back->sharer, ==, "sam");
+
+  /* No permissions in the card: none granted. */
+  sign_card (f, plain, &plain_json, &plain_sig);
+  g_assert_null (strstr (plain_json, "permissions"));
+  plain_back = verify_ok (f, plain_json, plain_sig, "helper", SLOT, NOW);
+  g_assert_false (plain_back->has_permissions);
+  g_assert_cmpint (plain_back->permissions, ==, RH_PERMISSION_NONE);
+
+  /* Granting more needs the organisation's signature. */
+  tampered = g_strdup (json);
+  memcpy (strstr (tampered, "take-full-control"), "take-full-contro1", 17);
+  assert_verify_fails (f->key, tampered, sig, "helper", SLOT, NOW, RH_ERROR_CARD_SIGNATURE);
+
+  /* A name this app does not know grants nothing. */
+  g_clear_pointer (&tampered, g_free);
+  tampered = g_strdup (json);
+  memcpy (strstr (tampered, "take-full-control"), "take-full-contro1", 17);
+  tampered_sig = sign_raw (f->key, tampered);
+  g_clear_pointer (&back, rh_identity_card_free);
+  back = verify_ok (f, tampered, tampered_sig, "helper", SLOT, NOW);
+  g_assert_cmpint (back->permissions, ==, RH_PERMISSION_VIEW_SCREEN);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GBytes) bad_sig = sign_raw (f->key, bad[i]);
+
+      assert_verify_fails (f->key, bad[i], bad_sig, "helper", SLOT, NOW, RH_ERROR_CARD_INVALID);
+    }
+}
+
 #define ADD(path, func) \
   g_test_add ("/identity-card/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -786,6 +857,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   ADD ("round-trip", test_round_trip);
+  ADD ("permissions", test_permissions);
   ADD ("round-trip/sharer-no-photo", test_round_trip_sharer_no_photo);
   ADD ("round-trip/photo-sizes", test_round_trip_photo_sizes);
   ADD ("round-trip/public-key", test_round_trip_public_key);

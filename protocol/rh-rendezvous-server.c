@@ -1629,7 +1629,9 @@ handle_session_report (Conn       *conn,
       return;
     }
   /* A relay-started row has mode "unknown" until now; later reports add to the modes used. */
-  if (!first && !rh_store_session_add_mode (self->store, session_id, mode, FALSE, &error))
+  if (!first &&
+      (!rh_store_session_add_mode (self->store, session_id, mode, FALSE, &error) ||
+       !rh_store_session_set_device (self->store, session_id, device, &error)))
     {
       g_warning ("Could not record a session mode: %s", error->message);
       g_clear_error (&error);

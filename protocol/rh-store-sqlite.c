@@ -237,6 +237,7 @@ typedef enum
   STMT_PURGE_SESSIONS,
   STMT_AUDIT_HORIZON,
   STMT_PURGE_AUDIT,
+  STMT_SESSION_SET_DEVICE,
   N_STMTS
 } StmtId;
 
@@ -405,6 +406,7 @@ static const char * const stmt_sql[N_STMTS] = {
     "DELETE FROM sessions WHERE ended_at IS NOT NULL AND started_at < ?1",
   [STMT_AUDIT_HORIZON] = "UPDATE audit_purge SET horizon = ?1",
   [STMT_PURGE_AUDIT] = "DELETE FROM audit WHERE at < ?1",
+  [STMT_SESSION_SET_DEVICE] = "UPDATE sessions SET device = ?2 WHERE id = ?1 AND device IS NULL",
 };
 
 static const char * const slot_state_names[] = {
@@ -2353,6 +2355,27 @@ rh_store_sqlite_session_add_mode (RhStore    *store,
 }
 
 static gboolean
+rh_store_sqlite_session_set_device (RhStore    *store,
+                                    gint64      id,
+                                    const char *device,
+                                    GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_SET_DEVICE, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_text (self, stmt, 2, device, error) ||
+      !stmt_run (self, stmt, "Cannot record a session's device", error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
 run_with_int64 (RhStoreSqlite *self,
                 StmtId         id,
                 gint64         value,
@@ -2748,6 +2771,7 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->session_list = rh_store_sqlite_session_list;
   iface->session_add_mode = rh_store_sqlite_session_add_mode;
   iface->purge_history = rh_store_sqlite_purge_history;
+  iface->session_set_device = rh_store_sqlite_session_set_device;
 }
 
 RhStore *

@@ -781,3 +781,15 @@ rh_store_purge_history (RhStore *self,
                                                    out_sessions ? out_sessions : &sessions,
                                                    out_audit ? out_audit : &audit, error);
 }
+
+gboolean
+rh_store_session_set_device (RhStore    *self,
+                             gint64      id,
+                             const char *device,
+                             GError    **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (device != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_set_device (self, id, device, error);
+}

@@ -248,6 +248,8 @@ struct _RhStoreInterface
                                   gboolean elevation, GError **error);
   gboolean  (*purge_history)     (RhStore *self, gint64 sessions_before, gint64 audit_before,
                                   int *out_sessions, int *out_audit, GError **error);
+  gboolean  (*session_set_device) (RhStore *self, gint64 id, const char *device,
+                                   GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -401,6 +403,10 @@ GPtrArray *rh_store_session_list      (RhStore *self, gint64 since, GError **err
  * ended sessions too: a late report still belongs to the record. */
 gboolean   rh_store_session_add_mode  (RhStore *self, gint64 id, const char *mode,
                                        gboolean elevation, GError **error);
+/* Names the device of a session that has none yet (the relay may start the record before the
+ * sharer's report says which device it is); a known device is kept. */
+gboolean   rh_store_session_set_device (RhStore *self, gint64 id, const char *device,
+                                        GError **error);
 /* Retention: deletes ended sessions that started before sessions_before and audit entries
  * older than audit_before (the only way audit rows ever go; the database refuses to delete
  * rows younger than a day whatever the caller asks). Counts are optional. */

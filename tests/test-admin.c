@@ -611,6 +611,38 @@ test_export (Fixture      *f,
   g_assert_nonnull (strstr (audit_csv, "\"cli:test\",\"setting.changed\",\"{\"\"key\"\":"));
 }
 
+/* A relay-started record: mode unknown and no device until the sharer's report. */
+static void
+test_session_report (Fixture      *f,
+                     gconstpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  RhSessionRecord *s;
+  gint64 id;
+
+  g_assert_true (rh_store_session_start (f->store, "p9", "alice", "carol", NULL, "unknown",
+                                         1000, &id, &error));
+  g_assert_true (rh_store_session_add_mode (f->store, id, "view", FALSE, &error));
+  g_assert_true (rh_store_session_set_device (f->store, id, "pc-1", &error));
+  g_assert_true (rh_store_session_set_device (f->store, id, "pc-2", &error));
+  g_assert_true (rh_store_session_add_mode (f->store, id, "control", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_false (rh_store_session_add_mode (f->store, id + 1, "view", FALSE, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+
+  sessions = rh_store_session_list (f->store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sessions->len, ==, 1);
+  s = g_ptr_array_index (sessions, 0);
+  g_assert_cmpstr (s->mode, ==, "view");
+  g_assert_cmpstr (s->modes, ==, "view,control");
+  g_assert_cmpstr (s->device, ==, "pc-1");
+  g_assert_true (s->elevation_used);
+  g_assert_cmpint (s->ended_at, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -625,6 +657,7 @@ main (int   argc,
   ADD ("/admin/assignment", test_assignments);
   ADD ("/admin/retention", test_retention);
   ADD ("/admin/export", test_export);
+  ADD ("/admin/session-report", test_session_report);
 #undef ADD
 
   return g_test_run ();

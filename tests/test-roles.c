@@ -643,6 +643,180 @@ test_union (Fixture       *f,
   g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
 }
 
+/* The permission matrix: each kind of helper towards a sharer in and out of its scope, for
+ * each step the server checks. Helpers: helen (operator, Finance), vic (viewer, Finance),
+ * carl (controller, all users), olga (nothing); sharers: sam (Finance), olga (Sales). */
+static void
+test_matrix (Fixture       *f,
+             gconstpointer  data)
+{
+  static const struct
+  {
+    const char *helper;
+    const char *sharer;
+    gboolean    code;
+    gboolean    pair;
+    gboolean    view;
+    gboolean    control;
+  } rows[] = {
+    { "helen", "sam",  TRUE,  TRUE,  TRUE,  TRUE },
+    { "helen", "olga", TRUE,  FALSE, FALSE, FALSE },
+    { "vic",   "sam",  TRUE,  TRUE,  TRUE,  FALSE },
+    { "vic",   "olga", TRUE,  FALSE, FALSE, FALSE },
+    { "carl",  "sam",  TRUE,  TRUE,  TRUE,  TRUE },
+    { "carl",  "olga", TRUE,  TRUE,  TRUE,  TRUE },
+    { "olga",  "sam",  FALSE, FALSE, FALSE, FALSE },
+  };
+
+  rh_test_server_add_user (f->server, "carl", "Carl Controller", "carl-password");
+  admin_ok (f, "group", "update", RH_TEST_HELPERS_GROUP, "--members", "", NULL);
+  admin_ok (f, "group", "create", "Controllers", "--member", "carl", NULL);
+  admin_ok (f, "role", "create", "Controller", "--permissions", "view-screen,take-full-control",
+            NULL);
+  admin_ok (f, "assignment", "create", "--role", "Controller", "--helpers", "Controllers",
+            "--scope-all", NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *helper_pw = g_strdup_printf ("%s-password", rows[i].helper);
+      g_autofree char *sharer_pw = g_strdup_printf ("%s-password", rows[i].sharer);
+      g_autoptr(RhRendezvousClient) helper = rh_test_server_signed_in (f->server, rows[i].helper,
+                                                                       helper_pw);
+      g_autoptr(RhRendezvousClient) sharer = rh_test_server_signed_in (f->server, rows[i].sharer,
+                                                                       sharer_pw);
+      g_autoptr(GAsyncResult) code_result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *code = NULL;
+
+      g_test_message ("%s → %s", rows[i].helper, rows[i].sharer);
+      rh_rendezvous_client_request_code_async (helper, NULL, rh_test_store_result,
+                                               &code_result);
+      code = rh_rendezvous_client_request_code_finish (helper,
+                                                       rh_test_wait_result (&code_result,
+                                                                            WAIT_MS),
+                                                       NULL, &error);
+      if (!rows[i].code)
+        {
+          g_assert_null (code);
+          g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_NOT_ASSIGNED);
+          continue;
+        }
+      g_assert_no_error (error);
+
+      {
+        g_autoptr(GAsyncResult) wait = NULL;
+        g_autoptr(GAsyncResult) redeem = NULL;
+        g_autoptr(GError) helper_error = NULL;
+        g_autoptr(RhIdentityCard) helper_card = NULL;
+        g_autoptr(RhIdentityCard) sharer_card = NULL;
+
+        rh_rendezvous_client_wait_for_sharer_async (helper, NULL, rh_test_store_result, &wait);
+        rh_rendezvous_client_redeem_code_async (sharer, code, NULL, rh_test_store_result,
+                                                &redeem);
+        helper_card = rh_rendezvous_client_redeem_code_finish (
+          sharer, rh_test_wait_result (&redeem, WAIT_MS), &error);
+        sharer_card = rh_rendezvous_client_wait_for_sharer_finish (
+          helper, rh_test_wait_result (&wait, WAIT_MS), &helper_error);
+        if (!rows[i].pair)
+          {
+            g_assert_null (helper_card);
+            g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_OUT_OF_SCOPE);
+            g_assert_null (sharer_card);
+            g_assert_error (helper_error, RH_PROTOCOL_ERROR, RH_ERROR_OUT_OF_SCOPE);
+            continue;
+          }
+        g_assert_no_error (error);
+        g_assert_no_error (helper_error);
+        /* What the sharer's app will enforce, signed by the organisation. */
+        g_assert_cmpint (helper_card->permissions & RH_PERMISSION_VIEW_SCREEN, ==,
+                         rows[i].view ? RH_PERMISSION_VIEW_SCREEN : 0);
+        g_assert_cmpint (helper_card->permissions & RH_PERMISSION_TAKE_FULL_CONTROL, ==,
+                         rows[i].control ? RH_PERMISSION_TAKE_FULL_CONTROL : 0);
+      }
+
+      g_assert_true (request_mode (helper, "view", &error) == rows[i].view);
+      if (!rows[i].view)
+        g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
+      g_clear_error (&error);
+      /* Control at the start and as an upgrade are the same request to the server. */
+      for (int attempt = 0; attempt < 2; attempt++)
+        {
+          g_assert_true (request_mode (helper, "control", &error) == rows[i].control);
+          if (!rows[i].control)
+            g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
+          g_clear_error (&error);
+        }
+      rh_rendezvous_client_leave (helper, "done");
+    }
+}
+
+static void
+raw_exec (Fixture    *f,
+          const char *sql)
+{
+  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  sqlite3 *conn = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (conn, 5000);
+  if (sqlite3_exec (conn, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (conn);
+}
+
+static gint64
+raw_count (Fixture    *f,
+           const char *sql)
+{
+  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  sqlite3 *conn = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (conn, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (conn);
+  return n;
+}
+
+/* The running server purges old records by the retention settings, on its own. */
+static void
+test_retention_purge (Fixture       *f,
+                      gconstpointer  data)
+{
+  gint64 deadline;
+
+  rh_test_server_stop (f->server);
+  admin_ok (f, "settings", "set", "audit-retention-days", "7", NULL);
+  raw_exec (f, "INSERT INTO audit (at, actor, action) VALUES"
+               " (unixepoch () - 8 * 86400, 'x', 'test.old'),"
+               " (unixepoch () - 6 * 86400, 'x', 'test.young');"
+               "INSERT INTO sessions (pairing, helper_login, sharer_login, mode, started_at,"
+               " ended_at, end_reason) VALUES"
+               " ('p1', 'helen', 'sam', 'view', unixepoch () - 31 * 86400,"
+               "  unixepoch () - 31 * 86400 + 60, 'done'),"
+               " ('p2', 'helen', 'sam', 'view', unixepoch () - 29 * 86400,"
+               "  unixepoch () - 29 * 86400 + 60, 'done');");
+  rh_test_server_start (f->server, NULL);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (raw_count (f, "SELECT count(*) FROM audit WHERE action = 'retention.purged'") == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100000);
+  g_assert_cmpint (raw_count (f, "SELECT count(*) FROM audit WHERE action = 'test.old'"), ==, 0);
+  g_assert_cmpint (raw_count (f, "SELECT count(*) FROM audit WHERE action = 'test.young'"), ==,
+                   1);
+  g_assert_cmpint (raw_count (f, "SELECT count(*) FROM sessions WHERE pairing = 'p1'"), ==, 0);
+  g_assert_cmpint (raw_count (f, "SELECT count(*) FROM sessions WHERE pairing = 'p2'"), ==, 1);
+  g_assert_cmpint (raw_count (f, "SELECT count(*) FROM audit WHERE action = 'retention.purged'"),
+                   ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -661,6 +835,9 @@ main (int   argc,
   g_test_add ("/roles/view-only/report-beyond-role", Fixture, NULL, fixture_setup,
               test_report_beyond_role, fixture_teardown);
   g_test_add ("/roles/union", Fixture, NULL, fixture_setup, test_union, fixture_teardown);
+  g_test_add ("/roles/matrix", Fixture, NULL, fixture_setup, test_matrix, fixture_teardown);
+  g_test_add ("/roles/retention-purge", Fixture, NULL, fixture_setup, test_retention_purge,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -626,7 +626,7 @@ handle_request (RhSession  *self,
       json_object_set_string_member (answer, "mode", "view");
       send_peer (self, answer);
       if (self->task)
-        status (self, "upgrade", "not permitted by the helper's role");
+        status (self, "refused", "control: not permitted by the helper's role");
       return;
     }
   if (self->answered && self->sharer != NULL && self->mode == RH_RDP_MODE_VIEW &&
@@ -744,8 +744,10 @@ on_upgrade_allowed (GObject      *source,
       /* The session goes on as it was. */
       g_autofree char *text = rh_error_format (error);
 
+      /* "declined" is what a window already shows as "kept view only"; the reason follows. */
       self->upgrading = FALSE;
-      status (self, "upgrade", text);
+      status (self, "upgrade", "declined");
+      status (self, "not-permitted", text);
       return;
     }
   request = rh_message_new ("session-request");

@@ -536,7 +536,7 @@ test_modified_helper (Fixture       *f,
   g_assert_nonnull (strstr (sharer.out, "requested: control\n"));
   g_assert_nonnull (strstr (sharer.out, "permitted: view\n"));
   g_assert_nonnull (strstr (sharer.out, "mode: view\n"));
-  g_assert_nonnull (strstr (sharer.out, "upgrade: not permitted"));
+  g_assert_nonnull (strstr (sharer.out, "refused: control: not permitted"));
   g_assert_null (strstr (sharer.out, "mode: control"));
 
   modes = last_session_modes (f);

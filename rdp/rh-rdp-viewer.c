@@ -33,6 +33,7 @@
 #include <freerdp/error.h>
 #include <freerdp/freerdp.h>
 #include <freerdp/gdi/gdi.h>
+#include <freerdp/graphics.h>
 #include <freerdp/input.h>
 #include <freerdp/primitives.h>
 #include <freerdp/settings.h>
@@ -135,6 +136,7 @@ enum
   SIGNAL_FRAME_UPDATED,
   SIGNAL_FIRST_FRAME,
   SIGNAL_DISCONNECTED,
+  SIGNAL_POINTER_CHANGED,
   N_SIGNALS
 };
 
@@ -179,6 +181,7 @@ typedef enum
   MSG_FRAME_UPDATED,
   MSG_FIRST_FRAME,
   MSG_DISCONNECTED,
+  MSG_POINTER_CHANGED,
 } MessageKind;
 
 typedef struct
@@ -276,6 +279,12 @@ message_dispatch (gpointer data)
           viewer_join_thread (self);
           g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, msg->error);
         }
+      break;
+
+    case MSG_POINTER_CHANGED:
+      if (self->connected)
+        g_signal_emit (self, signals[SIGNAL_POINTER_CHANGED], 0, msg->x, msg->y, msg->width,
+                       msg->height);
       break;
 
     default:
@@ -593,9 +602,61 @@ viewer_pre_connect (freerdp *instance)
   return TRUE;
 }
 
+/* Pointer shapes: the sharer sends its cursor as pointer updates (it is not in the frames);
+ * "pointer-changed" tells the UI its size and hot spot. */
+static BOOL
+viewer_pointer_new (rdpContext *context,
+                    rdpPointer *pointer)
+{
+  return TRUE;
+}
+
+static void
+viewer_pointer_free (rdpContext *context,
+                     rdpPointer *pointer)
+{
+}
+
+static BOOL
+viewer_pointer_set (rdpContext       *context,
+                    const rdpPointer *pointer)
+{
+  RhRdpViewer *self = viewer_from_context (context);
+
+  /* Hostile input: RDP pointers are at most 384x384 (large pointer support). */
+  if (pointer->width > 384 || pointer->height > 384)
+    return TRUE;
+  post_message (self->link, MSG_POINTER_CHANGED, (int) pointer->xPos, (int) pointer->yPos,
+                (int) pointer->width, (int) pointer->height, NULL);
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_other (rdpContext *context)
+{
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_position (rdpContext *context,
+                             UINT32      x,
+                             UINT32      y)
+{
+  return TRUE;
+}
+
 static BOOL
 viewer_post_connect (freerdp *instance)
 {
+  rdpPointer pointer = {
+    .size = sizeof (rdpPointer),
+    .New = viewer_pointer_new,
+    .Free = viewer_pointer_free,
+    .Set = viewer_pointer_set,
+    .SetNull = viewer_pointer_set_other,
+    .SetDefault = viewer_pointer_set_other,
+    .SetPosition = viewer_pointer_set_position,
+  };
   RhRdpViewer *self = viewer_from_context (instance->context);
   rdpGdi *gdi;
 
@@ -609,6 +670,7 @@ viewer_post_connect (freerdp *instance)
   instance->update->BeginPaint = viewer_begin_paint;
   instance->update->EndPaint = viewer_end_paint;
   instance->update->DesktopResize = viewer_desktop_resize;
+  graphics_register_pointer (instance->context->graphics, &pointer);
   g_debug ("Connected, desktop %dx%d", gdi->width, gdi->height);
   return TRUE;
 }
@@ -899,6 +961,10 @@ rh_rdp_viewer_class_init (RhRdpViewerClass *klass)
   signals[SIGNAL_DISCONNECTED] =
     g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_POINTER_CHANGED] =
+    g_signal_new ("pointer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT,
+                  G_TYPE_INT);
 }
 
 static void

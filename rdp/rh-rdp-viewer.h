@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (RhRdpViewer, rh_rdp_viewer, RH, RDP_VIEWER, GObject)
  *   "frame-updated" (int x, int y, int width, int height)  a damaged rectangle
  *   "first-frame"   ()  the first complete frame arrived
  *   "disconnected"  (GError *error)  NULL when we disconnected
+ *   "pointer-changed" (int hot_x, int hot_y, int width, int height)  the sharer's cursor shape
  *
  * Connects to socket_path (a Unix socket that the app bridges to the relay or to a direct
  * connection). The server certificate must have SHA-256 cert_sha256 (sent over the encrypted

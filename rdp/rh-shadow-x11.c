@@ -73,6 +73,8 @@
 #include <winpr/input.h>
 #include <winpr/synch.h>
 
+#include <freerdp/server/shadow.h>
+
 #include "rh-shadow-x11.h"
 
 #define MAX_FPS 30

@@ -8,12 +8,14 @@
 
 #include <glib.h>
 
-#include <freerdp/server/shadow.h>
-
 G_BEGIN_DECLS
 
+/* FreeRDP's RDP_SHADOW_ENTRY_POINTS, named without its header so that tests can read the
+ * counters below without FreeRDP. */
+struct _RDP_SHADOW_ENTRY_POINTS;
+
 /* The entry point to pass to shadow_subsystem_set_entry(). */
-int  rh_shadow_x11_entry           (RDP_SHADOW_ENTRY_POINTS *entry_points);
+int  rh_shadow_x11_entry           (struct _RDP_SHADOW_ENTRY_POINTS *entry_points);
 
 /* Which part of the display the next server shares: -1 (the default) is the whole X screen,
  * 0..n-1 one RandR monitor (in XRRGetMonitors order). Read when the subsystem initialises. */

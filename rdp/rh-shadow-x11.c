@@ -438,9 +438,15 @@ rh_shadow_x11_client_capabilities (rdpShadowSubsystem *subsystem,
   rdpSettings *settings = client->context.settings;
   ClientCodecs entry = { client, FALSE };
 
-  entry.remotefx = freerdp_settings_get_bool (settings, FreeRDP_RemoteFxCodec);
-  g_debug ("Viewer codecs: RemoteFX %s, NSCodec %s, GFX %s",
+  /* After the capability exchange RemoteFxCodec can still be TRUE (the server's own
+   * default) for a client that never announced RemoteFX; only a codec id assigned from the
+   * client's bitmap codecs says it did. Sending RemoteFX to such a client makes it drop the
+   * connection ("nocodec" surface bits of the wrong size). */
+  entry.remotefx = freerdp_settings_get_bool (settings, FreeRDP_RemoteFxCodec) &&
+                   freerdp_settings_get_uint32 (settings, FreeRDP_RemoteFxCodecId) != 0;
+  g_debug ("Viewer codecs: RemoteFX %s (id %u), NSCodec %s, GFX %s",
            entry.remotefx ? "yes" : "no",
+           freerdp_settings_get_uint32 (settings, FreeRDP_RemoteFxCodecId),
            freerdp_settings_get_bool (settings, FreeRDP_NSCodec) ? "yes" : "no",
            freerdp_settings_get_bool (settings, FreeRDP_SupportGraphicsPipeline) ? "yes" : "no");
   /* Planar bitmap updates unless a frame is large and the screen busy (see the top). */
@@ -486,7 +492,10 @@ prepare_clients (RhShadowX11 *self,
 
       if (c && c->remotefx && client->encoder &&
           shadow_encoder_inflight_frames (client->encoder) > MAX_IN_FLIGHT)
-        ready = FALSE;
+        {
+          g_debug ("in flight: %u", shadow_encoder_inflight_frames (client->encoder));
+          ready = FALSE;
+        }
       /* Read by the client's thread only while it handles our update event. */
       freerdp_settings_set_bool (client->context.settings, FreeRDP_RemoteFxCodec, use_rfx);
     }

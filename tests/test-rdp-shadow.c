@@ -30,6 +30,7 @@
 #include <X11/cursorfont.h>
 #include <X11/extensions/Xfixes.h>
 
+#include "rh-config.h"
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
@@ -659,6 +660,47 @@ test_stock (void)
   session_stop (&s);
 }
 
+/* capture= in a configuration file: builtin or stock, anything else is an invalid file. */
+static void
+test_config (void)
+{
+  struct { const char *line; gboolean valid; const char *capture; } cases[] = {
+    { "", TRUE, NULL },
+    { "capture=builtin", TRUE, "builtin" },
+    { "capture = stock ", TRUE, "stock" },
+    { "capture=Stock", FALSE, NULL },
+    { "capture=", FALSE, NULL },
+    { "capture=xshm", FALSE, NULL },
+  };
+  g_autofree char *path = g_build_filename (home_dir, "capture.conf", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(RhConfig) config = rh_config_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("[remote-help]\n%s\n", cases[i].line);
+      RhRdpCapture capture = RH_RDP_CAPTURE_BUILTIN;
+      gboolean ok;
+
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      ok = rh_config_load_file (config, path, FALSE, &error);
+      g_assert_cmpint (ok, ==, cases[i].valid);
+      if (!ok)
+        {
+          g_assert_error (error, RH_CONFIG_ERROR, RH_ERROR_CONFIG_INVALID);
+          continue;
+        }
+      g_assert_cmpstr (config->capture, ==, cases[i].capture);
+      if (config->capture)
+        {
+          g_assert_true (rh_rdp_capture_from_string (config->capture, &capture));
+          g_assert_cmpint (capture, ==, g_str_equal (cases[i].capture, "stock") ?
+                           RH_RDP_CAPTURE_STOCK : RH_RDP_CAPTURE_BUILTIN);
+        }
+    }
+  g_assert_false (rh_rdp_capture_from_string (NULL, &(RhRdpCapture) { 0 }));
+}
+
 /* ---- Measurements (-m perf): printed, not asserted ---- */
 
 static double
@@ -890,6 +932,7 @@ main (int   argc,
   g_test_add_func ("/rdp-shadow/cursor", test_cursor);
   g_test_add_func ("/rdp-shadow/view-only-then-control", test_view_only_then_control);
   g_test_add_func ("/rdp-shadow/stock", test_stock);
+  g_test_add_func ("/rdp-shadow/config", test_config);
   g_test_add_func ("/rdp-shadow/measure", test_measure);
   ret = g_test_run ();
 

@@ -80,6 +80,7 @@
 #define MAX_FPS 30
 #define MAX_RECTS_PER_FRAME 8        /* frame updates per frame before merging further */
 #define MAX_IN_FLIGHT 2              /* unacknowledged RemoteFX frames a client may have */
+#define MAX_DEFER_USEC (G_USEC_PER_SEC / 2)
 #define LARGE_RECT_PIXELS (256 * 256)
 #define BUSY_FRAMES 3                /* consecutive large frames that make the screen "busy" */
 #define MAX_CURSOR_SIZE 96           /* the largest pointer RDP's PointerNew carries */
@@ -115,6 +116,8 @@ typedef struct
   gboolean surface_stale;          /* no client was watching: the surface is out of date */
   gboolean cursor_changed;
   gboolean pointer_moved;
+  gboolean resized;
+  int randr_event_base;            /* -1: no RandR */
   int pointer_x, pointer_y;
   gint64 last_frame_time;
   guint busy_frames;
@@ -770,6 +773,12 @@ handle_x_events (RhShadowX11 *self)
         damaged = TRUE;
       else if (event.type == self->fixes_event_base + XFixesCursorNotify)
         self->cursor_changed = TRUE;
+      else if (self->randr_event_base >= 0 &&
+               event.type == self->randr_event_base + RRScreenChangeNotify)
+        {
+          XRRUpdateConfiguration (&event);
+          self->resized = TRUE;
+        }
       else if (event.type == GenericEvent && event.xcookie.extension == self->xi_opcode &&
                self->xi_opcode != 0)
         self->pointer_moved = TRUE;   /* raw motion carries no data we need */
@@ -807,6 +816,35 @@ client_count (RhShadowX11 *self)
   return ArrayList_Count (self->base.server->clients);
 }
 
+/* The screen changed size (RandR): a new segment, a new area, and the shadow server resizes
+ * its surfaces; the publish below makes every client notice and send a desktop resize, after
+ * which it reactivates and asks for a full refresh. */
+static void
+handle_resize (RhShadowX11 *self)
+{
+  int screen = DefaultScreen (self->display);
+  int width = DisplayWidth (self->display, screen);
+  int height = DisplayHeight (self->display, screen);
+  rdpShadowSurface *surface = self->base.server->surface;
+
+  if (width == self->screen_width && height == self->screen_height)
+    return;
+  g_message ("Screen capture: the screen is now %dx%d", width, height);
+  self->screen_width = width;
+  self->screen_height = height;
+  shm_release (self);
+  self->use_shm = shm_setup (self);
+  setup_area (self);
+  region16_clear (&self->pending);
+  EnterCriticalSection (&surface->lock);
+  region16_clear (&surface->invalidRegion);
+  LeaveCriticalSection (&surface->lock);
+  if (!shadow_screen_resize (self->base.server->screen))
+    g_warning ("Screen capture: FreeRDP could not resize its surface");
+  shadow_subsystem_frame_update (&self->base);
+  self->need_full = TRUE;
+}
+
 static gpointer
 capture_thread (gpointer data)
 {
@@ -814,6 +852,8 @@ capture_thread (gpointer data)
   rdpShadowSurface *surface = self->base.server->surface;
   int msg_fd = GetEventFileDescriptor (MessageQueue_Event (self->base.MsgPipe->In));
   const gint64 interval = G_USEC_PER_SEC / MAX_FPS;
+  gint64 deferred_since = 0;
+  gint64 last_pointer_time = 0;
 
   self->surface_stale = TRUE;
   for (;;)
@@ -823,15 +863,17 @@ capture_thread (gpointer data)
         { .fd = self->stop_pipe[0], .events = POLLIN },
         { .fd = msg_fd, .events = POLLIN },
       };
+      gint64 due = G_MAXINT64;
       int timeout = -1;
-      gboolean want_send;
       gint64 now;
 
-      want_send = !region16_is_empty (&self->pending) || self->need_full;
-      if (want_send)
+      /* Sleep until something happens, or until what is waiting may go out. */
+      if (!region16_is_empty (&self->pending) || self->need_full)
+        due = self->last_frame_time + interval;
+      if (self->pointer_moved)
+        due = MIN (due, last_pointer_time + interval);
+      if (due != G_MAXINT64)
         {
-          gint64 due = self->last_frame_time + interval;
-
           now = g_get_monotonic_time ();
           timeout = due > now ? (int) ((due - now + 999) / 1000) : 0;
         }
@@ -846,6 +888,11 @@ capture_thread (gpointer data)
       if (msg_fd >= 0 && fds[2].revents)
         handle_messages (self);
       handle_x_events (self);
+      if (self->resized)
+        {
+          self->resized = FALSE;
+          handle_resize (self);
+        }
 
       if (client_count (self) == 0)
         {
@@ -854,16 +901,21 @@ capture_thread (gpointer data)
           region16_clear (&self->pending);
           self->surface_stale = TRUE;
           self->need_full = FALSE;
+          self->pointer_moved = FALSE;
           continue;
         }
+      now = g_get_monotonic_time ();
       if (self->cursor_changed)
         {
           self->cursor_changed = FALSE;
           send_cursor_shape (self);
         }
-      if (self->pointer_moved)
+      /* Pointer positions at most at the frame rate: a moving mouse sends hundreds of raw
+       * events a second. */
+      if (self->pointer_moved && now >= last_pointer_time + interval)
         {
           self->pointer_moved = FALSE;
+          last_pointer_time = now;
           send_pointer_position (self);
         }
       if (self->need_full || self->surface_stale)
@@ -874,10 +926,7 @@ capture_thread (gpointer data)
           self->need_full = FALSE;
           self->surface_stale = FALSE;
         }
-      if (region16_is_empty (&self->pending))
-        continue;
-      now = g_get_monotonic_time ();
-      if (now < self->last_frame_time + interval)
+      if (region16_is_empty (&self->pending) || now < self->last_frame_time + interval)
         continue;
       {
         gboolean ready;
@@ -885,14 +934,18 @@ capture_thread (gpointer data)
         ArrayList_Lock (self->base.server->clients);
         ready = prepare_clients (self, FALSE);
         ArrayList_Unlock (self->base.server->clients);
-        if (!ready)
+        /* Hold back while a client is behind, but not for ever: some clients stop
+         * acknowledging frames (mstsc when minimised), and a frozen screen is worse. */
+        if (!ready && (deferred_since == 0 || now - deferred_since < MAX_DEFER_USEC))
           {
-            /* Try again a frame later; the damage keeps accumulating meanwhile. */
+            if (deferred_since == 0)
+              deferred_since = now;
             stat_add (&stats.deferred, 1);
             self->last_frame_time = now;
             continue;
           }
       }
+      deferred_since = 0;
       send_frame (self);
     }
   return NULL;
@@ -1325,6 +1378,15 @@ rh_shadow_x11_init (rdpShadowSubsystem *subsystem)
   self->damage = XDamageCreate (self->display, self->root, XDamageReportNonEmpty);
   self->damage_parts = XFixesCreateRegion (self->display, NULL, 0);
   XFixesSelectCursorInput (self->display, self->root, XFixesDisplayCursorNotifyMask);
+  {
+    int rr_error_base;
+
+    self->randr_event_base = -1;
+    if (XRRQueryExtension (self->display, &self->randr_event_base, &rr_error_base))
+      XRRSelectInput (self->display, self->root, RRScreenChangeNotifyMask);
+    else
+      self->randr_event_base = -1;
+  }
   self->use_shm = shm_setup (self);
 
   self->input_display = XOpenDisplay (NULL);

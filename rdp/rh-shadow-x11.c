@@ -1131,21 +1131,14 @@ rh_shadow_x11_unicode (rdpShadowSubsystem *subsystem,
   return TRUE;
 }
 
+/* Clients send their lock-key state when they connect: applying it would switch the
+ * sharer's Caps/Num Lock as the helper arrives, so (like the stock subsystem) we leave the
+ * sharer's keyboard alone. */
 static BOOL
 rh_shadow_x11_synchronize (rdpShadowSubsystem *subsystem,
                            rdpShadowClient    *client,
                            UINT32              flags)
 {
-  RhShadowX11 *self = (RhShadowX11 *) subsystem;
-  unsigned int num_mask;
-
-  g_mutex_lock (&self->input_lock);
-  num_mask = XkbKeysymToModifiers (self->input_display, XK_Num_Lock);
-  XkbLockModifiers (self->input_display, XkbUseCoreKbd, LockMask | num_mask,
-                    ((flags & KBD_SYNC_CAPS_LOCK) ? LockMask : 0) |
-                    ((flags & KBD_SYNC_NUM_LOCK) ? num_mask : 0));
-  XFlush (self->input_display);
-  g_mutex_unlock (&self->input_lock);
   return TRUE;
 }
 

@@ -581,6 +581,8 @@ send_frame (RhShadowX11 *self)
   gboolean remotefx;
   gboolean ok = TRUE;
 
+  /* Frames start at most MAX_FPS a second; the time spent encoding counts. */
+  self->last_frame_time = g_get_monotonic_time ();
   rects = plan_rects (self);
   for (guint i = 0; i < rects->len; i++)
     total += rect_area (&g_array_index (rects, RECTANGLE_16, i));
@@ -631,7 +633,6 @@ send_frame (RhShadowX11 *self)
   region16_clear (&surface->invalidRegion);
   LeaveCriticalSection (&surface->lock);
   stat_add (&stats.frames, 1);
-  self->last_frame_time = g_get_monotonic_time ();
 }
 
 /* ---- Cursor ---- */
@@ -878,6 +879,10 @@ capture_thread (gpointer data)
           timeout = due > now ? (int) ((due - now + 999) / 1000) : 0;
         }
       XFlush (self->display);
+      /* Replies (XShmGetImage, XFixesFetchRegion) make Xlib read the socket: events that
+       * came with them already wait in its queue, and poll() would not see them. */
+      if (XEventsQueued (self->display, QueuedAlready) > 0)
+        timeout = 0;
       if (poll (fds, msg_fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
         {
           g_warning ("Screen capture stopped: poll: %s", g_strerror (errno));

@@ -25,6 +25,10 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <gio/gunixsocketaddress.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
@@ -229,10 +233,133 @@ frame_differs (RhRdpViewer *viewer,
 
 /* ---- A sharer and a viewer ---- */
 
+/* A byte-counting relay between the viewer and the sharer's socket (measurements only): one
+ * connection, copied both ways by a thread. */
+typedef struct
+{
+  char *path;
+  char *target;
+  int listen_fd;
+  int stop_pipe[2];
+  GThread *thread;
+  guint64 to_viewer;           /* atomic */
+} Proxy;
+
+static gboolean
+copy_some (int      from,
+           int      to,
+           guint64 *counter)
+{
+  char buf[65536];
+  gssize n = read (from, buf, sizeof buf);
+
+  if (n <= 0)
+    return FALSE;
+  if (counter)
+    __atomic_fetch_add (counter, (guint64) n, __ATOMIC_RELAXED);
+  for (gssize done = 0; done < n;)
+    {
+      gssize w = write (to, buf + done, n - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return FALSE;
+      done += w;
+    }
+  return TRUE;
+}
+
+static gpointer
+proxy_thread (gpointer data)
+{
+  Proxy *proxy = data;
+  struct pollfd accept_fds[2] = {
+    { .fd = proxy->listen_fd, .events = POLLIN },
+    { .fd = proxy->stop_pipe[0], .events = POLLIN },
+  };
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (proxy->target);
+  struct sockaddr_storage native;
+  int viewer_fd, sharer_fd;
+
+  if (poll (accept_fds, 2, 60000) <= 0 || accept_fds[1].revents)
+    return NULL;
+  viewer_fd = accept (proxy->listen_fd, NULL, NULL);
+  sharer_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_true (g_socket_address_to_native (address, &native, sizeof native, NULL));
+  if (viewer_fd < 0 || connect (sharer_fd, (struct sockaddr *) &native,
+                                g_socket_address_get_native_size (address)) < 0)
+    return NULL;
+  for (;;)
+    {
+      struct pollfd fds[3] = {
+        { .fd = viewer_fd, .events = POLLIN },
+        { .fd = sharer_fd, .events = POLLIN },
+        { .fd = proxy->stop_pipe[0], .events = POLLIN },
+      };
+
+      if (poll (fds, 3, -1) < 0 && errno != EINTR)
+        break;
+      if (fds[2].revents)
+        break;
+      if (fds[0].revents && !copy_some (viewer_fd, sharer_fd, NULL))
+        break;
+      if (fds[1].revents && !copy_some (sharer_fd, viewer_fd, &proxy->to_viewer))
+        break;
+    }
+  close (viewer_fd);
+  close (sharer_fd);
+  return NULL;
+}
+
+static Proxy *
+proxy_new (const char *target)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GSocketAddress) address = NULL;
+  struct sockaddr_storage native;
+
+  proxy->path = g_build_filename (runtime_dir, "proxy.sock", NULL);
+  proxy->target = g_strdup (target);
+  g_unlink (proxy->path);
+  address = g_unix_socket_address_new (proxy->path);
+  proxy->listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_true (g_socket_address_to_native (address, &native, sizeof native, NULL));
+  g_assert_no_errno (bind (proxy->listen_fd, (struct sockaddr *) &native,
+                           g_socket_address_get_native_size (address)));
+  g_assert_no_errno (listen (proxy->listen_fd, 1));
+  g_assert_true (g_unix_open_pipe (proxy->stop_pipe, FD_CLOEXEC, NULL));
+  proxy->thread = g_thread_new ("proxy", proxy_thread, proxy);
+  return proxy;
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  if (!proxy)
+    return;
+  g_assert_no_errno (write (proxy->stop_pipe[1], "x", 1) == 1 ? 0 : -1);
+  g_thread_join (proxy->thread);
+  close (proxy->listen_fd);
+  close (proxy->stop_pipe[0]);
+  close (proxy->stop_pipe[1]);
+  g_unlink (proxy->path);
+  g_free (proxy->path);
+  g_free (proxy->target);
+  g_free (proxy);
+}
+
+static guint64
+proxy_bytes (Proxy *proxy)
+{
+  return __atomic_load_n (&proxy->to_viewer, __ATOMIC_RELAXED);
+}
+
 typedef struct
 {
   RhRdpSharer *sharer;
   RhRdpViewer *viewer;
+  Proxy *proxy;
   guint frames;               /* "frame-updated" signals */
   guint pointer_changes;
   int pointer_hot_x, pointer_hot_y, pointer_w, pointer_h;
@@ -314,10 +441,11 @@ spin (int ms)
 }
 
 static void
-session_start (Session      *s,
-               RhRdpCapture  capture,
-               RhRdpMode     sharer_mode,
-               RhRdpMode     viewer_mode)
+session_start_full (Session      *s,
+                    RhRdpCapture  capture,
+                    RhRdpMode     sharer_mode,
+                    RhRdpMode     viewer_mode,
+                    gboolean      counted)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pin = NULL;
@@ -330,7 +458,10 @@ session_start (Session      *s,
   g_assert_cmpint (rh_rdp_sharer_get_capture (s->sharer), ==, capture);
 
   pin = rh_rdp_sharer_get_certificate_sha256 (s->sharer);
-  s->viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (s->sharer),
+  if (counted)
+    s->proxy = proxy_new (rh_rdp_sharer_get_socket_path (s->sharer));
+  s->viewer = rh_rdp_viewer_new (s->proxy ? s->proxy->path :
+                                 rh_rdp_sharer_get_socket_path (s->sharer),
                                  rh_rdp_sharer_get_username (s->sharer),
                                  rh_rdp_sharer_get_password (s->sharer), pin, viewer_mode);
   g_signal_connect (s->viewer, "frame-updated", G_CALLBACK (on_frame_updated), s);
@@ -345,6 +476,15 @@ session_start (Session      *s,
 }
 
 static void
+session_start (Session      *s,
+               RhRdpCapture  capture,
+               RhRdpMode     sharer_mode,
+               RhRdpMode     viewer_mode)
+{
+  session_start_full (s, capture, sharer_mode, viewer_mode, FALSE);
+}
+
+static void
 session_stop (Session *s)
 {
   g_signal_handlers_disconnect_by_data (s->viewer, s);
@@ -353,6 +493,7 @@ session_stop (Session *s)
   rh_rdp_sharer_stop (s->sharer);
   g_clear_object (&s->sharer);
   g_clear_error (&s->connect_error);
+  g_clear_pointer (&s->proxy, proxy_free);
   spin (50);
 }
 
@@ -378,7 +519,17 @@ assert_frame_matches (Session *s,
         if (!g_main_context_iteration (NULL, FALSE))
           g_usleep (2 * 1000);
     }
-  g_error ("The viewer's frame differs from the screen at %d,%d", x, y);
+  {
+    g_autoptr(GBytes) frame = rh_rdp_viewer_get_frame (s->viewer, NULL, NULL);
+    XImage *image = XGetImage (dpy, DefaultRootWindow (dpy), 0, 0, WIDTH, HEIGHT, AllPlanes,
+                               ZPixmap);
+    const guint8 *p = frame && x >= 0 ? (const guint8 *) g_bytes_get_data (frame, NULL) +
+                                        ((gsize) y * WIDTH + x) * 4 : NULL;
+
+    g_error ("The viewer's frame differs from the screen at %d,%d: %06lx there, %02x%02x%02x "
+             "in the viewer", x, y, x >= 0 ? XGetPixel (image, x, y) & 0xffffff : 0,
+             p ? p[2] : 0, p ? p[1] : 0, p ? p[0] : 0);
+  }
 }
 
 /* ---- Tests ---- */
@@ -394,6 +545,10 @@ test_pixel_exact (void)
 
   fill (0, 0, WIDTH, HEIGHT, 0x336699);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
+  assert_frame_matches (&s, 10000);
+
+  /* A whole-screen change through damage, not the first refresh. */
+  fill (0, 0, WIDTH, HEIGHT, 0x996633);
   assert_frame_matches (&s, 10000);
 
   rh_shadow_x11_get_stats (&before);
@@ -779,25 +934,45 @@ compare_doubles (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-/* Changes of w x h, n times: from the X request to the viewer's frame showing it. */
+/* Changes of w x h, n times: from the X request to the viewer's frame showing all of it. */
 static void
 measure_latency (Session    *s,
                  const char *name,
                  const char *what,
                  int         w,
                  int         h,
-                 int         n)
+                 int         n,
+                 gboolean    text_like)
 {
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autofree guint32 *want = g_new (guint32, (gsize) w * h);
+  guint64 bytes0;
 
+  spin (300);
+  bytes0 = proxy_bytes (s->proxy);
   for (int i = 0; i < n; i++)
     {
       int x = w == WIDTH ? 0 : 40 + (i % 10) * 100, y = h == HEIGHT ? 0 : 40 + (i / 10) * 200;
       guint32 colour = (i % 2) ? 0xff8000 : 0x00c0ff;
+      XImage *image = XGetImage (dpy, DefaultRootWindow (dpy), x, y, w, h, AllPlanes, ZPixmap);
+      GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
       gint64 t0, t1 = 0;
       gboolean ok = FALSE;
 
-      fill (x, y, w, h, colour);
+      /* Solid, or black and white dots as a glyph is. */
+      for (int j = 0; j < h; j++)
+        for (int k = 0; k < w; k++)
+          {
+            guint32 px = text_like ? (g_rand_boolean (rand) ? 0xffffff : 0x000000) : colour;
+
+            want[(gsize) j * w + k] = px;
+            XPutPixel (image, k, j, px);
+          }
+      XPutImage (dpy, DefaultRootWindow (dpy), gc, image, 0, 0, x, y, w, h);
+      XDestroyImage (image);
+      XFreeGC (dpy, gc);
+      XSync (dpy, False);
       t0 = g_get_monotonic_time ();
       while (!ok && g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC)
         {
@@ -807,16 +982,23 @@ measure_latency (Session    *s,
           if (!g_main_context_iteration (NULL, FALSE))
             g_usleep (200);
           frame = rh_rdp_viewer_get_frame (s->viewer, &fw, &fh);
-          if (frame)
+          if (frame && fw == WIDTH && fh == HEIGHT)
             {
-              /* The last pixel of the change: the whole of it has arrived. */
-              const guint8 *p = (const guint8 *) g_bytes_get_data (frame, NULL) +
-                                ((gsize) (y + h - 1) * fw + x + w - 1) * 4;
-              guint32 got = ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
+              const guint8 *data = g_bytes_get_data (frame, NULL);
 
-              ok = ABS ((int) (got >> 16) - (int) (colour >> 16)) < 16 &&
-                   ABS ((int) ((got >> 8) & 0xff) - (int) ((colour >> 8) & 0xff)) < 16 &&
-                   ABS ((int) (got & 0xff) - (int) (colour & 0xff)) < 16;
+              ok = TRUE;
+              for (int j = h - 1; j >= 0 && ok; j--)
+                for (int k = w - 1; k >= 0; k--)
+                  {
+                    const guint8 *p = data + ((gsize) (y + j) * fw + x + k) * 4;
+
+                    if ((((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0]) !=
+                        want[(gsize) j * w + k])
+                      {
+                        ok = FALSE;
+                        break;
+                      }
+                  }
               t1 = g_get_monotonic_time ();
             }
         }
@@ -830,10 +1012,72 @@ measure_latency (Session    *s,
     }
   g_array_sort (latencies, compare_doubles);
   if (latencies->len > 0)
-    g_test_message ("%s: %s to viewer: p50 %.1f ms, min %.1f ms, max %.1f ms (%u of %d seen)",
+    g_test_message ("%s: %s to viewer: p50 %.1f ms, min %.1f ms, max %.1f ms (%u of %d seen "
+                    "exactly); %.0f bytes to the viewer per change (TLS included)",
                     name, what, g_array_index (latencies, double, latencies->len / 2),
                     g_array_index (latencies, double, 0),
-                    g_array_index (latencies, double, latencies->len - 1), latencies->len, n);
+                    g_array_index (latencies, double, latencies->len - 1), latencies->len, n,
+                    (double) (proxy_bytes (s->proxy) - bytes0) / n);
+  else
+    g_test_message ("%s: %s: none of %d seen exactly", name, what, n);
+}
+
+static double
+sum_thread_cpu (GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer value;
+  double total = 0;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    total += *(double *) value;
+  return total;
+}
+
+/* The whole screen scrolls by 16 lines 30 times a second, a new dotted line appearing at the
+ * bottom, for 5 s: CPU of the sharer's and viewer's threads, frames and bytes that arrived. */
+static void
+measure_scrolling (Session    *s,
+                   const char *name)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  g_autoptr(GHashTable) threads0 = NULL;
+  g_autoptr(GHashTable) threads1 = NULL;
+  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
+  XImage *line = XGetImage (dpy, DefaultRootWindow (dpy), 0, 0, WIDTH, 16, AllPlanes, ZPixmap);
+  guint frames0 = s->frames;
+  guint64 bytes0 = proxy_bytes (s->proxy);
+  double x0 = cpu_seconds_of_pid (xvfb_pid), x1;
+  gint64 start = g_get_monotonic_time ();
+  const int steps = 150;
+
+  threads0 = thread_cpu ();
+  for (int i = 0; i < steps; i++)
+    {
+      gint64 next = start + (gint64) (i + 1) * G_USEC_PER_SEC / 30;
+
+      for (int j = 0; j < 16; j++)
+        for (int k = 0; k < WIDTH; k++)
+          XPutPixel (line, k, j, g_rand_int_range (rand, 0, 8) == 0 ? 0x000000 : 0xffffff);
+      XCopyArea (dpy, DefaultRootWindow (dpy), DefaultRootWindow (dpy), gc, 0, 16, WIDTH,
+                 HEIGHT - 16, 0, 0);
+      XPutImage (dpy, DefaultRootWindow (dpy), gc, line, 0, 0, 0, HEIGHT - 16, WIDTH, 16);
+      XSync (dpy, False);
+      while (g_get_monotonic_time () < next)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (1000);
+    }
+  threads1 = thread_cpu ();
+  x1 = cpu_seconds_of_pid (xvfb_pid);
+  g_test_message ("%s: full-screen scrolling at 30 Hz for 5 s: sharer+viewer threads %.0f %% "
+                  "of a core, Xvfb %.0f %%, %u viewer updates, %.1f Mbit/s", name,
+                  100 * (sum_thread_cpu (threads1) - sum_thread_cpu (threads0)) / 5,
+                  100 * (x1 - x0) / 5, s->frames - frames0,
+                  (proxy_bytes (s->proxy) - bytes0) * 8 / 5e6);
+  XDestroyImage (line);
+  XFreeGC (dpy, gc);
+  spin (500);
 }
 
 static void
@@ -845,7 +1089,7 @@ measure (RhRdpCapture capture,
   const int seconds = 10;
 
   fill (0, 0, WIDTH, HEIGHT, 0x4060a0);
-  session_start (&s, capture, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
+  session_start_full (&s, capture, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW, TRUE);
   spin (2000);
 
   {
@@ -856,6 +1100,8 @@ measure (RhRdpCapture capture,
     GHashTableIter iter;
     gpointer key, value;
     double others = 0;
+
+    guint64 bytes0 = proxy_bytes (s.proxy);
 
     cpu0 = cpu_seconds_of_self ();
     x0 = cpu_seconds_of_pid (xvfb_pid);
@@ -879,10 +1125,15 @@ measure (RhRdpCapture capture,
                     "core, its threads but the test's main one %.2f %%, Xvfb %.2f %%;%s",
                     name, WIDTH, HEIGHT, seconds, 100 * (cpu1 - cpu0) / seconds,
                     100 * others / seconds, 100 * (x1 - x0) / seconds, detail->str);
+    g_test_message ("%s: static screen: %" G_GUINT64_FORMAT " bytes to the viewer in %d s",
+                    name, proxy_bytes (s.proxy) - bytes0, seconds);
   }
 
-  measure_latency (&s, name, "16x16 change", 16, 16, 30);
-  measure_latency (&s, name, "full-screen change", WIDTH, HEIGHT, 10);
+  measure_latency (&s, name, "16x16 solid change", 16, 16, 30, FALSE);
+  measure_latency (&s, name, "8x16 glyph-like change", 8, 16, 30, TRUE);
+  measure_latency (&s, name, "full-screen solid change", WIDTH, HEIGHT, 10, FALSE);
+  measure_latency (&s, name, "full-screen dotted change", WIDTH, HEIGHT, 4, TRUE);
+  measure_scrolling (&s, name);
   /* A codec the viewer cannot decode would have cost the connection. */
   g_assert_false (s.disconnected);
   session_stop (&s);

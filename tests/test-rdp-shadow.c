@@ -547,8 +547,11 @@ test_pixel_exact (void)
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
   assert_frame_matches (&s, 10000);
 
-  /* A whole-screen change through damage, not the first refresh. */
+  /* A whole-screen change through damage, not the first refresh; then one large enough that
+   * its damage arrives in several parts, some of them while we read a capture's reply. */
   fill (0, 0, WIDTH, HEIGHT, 0x996633);
+  assert_frame_matches (&s, 10000);
+  noise (0, 0, WIDTH, HEIGHT, rand);
   assert_frame_matches (&s, 10000);
 
   rh_shadow_x11_get_stats (&before);

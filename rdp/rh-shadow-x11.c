@@ -307,13 +307,35 @@ shm_release (RhShadowX11 *self)
   self->shm.shmaddr = NULL;
 }
 
+/* X errors on our display while shm_setup() runs are collected instead of going to Xlib's
+ * default handler, which exits: an X server that cannot attach our segment (another user, a
+ * sandbox) answers XShmAttach with BadAccess. Errors on other displays go to whoever handled
+ * them before. Installed and removed on the thread that starts the server (the main one). */
+static Display *trap_display;
+static int trap_error;
+static XErrorHandler trap_previous;
+
+static int
+trap_handler (Display     *display,
+              XErrorEvent *event)
+{
+  if (display == trap_display)
+    {
+      trap_error = event->error_code;
+      return 0;
+    }
+  return trap_previous ? trap_previous (display, event) : 0;
+}
+
 static gboolean
 shm_setup (RhShadowX11 *self)
 {
   XImage *image;
   gsize size;
 
-  if (!display_is_local () || !XShmQueryExtension (self->display))
+  /* RH_SHADOW_NO_SHM: tests take the XGetImage path that remote displays get. */
+  if (!display_is_local () || g_getenv ("RH_SHADOW_NO_SHM") ||
+      !XShmQueryExtension (self->display))
     return FALSE;
   image = XShmCreateImage (self->display, self->visual, self->depth, ZPixmap, NULL, &self->shm,
                            self->screen_width, self->screen_height);
@@ -342,15 +364,25 @@ shm_setup (RhShadowX11 *self)
     }
   image->data = self->shm.shmaddr;
   self->shm.readOnly = False;
-  if (!XShmAttach (self->display, &self->shm))
+  XSync (self->display, False);
+  trap_display = self->display;
+  trap_error = 0;
+  trap_previous = XSetErrorHandler (trap_handler);
+  if (XShmAttach (self->display, &self->shm))
+    XSync (self->display, False);
+  else
+    trap_error = -1;
+  XSetErrorHandler (trap_previous);
+  trap_display = NULL;
+  if (trap_error != 0)
     {
+      g_message ("Screen capture: the X server cannot share memory with us (%d)", trap_error);
       image->data = NULL;
       XDestroyImage (image);
       shmdt (self->shm.shmaddr);
       self->shm.shmaddr = NULL;
       return FALSE;
     }
-  XSync (self->display, False);
   self->shm_image = image;
   return TRUE;
 }
@@ -493,7 +525,10 @@ prepare_clients (RhShadowX11 *self,
       ClientCodecs *c = find_client (self, client, NULL);
       gboolean use_rfx = c && c->remotefx && remotefx;
 
-      if (c && c->remotefx && client->encoder &&
+      /* Not through its capability exchange yet: its settings are not ours to touch. */
+      if (!c)
+        continue;
+      if (c->remotefx && client->encoder &&
           shadow_encoder_inflight_frames (client->encoder) > MAX_IN_FLIGHT)
         {
           g_debug ("in flight: %u", shadow_encoder_inflight_frames (client->encoder));
@@ -1282,10 +1317,16 @@ rh_shadow_x11_free (rdpShadowSubsystem *subsystem)
   free (self);
 }
 
+static int rh_shadow_x11_stop (rdpShadowSubsystem *subsystem);
+
 static int
 rh_shadow_x11_uninit (rdpShadowSubsystem *subsystem)
 {
   RhShadowX11 *self = (RhShadowX11 *) subsystem;
+
+  /* The shadow server stops us first; should it not, the thread must not outlive the
+   * display. */
+  rh_shadow_x11_stop (subsystem);
 
   if (self->input_display)
     {

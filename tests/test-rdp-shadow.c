@@ -587,6 +587,26 @@ test_pixel_exact (void)
   session_stop (&s);
 }
 
+/* Without XShm (a display that is not local) the capture uses XGetImage, still exactly. */
+static void
+test_without_shm (void)
+{
+  Session s;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+
+  g_setenv ("RH_SHADOW_NO_SHM", "1", TRUE);
+  fill (0, 0, WIDTH, HEIGHT, 0x102030);
+  session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
+  g_unsetenv ("RH_SHADOW_NO_SHM");
+  assert_frame_matches (&s, 10000);
+  noise (WIDTH - 50, HEIGHT - 40, 50, 40, rand);
+  assert_frame_matches (&s, 10000);
+  noise (3, 5, 200, 100, rand);
+  noise (900, 20, 30, 30, rand);
+  assert_frame_matches (&s, 10000);
+  session_stop (&s);
+}
+
 /* Nothing changes on the screen: nothing is captured and no update reaches the viewer. */
 static void
 test_static_screen (void)
@@ -1182,6 +1202,7 @@ main (int   argc,
   g_assert_nonnull (dpy);
 
   g_test_add_func ("/rdp-shadow/pixel-exact", test_pixel_exact);
+  g_test_add_func ("/rdp-shadow/without-shm", test_without_shm);
   g_test_add_func ("/rdp-shadow/static-screen", test_static_screen);
   g_test_add_func ("/rdp-shadow/cursor", test_cursor);
   g_test_add_func ("/rdp-shadow/view-only-then-control", test_view_only_then_control);

@@ -28,11 +28,14 @@
  *   waits until every client has encoded and written it).
  * - The codec is picked from the client's settings on every update: RemoteFX if RemoteFxCodec,
  *   else NSCodec if NSCodec, else bitmap updates (planar at 32 bpp, lossless, in 64x64 tiles).
- *   We turn NSCodec off (lossy at its default colour loss level, and no better than planar for
- *   text), and switch RemoteFxCodec per update: on only for large rectangles while the screen
- *   keeps changing a lot (video, scrolling, dragging), when the client supports it.
- * - The GFX pipeline path of 2.11 always encodes the full desktop (H.264 or otherwise), so we
- *   switch SupportGraphicsPipeline off when a client's capabilities arrive.
+ *   The subsystem's ClientCapabilities runs before the server announces its capabilities, so
+ *   what it turns off there is never offered: NSCodec (lossy at its default colour loss level,
+ *   and no better than planar for text) and the GFX pipeline (2.11 encodes the whole desktop
+ *   for every GFX update). RemoteFX stays offered; once a client is active its RemoteFxCodec
+ *   says whether it took it, and from then on we switch it per update: on only for large
+ *   rectangles while the screen keeps changing a lot (video, scrolling, dragging). A quarter
+ *   of a second after the screen goes still, whatever went out as RemoteFX is sent again
+ *   losslessly, so a still picture is always exact.
  * - Pacing: publishing blocks until every client has written its update (the socket applies
  *   back-pressure), and while it blocks, damage piles up in the X server and is captured fresh
  *   afterwards: a slow link gets fewer, newer frames, never a queue of stale ones. With RemoteFX
@@ -83,13 +86,15 @@
 #define MAX_DEFER_USEC (G_USEC_PER_SEC / 2)
 #define LARGE_RECT_PIXELS (256 * 256)
 #define BUSY_FRAMES 3                /* consecutive large frames that make the screen "busy" */
+#define BUSY_GAP_USEC (G_USEC_PER_SEC / 4)   /* a pause this long ends a busy spell */
+#define REFINE_USEC (G_USEC_PER_SEC / 4)     /* quiet time before lossy areas are re-sent */
 #define MAX_CURSOR_SIZE 96           /* the largest pointer RDP's PointerNew carries */
 #define N_SPARE_KEYCODES 4
 
 typedef struct
 {
   rdpShadowClient *client;
-  gboolean remotefx;               /* the client negotiated RemoteFX */
+  int remotefx;                    /* the client negotiated RemoteFX; -1: not known yet */
 } ClientCodecs;
 
 typedef struct
@@ -121,6 +126,9 @@ typedef struct
   int pointer_x, pointer_y;
   gint64 last_frame_time;
   guint busy_frames;
+  REGION16 lossy;                  /* sent with RemoteFX: to be sent again losslessly */
+  gint64 last_damage_time;
+  gboolean refining;               /* this frame re-sends lossy areas: never RemoteFX */
   RECTANGLE_16 area;               /* shared part of the screen, root coordinates */
 
   GThread *thread;
@@ -149,6 +157,7 @@ static struct
   guint64 pixels;
   guint64 cursor_updates;
   guint64 deferred;
+  guint64 remotefx_updates;
 } stats;
 
 void
@@ -168,6 +177,7 @@ rh_shadow_x11_get_stats (RhShadowX11Stats *out)
   out->pixels = __atomic_load_n (&stats.pixels, __ATOMIC_RELAXED);
   out->cursor_updates = __atomic_load_n (&stats.cursor_updates, __ATOMIC_RELAXED);
   out->deferred = __atomic_load_n (&stats.deferred, __ATOMIC_RELAXED);
+  out->remotefx_updates = __atomic_load_n (&stats.remotefx_updates, __ATOMIC_RELAXED);
 }
 
 static void
@@ -463,29 +473,19 @@ find_client (RhShadowX11     *self,
   return NULL;
 }
 
-/* Called on the client's thread once its capabilities (confirm active) have arrived, before
- * any update is sent to it. */
+/* Called on the client's thread when the capability exchange starts, before the server
+ * announces its own (demand active): what we turn off here is never offered. RemoteFX stays
+ * offered; whether the client took it is known once it is active (see prepare_clients). */
 static BOOL
 rh_shadow_x11_client_capabilities (rdpShadowSubsystem *subsystem,
                                    rdpShadowClient    *client)
 {
   RhShadowX11 *self = (RhShadowX11 *) subsystem;
   rdpSettings *settings = client->context.settings;
-  ClientCodecs entry = { client, FALSE };
+  ClientCodecs entry = { client, -1 };
 
-  /* After the capability exchange RemoteFxCodec can still be TRUE (the server's own
-   * default) for a client that never announced RemoteFX; only a codec id assigned from the
-   * client's bitmap codecs says it did. Sending RemoteFX to such a client makes it drop the
-   * connection ("nocodec" surface bits of the wrong size). */
-  entry.remotefx = freerdp_settings_get_bool (settings, FreeRDP_RemoteFxCodec) &&
-                   freerdp_settings_get_uint32 (settings, FreeRDP_RemoteFxCodecId) != 0;
-  g_debug ("Viewer codecs: RemoteFX %s (id %u), NSCodec %s, GFX %s",
-           entry.remotefx ? "yes" : "no",
-           freerdp_settings_get_uint32 (settings, FreeRDP_RemoteFxCodecId),
-           freerdp_settings_get_bool (settings, FreeRDP_NSCodec) ? "yes" : "no",
-           freerdp_settings_get_bool (settings, FreeRDP_SupportGraphicsPipeline) ? "yes" : "no");
-  /* Planar bitmap updates unless a frame is large and the screen busy (see the top). */
-  freerdp_settings_set_bool (settings, FreeRDP_RemoteFxCodec, FALSE);
+  /* NSCodec: lossy at its default colour loss level and no better than planar for text.
+   * GFX: 2.11's shadow server encodes the whole desktop for every GFX update. */
   freerdp_settings_set_bool (settings, FreeRDP_NSCodec, FALSE);
   freerdp_settings_set_bool (settings, FreeRDP_SupportGraphicsPipeline, FALSE);
 
@@ -513,7 +513,8 @@ rh_shadow_x11_client_disconnect (rdpShadowSubsystem *subsystem,
  * in flight (then nothing is sent now). Called with server->clients locked. */
 static gboolean
 prepare_clients (RhShadowX11 *self,
-                 gboolean     remotefx)
+                 gboolean     remotefx,
+                 gboolean    *lossy)
 {
   wArrayList *clients = self->base.server->clients;
   gboolean ready = TRUE;
@@ -522,20 +523,26 @@ prepare_clients (RhShadowX11 *self,
   for (int i = 0; i < ArrayList_Count (clients); i++)
     {
       rdpShadowClient *client = ArrayList_GetItem (clients, i);
+      rdpSettings *settings = client->context.settings;
       ClientCodecs *c = find_client (self, client, NULL);
-      gboolean use_rfx = c && c->remotefx && remotefx;
 
       /* Not through its capability exchange yet: its settings are not ours to touch. */
-      if (!c)
+      if (!c || !client->activated)
         continue;
+      if (c->remotefx < 0)
+        {
+          /* Active: the capability exchange is over, and RemoteFxCodec says whether both
+           * sides have RemoteFX. From now on it is ours to switch per update. */
+          c->remotefx = freerdp_settings_get_bool (settings, FreeRDP_RemoteFxCodec);
+          g_debug ("Viewer codecs: RemoteFX %s", c->remotefx ? "yes" : "no");
+        }
       if (c->remotefx && client->encoder &&
           shadow_encoder_inflight_frames (client->encoder) > MAX_IN_FLIGHT)
-        {
-          g_debug ("in flight: %u", shadow_encoder_inflight_frames (client->encoder));
-          ready = FALSE;
-        }
+        ready = FALSE;
       /* Read by the client's thread only while it handles our update event. */
-      freerdp_settings_set_bool (client->context.settings, FreeRDP_RemoteFxCodec, use_rfx);
+      freerdp_settings_set_bool (settings, FreeRDP_RemoteFxCodec, c->remotefx && remotefx);
+      if (lossy && c->remotefx && remotefx)
+        *lossy = TRUE;
     }
   g_mutex_unlock (&self->clients_lock);
   return ready;
@@ -616,8 +623,13 @@ send_frame (RhShadowX11 *self)
   gboolean remotefx;
   gboolean ok = TRUE;
 
+  gint64 now = g_get_monotonic_time ();
+
+  /* "Busy" is large frames in quick succession (video, scrolling, dragging). */
+  if (now - self->last_frame_time > BUSY_GAP_USEC)
+    self->busy_frames = 0;
   /* Frames start at most MAX_FPS a second; the time spent encoding counts. */
-  self->last_frame_time = g_get_monotonic_time ();
+  self->last_frame_time = now;
   rects = plan_rects (self);
   for (guint i = 0; i < rects->len; i++)
     total += rect_area (&g_array_index (rects, RECTANGLE_16, i));
@@ -651,10 +663,18 @@ send_frame (RhShadowX11 *self)
     {
       const RECTANGLE_16 *r = &g_array_index (rects, RECTANGLE_16, i);
 
-      remotefx = self->busy_frames >= BUSY_FRAMES && rect_area (r) >= LARGE_RECT_PIXELS;
+      gboolean lossy = FALSE;
+
+      remotefx = !self->refining && self->busy_frames >= BUSY_FRAMES &&
+                 rect_area (r) >= LARGE_RECT_PIXELS;
       ArrayList_Lock (server->clients);
-      prepare_clients (self, remotefx);
+      prepare_clients (self, remotefx, &lossy);
       ArrayList_Unlock (server->clients);
+      if (lossy)
+        {
+          region16_union_rect (&self->lossy, &self->lossy, r);
+          stat_add (&stats.remotefx_updates, 1);
+        }
 
       EnterCriticalSection (&surface->lock);
       region16_clear (&surface->invalidRegion);
@@ -821,6 +841,7 @@ handle_x_events (RhShadowX11 *self)
     }
   if (damaged)
     {
+      self->last_damage_time = g_get_monotonic_time ();
       stat_add (&stats.damage_events, 1);
       add_damage (self);
     }
@@ -872,6 +893,7 @@ handle_resize (RhShadowX11 *self)
   self->use_shm = shm_setup (self);
   setup_area (self);
   region16_clear (&self->pending);
+  region16_clear (&self->lossy);
   EnterCriticalSection (&surface->lock);
   region16_clear (&surface->invalidRegion);
   LeaveCriticalSection (&surface->lock);
@@ -908,6 +930,8 @@ capture_thread (gpointer data)
         due = self->last_frame_time + interval;
       if (self->pointer_moved)
         due = MIN (due, last_pointer_time + interval);
+      if (!region16_is_empty (&self->lossy))
+        due = MIN (due, self->last_damage_time + REFINE_USEC);
       if (due != G_MAXINT64)
         {
           now = g_get_monotonic_time ();
@@ -939,6 +963,7 @@ capture_thread (gpointer data)
           /* Nobody watches: keep nothing, capture nothing; a new viewer's refresh request
            * makes us capture the whole area. */
           region16_clear (&self->pending);
+          region16_clear (&self->lossy);
           self->surface_stale = TRUE;
           self->need_full = FALSE;
           self->pointer_moved = FALSE;
@@ -966,13 +991,22 @@ capture_thread (gpointer data)
           self->need_full = FALSE;
           self->surface_stale = FALSE;
         }
+      /* Once the screen has been still for a moment, what went out lossy (RemoteFX) goes out
+       * again losslessly, so a still picture ends up exact. */
+      if (region16_is_empty (&self->pending) && !region16_is_empty (&self->lossy) &&
+          now >= self->last_damage_time + REFINE_USEC)
+        {
+          region16_copy (&self->pending, &self->lossy);
+          region16_clear (&self->lossy);
+          self->refining = TRUE;
+        }
       if (region16_is_empty (&self->pending) || now < self->last_frame_time + interval)
         continue;
       {
         gboolean ready;
 
         ArrayList_Lock (self->base.server->clients);
-        ready = prepare_clients (self, FALSE);
+        ready = prepare_clients (self, FALSE, NULL);
         ArrayList_Unlock (self->base.server->clients);
         /* Hold back while a client is behind, but not for ever: some clients stop
          * acknowledging frames (mstsc when minimised), and a frozen screen is worse. */
@@ -987,6 +1021,7 @@ capture_thread (gpointer data)
       }
       deferred_since = 0;
       send_frame (self);
+      self->refining = FALSE;
     }
   return NULL;
 }
@@ -1290,6 +1325,7 @@ rh_shadow_x11_new (void)
   self->client_codecs = g_array_new (FALSE, FALSE, sizeof (ClientCodecs));
   self->stop_pipe[0] = self->stop_pipe[1] = -1;
   region16_init (&self->pending);
+  region16_init (&self->lossy);
   self->pointer_x = self->pointer_y = -1;
 
   self->base.SynchronizeEvent = rh_shadow_x11_synchronize;
@@ -1311,6 +1347,7 @@ rh_shadow_x11_free (rdpShadowSubsystem *subsystem)
   if (!self)
     return;
   region16_uninit (&self->pending);
+  region16_uninit (&self->lossy);
   g_array_unref (self->client_codecs);
   g_mutex_clear (&self->input_lock);
   g_mutex_clear (&self->clients_lock);

@@ -30,6 +30,7 @@ typedef struct
   guint64 pixels;            /* pixels captured */
   guint64 cursor_updates;    /* cursor shapes sent */
   guint64 deferred;          /* frames put off because a client had too many unacknowledged */
+  guint64 remotefx_updates;  /* rectangles sent with RemoteFX to some client (lossy) */
 } RhShadowX11Stats;
 
 void rh_shadow_x11_get_stats       (RhShadowX11Stats       *stats);

@@ -838,6 +838,129 @@ test_stock (void)
   session_stop (&s);
 }
 
+static void
+on_sharer_client (RhRdpSharer *sharer,
+                  guint       *count)
+{
+  (*count)++;
+}
+
+/* The mapped top-level window of that size on display, or None. */
+static Window
+find_window (Display *display,
+             int      width,
+             int      height)
+{
+  Window root, parent, *children = NULL, found = None;
+  unsigned int n = 0;
+
+  if (!XQueryTree (display, DefaultRootWindow (display), &root, &parent, &children, &n))
+    return None;
+  for (unsigned int i = 0; i < n && found == None; i++)
+    {
+      XWindowAttributes attrs;
+
+      if (XGetWindowAttributes (display, children[i], &attrs) &&
+          attrs.map_state == IsViewable && attrs.width == width && attrs.height == height)
+        found = children[i];
+    }
+  if (children)
+    XFree (children);
+  return found;
+}
+
+/* A viewer that negotiated RemoteFX (xfreerdp /rfx) gets it while the whole screen keeps
+ * changing, stays connected, and once the screen is still sees it exactly: the areas sent
+ * lossy are sent again losslessly. */
+static void
+test_remotefx_refined (void)
+{
+  g_autoptr(RhRdpSharer) sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (21);
+  g_autofree char *viewer_display = NULL;
+  g_autofree char *v = NULL, *u = NULL, *p = NULL;
+  g_auto(GStrv) envp = NULL;
+  RhShadowX11Stats before, after;
+  GPid viewer_xvfb = 0, xfreerdp = 0;
+  Display *vdpy;
+  Window window = None;
+  XImage *shown, *wanted;
+  guint connected = 0;
+  gint64 deadline;
+  int differences = 0;
+
+  if (!g_find_program_in_path ("xfreerdp"))
+    {
+      g_printerr ("xfreerdp is not installed (see scripts/deps.sh)\n");
+      g_assert_not_reached ();
+    }
+  viewer_display = start_xvfb (&viewer_xvfb);
+  fill (0, 0, WIDTH, HEIGHT, 0x224466);
+  g_signal_connect (sharer, "client-connected", G_CALLBACK (on_sharer_client), &connected);
+  g_assert_true (rh_rdp_sharer_start (sharer, &error));
+  g_assert_no_error (error);
+
+  v = g_strdup_printf ("/v:%s", rh_rdp_sharer_get_socket_path (sharer));
+  u = g_strdup_printf ("/u:%s", rh_rdp_sharer_get_username (sharer));
+  p = g_strdup_printf ("/p:%s", rh_rdp_sharer_get_password (sharer));
+  envp = g_environ_setenv (g_get_environ (), "DISPLAY", viewer_display, TRUE);
+  {
+    const char *argv[] = { "xfreerdp", v, u, p, "/cert:ignore", "/sec:nla", "/rfx",
+                           "/size:" G_STRINGIFY (WIDTH) "x" G_STRINGIFY (HEIGHT), NULL };
+
+    g_spawn_async (NULL, (char **) argv, envp,
+                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                   die_with_parent, NULL, &xfreerdp, &error);
+    g_assert_no_error (error);
+  }
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (connected == 0 && g_get_monotonic_time () < deadline)
+    spin (20);
+  g_assert_cmpuint (connected, ==, 1);
+  spin (2000);
+
+  rh_shadow_x11_get_stats (&before);
+  for (int i = 0; i < 30; i++)
+    {
+      fill (0, 0, WIDTH, HEIGHT, (i % 2) ? 0x8040c0 : 0x40c080);
+      spin (40);
+    }
+  noise (100, 100, 300, 200, rand);
+  spin (2000);
+  rh_shadow_x11_get_stats (&after);
+  g_test_message ("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " updates as RemoteFX",
+                  after.remotefx_updates - before.remotefx_updates,
+                  after.updates - before.updates);
+  g_assert_cmpuint (after.remotefx_updates, >, before.remotefx_updates);
+  g_assert_cmpint (waitpid (xfreerdp, NULL, WNOHANG), ==, 0);
+
+  vdpy = XOpenDisplay (viewer_display);
+  g_assert_nonnull (vdpy);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((window = find_window (vdpy, WIDTH, HEIGHT)) == None &&
+         g_get_monotonic_time () < deadline)
+    spin (50);
+  g_assert_true (window != None);
+  shown = XGetImage (vdpy, window, 0, 0, WIDTH, HEIGHT, AllPlanes, ZPixmap);
+  wanted = XGetImage (dpy, DefaultRootWindow (dpy), 0, 0, WIDTH, HEIGHT, AllPlanes, ZPixmap);
+  g_assert_nonnull (shown);
+  g_assert_nonnull (wanted);
+  for (int y = 0; y < HEIGHT; y++)
+    for (int x = 0; x < WIDTH; x++)
+      if ((XGetPixel (shown, x, y) & 0xffffff) != (XGetPixel (wanted, x, y) & 0xffffff))
+        differences++;
+  XDestroyImage (shown);
+  XDestroyImage (wanted);
+  XCloseDisplay (vdpy);
+  g_assert_cmpint (differences, ==, 0);
+
+  kill_and_reap (xfreerdp);
+  rh_rdp_sharer_stop (sharer);
+  kill_and_reap (viewer_xvfb);
+}
+
 /* capture= in a configuration file: builtin or stock, anything else is an invalid file. */
 static void
 test_config (void)
@@ -1207,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/rdp-shadow/cursor", test_cursor);
   g_test_add_func ("/rdp-shadow/view-only-then-control", test_view_only_then_control);
   g_test_add_func ("/rdp-shadow/stock", test_stock);
+  g_test_add_func ("/rdp-shadow/remotefx-refined", test_remotefx_refined);
   g_test_add_func ("/rdp-shadow/config", test_config);
   g_test_add_func ("/rdp-shadow/measure", test_measure);
   ret = g_test_run ();

@@ -81,6 +81,7 @@
 #include "rh-shadow-x11.h"
 
 #define MAX_FPS 30
+#define BUSY_FPS 16
 #define MAX_RECTS_PER_FRAME 8        /* frame updates per frame before merging further */
 #define MAX_IN_FLIGHT 2              /* unacknowledged RemoteFX frames a client may have */
 #define MAX_DEFER_USEC (G_USEC_PER_SEC / 2)
@@ -903,6 +904,15 @@ handle_resize (RhShadowX11 *self)
   self->need_full = TRUE;
 }
 
+/* Typing and pointing get MAX_FPS; a busy screen (large frames in quick succession) gets
+ * BUSY_FPS, which is what the stock subsystem captures at: each such frame costs about as many
+ * bytes as the stock one, and more of them would cost more bytes than stock. */
+static gint64
+frame_interval (RhShadowX11 *self)
+{
+  return G_USEC_PER_SEC / (self->busy_frames >= BUSY_FRAMES ? BUSY_FPS : MAX_FPS);
+}
+
 static gpointer
 capture_thread (gpointer data)
 {
@@ -927,7 +937,7 @@ capture_thread (gpointer data)
 
       /* Sleep until something happens, or until what is waiting may go out. */
       if (!region16_is_empty (&self->pending) || self->need_full)
-        due = self->last_frame_time + interval;
+        due = self->last_frame_time + frame_interval (self);
       if (self->pointer_moved)
         due = MIN (due, last_pointer_time + interval);
       if (!region16_is_empty (&self->lossy))
@@ -1000,7 +1010,8 @@ capture_thread (gpointer data)
           region16_clear (&self->lossy);
           self->refining = TRUE;
         }
-      if (region16_is_empty (&self->pending) || now < self->last_frame_time + interval)
+      if (region16_is_empty (&self->pending) ||
+          now < self->last_frame_time + frame_interval (self))
         continue;
       {
         gboolean ready;

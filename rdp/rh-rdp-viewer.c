@@ -121,6 +121,10 @@ struct _RhRdpViewer
   gboolean pending_damage;
   int pending_x, pending_y, pending_w, pending_h;
   gboolean damage_posted;
+  /* The sharer's pointer (under frame_lock): BGRA32 image, NULL while hidden or unknown. */
+  GBytes *pointer_image;
+  int pointer_width, pointer_height, pointer_hot_x, pointer_hot_y;
+  int pointer_pos_x, pointer_pos_y;   /* -1 until the sharer says */
 
   /* FreeRDP thread only */
   guint8 *coverage;
@@ -137,6 +141,7 @@ enum
   SIGNAL_FIRST_FRAME,
   SIGNAL_DISCONNECTED,
   SIGNAL_POINTER_CHANGED,
+  SIGNAL_POINTER_MOVED,
   N_SIGNALS
 };
 
@@ -182,6 +187,7 @@ typedef enum
   MSG_FIRST_FRAME,
   MSG_DISCONNECTED,
   MSG_POINTER_CHANGED,
+  MSG_POINTER_MOVED,
 } MessageKind;
 
 typedef struct
@@ -285,6 +291,11 @@ message_dispatch (gpointer data)
       if (self->connected)
         g_signal_emit (self, signals[SIGNAL_POINTER_CHANGED], 0, msg->x, msg->y, msg->width,
                        msg->height);
+      break;
+
+    case MSG_POINTER_MOVED:
+      if (self->connected)
+        g_signal_emit (self, signals[SIGNAL_POINTER_MOVED], 0, msg->x, msg->y);
       break;
 
     default:
@@ -602,12 +613,41 @@ viewer_pre_connect (freerdp *instance)
   return TRUE;
 }
 
-/* Pointer shapes: the sharer sends its cursor as pointer updates (it is not in the frames);
- * "pointer-changed" tells the UI its size and hot spot. */
+/* Pointer shapes: the sharer sends its cursor as pointer updates (it is not in the frames).
+ * Each pointer keeps its image in BGRA32; Set makes it the current one, which
+ * rh_rdp_viewer_get_pointer() hands to the UI, and "pointer-changed" says so. */
+typedef struct
+{
+  rdpPointer base;
+  GBytes *image;
+} ViewerPointer;
+
+#define MAX_POINTER_DIM 384   /* RDP's large pointers; anything larger is hostile */
+
 static BOOL
 viewer_pointer_new (rdpContext *context,
                     rdpPointer *pointer)
 {
+  ViewerPointer *vp = (ViewerPointer *) pointer;
+  gsize size;
+  guint8 *data;
+
+  vp->image = NULL;
+  if (pointer->width == 0 || pointer->height == 0 || pointer->width > MAX_POINTER_DIM ||
+      pointer->height > MAX_POINTER_DIM)
+    return TRUE;
+  size = (gsize) pointer->width * pointer->height * 4;
+  data = g_malloc0 (size);
+  if (!freerdp_image_copy_from_pointer_data (data, PIXEL_FORMAT_BGRA32, pointer->width * 4, 0, 0,
+                                             pointer->width, pointer->height,
+                                             pointer->xorMaskData, pointer->lengthXorMask,
+                                             pointer->andMaskData, pointer->lengthAndMask,
+                                             pointer->xorBpp, &context->gdi->palette))
+    {
+      g_free (data);
+      return TRUE;   /* an unusable shape is not worth the connection */
+    }
+  vp->image = g_bytes_new_take (data, size);
   return TRUE;
 }
 
@@ -615,25 +655,55 @@ static void
 viewer_pointer_free (rdpContext *context,
                      rdpPointer *pointer)
 {
+  g_clear_pointer (&((ViewerPointer *) pointer)->image, g_bytes_unref);
+}
+
+static void
+viewer_pointer_use (rdpContext *context,
+                    GBytes     *image,
+                    int         width,
+                    int         height,
+                    int         hot_x,
+                    int         hot_y)
+{
+  RhRdpViewer *self = viewer_from_context (context);
+
+  g_mutex_lock (&self->frame_lock);
+  g_clear_pointer (&self->pointer_image, g_bytes_unref);
+  self->pointer_image = image ? g_bytes_ref (image) : NULL;
+  self->pointer_width = image ? width : 0;
+  self->pointer_height = image ? height : 0;
+  self->pointer_hot_x = hot_x;
+  self->pointer_hot_y = hot_y;
+  g_mutex_unlock (&self->frame_lock);
+  post_message (self->link, MSG_POINTER_CHANGED, hot_x, hot_y, image ? width : 0,
+                image ? height : 0, NULL);
 }
 
 static BOOL
 viewer_pointer_set (rdpContext       *context,
                     const rdpPointer *pointer)
 {
-  RhRdpViewer *self = viewer_from_context (context);
+  const ViewerPointer *vp = (const ViewerPointer *) pointer;
 
-  /* Hostile input: RDP pointers are at most 384x384 (large pointer support). */
-  if (pointer->width > 384 || pointer->height > 384)
-    return TRUE;
-  post_message (self->link, MSG_POINTER_CHANGED, (int) pointer->xPos, (int) pointer->yPos,
-                (int) pointer->width, (int) pointer->height, NULL);
+  viewer_pointer_use (context, vp->image, (int) pointer->width, (int) pointer->height,
+                      (int) MIN (pointer->xPos, pointer->width),
+                      (int) MIN (pointer->yPos, pointer->height));
   return TRUE;
 }
 
 static BOOL
-viewer_pointer_set_other (rdpContext *context)
+viewer_pointer_set_null (rdpContext *context)
 {
+  viewer_pointer_use (context, NULL, 0, 0, 0, 0);
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_default (rdpContext *context)
+{
+  /* "The system's default pointer": the UI shows its own. */
+  viewer_pointer_use (context, NULL, 0, 0, 0, 0);
   return TRUE;
 }
 
@@ -642,6 +712,14 @@ viewer_pointer_set_position (rdpContext *context,
                              UINT32      x,
                              UINT32      y)
 {
+  RhRdpViewer *self = viewer_from_context (context);
+
+  g_mutex_lock (&self->frame_lock);
+  self->pointer_pos_x = (int) MIN (x, MAX_DESKTOP_DIM);
+  self->pointer_pos_y = (int) MIN (y, MAX_DESKTOP_DIM);
+  g_mutex_unlock (&self->frame_lock);
+  post_message (self->link, MSG_POINTER_MOVED, (int) MIN (x, MAX_DESKTOP_DIM),
+                (int) MIN (y, MAX_DESKTOP_DIM), 0, 0, NULL);
   return TRUE;
 }
 
@@ -649,12 +727,12 @@ static BOOL
 viewer_post_connect (freerdp *instance)
 {
   rdpPointer pointer = {
-    .size = sizeof (rdpPointer),
+    .size = sizeof (ViewerPointer),
     .New = viewer_pointer_new,
     .Free = viewer_pointer_free,
     .Set = viewer_pointer_set,
-    .SetNull = viewer_pointer_set_other,
-    .SetDefault = viewer_pointer_set_other,
+    .SetNull = viewer_pointer_set_null,
+    .SetDefault = viewer_pointer_set_default,
     .SetPosition = viewer_pointer_set_position,
   };
   RhRdpViewer *self = viewer_from_context (instance->context);
@@ -937,6 +1015,7 @@ rh_rdp_viewer_finalize (GObject *object)
     CloseHandle (self->input_event);
   g_clear_pointer (&self->input_queue, g_async_queue_unref);
   g_mutex_clear (&self->frame_lock);
+  g_clear_pointer (&self->pointer_image, g_bytes_unref);
   g_free (self->frame);
   g_free (self->coverage);
 
@@ -965,6 +1044,9 @@ rh_rdp_viewer_class_init (RhRdpViewerClass *klass)
     g_signal_new ("pointer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT,
                   G_TYPE_INT);
+  signals[SIGNAL_POINTER_MOVED] =
+    g_signal_new ("pointer-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 }
 
 static void
@@ -974,6 +1056,7 @@ rh_rdp_viewer_init (RhRdpViewer *self)
   self->stop_event = CreateEventA (NULL, TRUE, FALSE, NULL);
   self->input_event = CreateEventA (NULL, TRUE, FALSE, NULL);
   self->input_queue = g_async_queue_new ();
+  self->pointer_pos_x = self->pointer_pos_y = -1;
 }
 
 RhRdpViewer *
@@ -1054,6 +1137,9 @@ viewer_configure (RhRdpViewer *self,
   ok &= freerdp_settings_set_bool (settings, FreeRDP_AsyncChannels, FALSE);
   ok &= freerdp_settings_set_bool (settings, FreeRDP_UnicodeInput, TRUE);
   ok &= freerdp_settings_set_bool (settings, FreeRDP_RedirectClipboard, FALSE);
+  /* FreeRDP passes the server's pointer positions on only with GrabMouse (an xfreerdp
+   * notion); we grab nothing, we only report them. */
+  ok &= freerdp_settings_set_bool (settings, FreeRDP_GrabMouse, TRUE);
 
   if (!ok)
     {
@@ -1207,6 +1293,37 @@ rh_rdp_viewer_get_frame (RhRdpViewer *self,
         *height = 0;
     }
   return bytes;
+}
+
+GBytes *
+rh_rdp_viewer_get_pointer (RhRdpViewer *self,
+                           int         *width,
+                           int         *height,
+                           int         *hot_x,
+                           int         *hot_y,
+                           int         *x,
+                           int         *y)
+{
+  GBytes *image;
+
+  g_return_val_if_fail (RH_IS_RDP_VIEWER (self), NULL);
+
+  g_mutex_lock (&self->frame_lock);
+  image = self->pointer_image ? g_bytes_ref (self->pointer_image) : NULL;
+  if (width)
+    *width = self->pointer_width;
+  if (height)
+    *height = self->pointer_height;
+  if (hot_x)
+    *hot_x = self->pointer_hot_x;
+  if (hot_y)
+    *hot_y = self->pointer_hot_y;
+  if (x)
+    *x = self->pointer_pos_x;
+  if (y)
+    *y = self->pointer_pos_y;
+  g_mutex_unlock (&self->frame_lock);
+  return image;
 }
 
 gboolean

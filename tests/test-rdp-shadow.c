@@ -33,6 +33,7 @@
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
 #include <X11/extensions/Xfixes.h>
+#include <X11/extensions/XTest.h>
 
 #include "rh-config.h"
 #include "rh-error.h"
@@ -670,7 +671,52 @@ test_cursor (void)
   g_assert_cmpint (s.pointer_h, ==, image->height);
   g_assert_cmpint (s.pointer_hot_x, ==, image->xhot);
   g_assert_cmpint (s.pointer_hot_y, ==, image->yhot);
+  /* The shape itself, pixel by pixel. */
+  {
+    int w, h, hx, hy;
+    g_autoptr(GBytes) shape = rh_rdp_viewer_get_pointer (s.viewer, &w, &h, &hx, &hy, NULL,
+                                                         NULL);
+    const guint8 *px;
+    int opaque = 0;
+
+    g_assert_nonnull (shape);
+    g_assert_cmpint (w, ==, image->width);
+    g_assert_cmpint (h, ==, image->height);
+    g_assert_cmpint (hx, ==, image->xhot);
+    g_assert_cmpint (hy, ==, image->yhot);
+    px = g_bytes_get_data (shape, NULL);
+    /* RDP pointers have no partial transparency: only the extremes must survive. */
+    for (int i = 0; i < w * h; i++)
+      {
+        guint alpha = (image->pixels[i] >> 24) & 0xff;
+
+        if (alpha == 0xff)
+          g_assert_cmpint (px[i * 4 + 3], >=, 0x80);
+        else if (alpha == 0)
+          g_assert_cmpint (px[i * 4 + 3], <, 0x80);
+        opaque += alpha == 0xff;
+      }
+    g_assert_cmpint (opaque, >, 0);
+  }
   XFree (image);
+
+  /* The sharer's pointer moving (XTest, as a mouse would) is reported too. */
+  {
+    int x = -1, y = -1;
+    gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    XTestFakeMotionEvent (dpy, DefaultScreen (dpy), 321, 123, CurrentTime);
+    XSync (dpy, False);
+    while ((x != 321 || y != 123) && g_get_monotonic_time () < until)
+      {
+        g_autoptr(GBytes) shape = NULL;
+
+        spin (10);
+        shape = rh_rdp_viewer_get_pointer (s.viewer, NULL, NULL, NULL, NULL, &x, &y);
+      }
+    g_assert_cmpint (x, ==, 321);
+    g_assert_cmpint (y, ==, 123);
+  }
 
   changes = s.pointer_changes;
   watch = XCreateFontCursor (dpy, XC_watch);

@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Embeds the FreeRDP 2.11 shadow server with its built-in X11 subsystem. Everything the server
- * needs lives in a fresh 0700 directory $XDG_RUNTIME_DIR/remote-help/rdp-XXXXXX:
+ * Embeds the FreeRDP 2.11 shadow server with our X11 subsystem (rh-shadow-x11.c), or FreeRDP's
+ * stock one when asked to (capture=stock) or when ours cannot run. Everything the server needs
+ * lives in a fresh 0700 directory $XDG_RUNTIME_DIR/remote-help/rdp-XXXXXX:
  *
  *   rdp.sock            the listening Unix socket (the server's ipcSocket; never TCP)
  *   sam                 one-time NLA credentials (0600, the line `winpr-hash -f sam` prints)

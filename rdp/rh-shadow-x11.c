@@ -40,9 +40,13 @@
  *   back-pressure), and while it blocks, damage piles up in the X server and is captured fresh
  *   afterwards: a slow link gets fewer, newer frames, never a queue of stale ones. With RemoteFX
  *   the client acknowledges frames; we hold back while a client has more than MAX_IN_FLIGHT
- *   unacknowledged (shadow_encoder_inflight_frames). Frames are at most MAX_FPS apart.
+ *   unacknowledged (shadow_encoder_inflight_frames), for half a second at most. Frames start
+ *   at most MAX_FPS a second, BUSY_FPS while large frames keep coming.
  * - Bitmap updates carry no frame acknowledgement in RDP, so the planar path relies on the
  *   socket's back-pressure only.
+ * - Not handled: a screen whose depth or pixel format is not 24/32-bit BGRX (init fails and
+ *   the sharer falls back to the stock subsystem); X errors after start-up go to whatever
+ *   handler the process has (Xlib's default one exits).
  */
 #define G_LOG_DOMAIN "rh-rdp"
 

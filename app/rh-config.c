@@ -27,6 +27,7 @@ rh_config_free (RhConfig *config)
   g_clear_pointer (&config->server_fingerprint, g_bytes_unref);
   g_free (config->ca_file);
   g_clear_pointer (&config->org_key, g_bytes_unref);
+  g_free (config->capture);
   g_free (config);
 }
 
@@ -124,6 +125,19 @@ rh_config_load_file (RhConfig    *config,
    * only with the key spelt exactly so. */
   if (is_system && READ ("acceptTerms"))
     config->accept_terms = g_strcmp0 (g_strstrip (value), "1") == 0;
+  /* How the sharer captures its screen: ours, or FreeRDP's for comparison and as a fallback. */
+  if (READ ("capture"))
+    {
+      g_strstrip (value);
+      if (g_strcmp0 (value, "builtin") != 0 && g_strcmp0 (value, "stock") != 0)
+        {
+          g_set_error (&local_error, RH_CONFIG_ERROR, RH_ERROR_CONFIG_INVALID,
+                       _("capture must be “builtin” or “stock”, not “%s”"), value);
+          goto bad;
+        }
+      g_free (config->capture);
+      config->capture = g_strdup (value);
+    }
 #undef READ
   return TRUE;
 

@@ -18,6 +18,7 @@ typedef struct
   char     *ca_file;
   GBytes   *org_key;            /* 32 bytes, or NULL */
   gboolean  accept_terms;       /* only from the system policy file */
+  char     *capture;            /* "builtin" (ours) or "stock" (FreeRDP's); NULL: builtin */
 } RhConfig;
 
 RhConfig *rh_config_new        (void);

@@ -524,6 +524,12 @@ apply_answer (RhSession      *self,
                 helper_may (self, RH_PERMISSION_TAKE_FULL_CONTROL))
                ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW;
   self->sharer = rh_rdp_sharer_new (self->display, self->mode);
+  {
+    RhRdpCapture capture;
+
+    if (rh_rdp_capture_from_string (self->config->capture, &capture))
+      rh_rdp_sharer_set_capture (self->sharer, capture);
+  }
   if (!rh_rdp_sharer_start (self->sharer, &error))
     {
       json_object_set_string_member (answer, "mode", "deny");

@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Embeds the FreeRDP 2.11 shadow server with its built-in X11 subsystem. Everything the server
- * needs lives in a fresh 0700 directory $XDG_RUNTIME_DIR/remote-help/rdp-XXXXXX:
+ * Embeds the FreeRDP 2.11 shadow server with our X11 subsystem (rh-shadow-x11.c), or FreeRDP's
+ * stock one when asked to (capture=stock) or when ours cannot run. Everything the server needs
+ * lives in a fresh 0700 directory $XDG_RUNTIME_DIR/remote-help/rdp-XXXXXX:
  *
  *   rdp.sock            the listening Unix socket (the server's ipcSocket; never TCP)
  *   sam                 one-time NLA credentials (0600, the line `winpr-hash -f sam` prints)
@@ -62,6 +63,7 @@
 
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
+#include "rh-shadow-x11.h"
 
 #define CREDENTIAL_LENGTH 16
 #define CERT_VALIDITY_DAYS 30
@@ -93,6 +95,8 @@ struct _RhRdpSharer
 
   char *display;
   gint mode;                   /* RhRdpMode, read by FreeRDP threads through the server */
+  RhRdpCapture capture;        /* wanted */
+  RhRdpCapture capture_running;
   GMainContext *context;
 
   rdpShadowServer *server;
@@ -702,6 +706,38 @@ configure_server (RhRdpSharer *self,
   return TRUE;
 }
 
+/* Creates and initialises the shadow server with one capture subsystem. FALSE without an
+ * error when the subsystem's initialisation failed (nothing is left behind then). The entry
+ * point is process-wide in FreeRDP, which is fine: servers are started one at a time on the
+ * main thread. */
+static gboolean
+create_server (RhRdpSharer  *self,
+               RhRdpCapture  capture,
+               GError      **error)
+{
+  if (capture == RH_RDP_CAPTURE_BUILTIN)
+    shadow_subsystem_set_entry (rh_shadow_x11_entry);
+  else
+    shadow_subsystem_set_entry_builtin ("X11");
+  self->server = shadow_server_new ();
+  if (!self->server)
+    return start_error (error, "FreeRDP could not create the shadow server");
+  if (!configure_server (self, error))
+    return FALSE;
+  self->server->ext = self->link;
+  if (shadow_server_init (self->server) < 0)
+    {
+      /* init undid itself, except ConfigPath. */
+      free (self->server->ConfigPath);
+      self->server->ConfigPath = NULL;
+      shadow_server_free (self->server);
+      self->server = NULL;
+      return FALSE;
+    }
+  self->capture_running = capture;
+  return TRUE;
+}
+
 gboolean
 rh_rdp_sharer_start (RhRdpSharer *self,
                      GError     **error)
@@ -728,23 +764,27 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   if (!write_sam_file (self, error) || !write_certificate (self, error))
     goto fail;
 
-  shadow_subsystem_set_entry_builtin ("X11");
-  self->server = shadow_server_new ();
-  if (!self->server)
-    {
-      start_error (error, "FreeRDP could not create the shadow server");
-      goto fail;
-    }
-  if (!configure_server (self, error))
-    goto fail;
-
   self->link = g_new0 (SharerLink, 1);
   g_weak_ref_init (&self->link->sharer, self);
   self->link->context = g_main_context_ref (self->context);
   g_atomic_int_set (&self->link->mode, g_atomic_int_get (&self->mode));
-  self->server->ext = self->link;
 
-  if (shadow_server_init (self->server) < 0)
+  {
+    g_autoptr (GError) local_error = NULL;
+
+    if (!create_server (self, self->capture, &local_error) && !local_error &&
+        self->capture == RH_RDP_CAPTURE_BUILTIN)
+      {
+        g_message ("Our screen capture cannot work on this display; using FreeRDP's");
+        create_server (self, RH_RDP_CAPTURE_STOCK, &local_error);
+      }
+    if (local_error)
+      {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        goto fail;
+      }
+  }
+  if (!self->server)
     {
       start_error (error, "FreeRDP could not initialise the shadow server");
       goto fail;
@@ -782,8 +822,9 @@ rh_rdp_sharer_start (RhRdpSharer *self,
       goto fail;
     }
 
-  g_message ("Sharing display %s on %s (%s)", g_getenv ("DISPLAY"), self->socket_path,
-             self->server->mayInteract ? "control" : "view only");
+  g_message ("Sharing display %s on %s (%s, %s capture)", g_getenv ("DISPLAY"),
+             self->socket_path, self->server->mayInteract ? "control" : "view only",
+             self->capture_running == RH_RDP_CAPTURE_BUILTIN ? "our" : "FreeRDP's");
   return TRUE;
 
 fail:
@@ -862,6 +903,35 @@ rh_rdp_sharer_get_mode (RhRdpSharer *self)
 {
   g_return_val_if_fail (RH_IS_RDP_SHARER (self), RH_RDP_MODE_VIEW);
   return g_atomic_int_get (&self->mode);
+}
+
+void
+rh_rdp_sharer_set_capture (RhRdpSharer  *self,
+                           RhRdpCapture  capture)
+{
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+  g_return_if_fail (capture == RH_RDP_CAPTURE_BUILTIN || capture == RH_RDP_CAPTURE_STOCK);
+  self->capture = capture;
+}
+
+RhRdpCapture
+rh_rdp_sharer_get_capture (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), RH_RDP_CAPTURE_STOCK);
+  return self->server ? self->capture_running : self->capture;
+}
+
+gboolean
+rh_rdp_capture_from_string (const char   *name,
+                            RhRdpCapture *capture)
+{
+  if (g_strcmp0 (name, "builtin") == 0)
+    *capture = RH_RDP_CAPTURE_BUILTIN;
+  else if (g_strcmp0 (name, "stock") == 0)
+    *capture = RH_RDP_CAPTURE_STOCK;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static void

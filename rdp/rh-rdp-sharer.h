@@ -14,6 +14,13 @@ typedef enum
   RH_RDP_MODE_CONTROL,
 } RhRdpMode;
 
+/* How the screen is captured (configuration key capture=builtin|stock). */
+typedef enum
+{
+  RH_RDP_CAPTURE_BUILTIN,  /* ours (rh-shadow-x11.c): XDamage, XShm, region-aware; default */
+  RH_RDP_CAPTURE_STOCK,    /* FreeRDP's X11 subsystem: polls the whole screen */
+} RhRdpCapture;
+
 #define RH_TYPE_RDP_SHARER (rh_rdp_sharer_get_type ())
 G_DECLARE_FINAL_TYPE (RhRdpSharer, rh_rdp_sharer, RH, RDP_SHARER, GObject)
 
@@ -39,5 +46,13 @@ GBytes      *rh_rdp_sharer_get_certificate_sha256 (RhRdpSharer *self);
 void         rh_rdp_sharer_set_mode            (RhRdpSharer  *self,
                                                 RhRdpMode     mode);
 RhRdpMode    rh_rdp_sharer_get_mode            (RhRdpSharer  *self);
+/* Before start(). When ours cannot work on the display (no XDamage, an unusual visual), start()
+ * falls back to the stock one; get_capture() says which one runs. */
+void         rh_rdp_sharer_set_capture         (RhRdpSharer  *self,
+                                                RhRdpCapture  capture);
+RhRdpCapture rh_rdp_sharer_get_capture         (RhRdpSharer  *self);
+/* "builtin" or "stock"; FALSE for anything else. */
+gboolean     rh_rdp_capture_from_string        (const char   *name,
+                                                RhRdpCapture *capture);
 
 G_END_DECLS

@@ -33,6 +33,7 @@
 #include <freerdp/error.h>
 #include <freerdp/freerdp.h>
 #include <freerdp/gdi/gdi.h>
+#include <freerdp/graphics.h>
 #include <freerdp/input.h>
 #include <freerdp/primitives.h>
 #include <freerdp/settings.h>
@@ -120,6 +121,10 @@ struct _RhRdpViewer
   gboolean pending_damage;
   int pending_x, pending_y, pending_w, pending_h;
   gboolean damage_posted;
+  /* The sharer's pointer (under frame_lock): BGRA32 image, NULL while hidden or unknown. */
+  GBytes *pointer_image;
+  int pointer_width, pointer_height, pointer_hot_x, pointer_hot_y;
+  int pointer_pos_x, pointer_pos_y;   /* -1 until the sharer says */
 
   /* FreeRDP thread only */
   guint8 *coverage;
@@ -135,6 +140,8 @@ enum
   SIGNAL_FRAME_UPDATED,
   SIGNAL_FIRST_FRAME,
   SIGNAL_DISCONNECTED,
+  SIGNAL_POINTER_CHANGED,
+  SIGNAL_POINTER_MOVED,
   N_SIGNALS
 };
 
@@ -179,6 +186,8 @@ typedef enum
   MSG_FRAME_UPDATED,
   MSG_FIRST_FRAME,
   MSG_DISCONNECTED,
+  MSG_POINTER_CHANGED,
+  MSG_POINTER_MOVED,
 } MessageKind;
 
 typedef struct
@@ -276,6 +285,17 @@ message_dispatch (gpointer data)
           viewer_join_thread (self);
           g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, msg->error);
         }
+      break;
+
+    case MSG_POINTER_CHANGED:
+      if (self->connected)
+        g_signal_emit (self, signals[SIGNAL_POINTER_CHANGED], 0, msg->x, msg->y, msg->width,
+                       msg->height);
+      break;
+
+    case MSG_POINTER_MOVED:
+      if (self->connected)
+        g_signal_emit (self, signals[SIGNAL_POINTER_MOVED], 0, msg->x, msg->y);
       break;
 
     default:
@@ -593,9 +613,128 @@ viewer_pre_connect (freerdp *instance)
   return TRUE;
 }
 
+/* Pointer shapes: the sharer sends its cursor as pointer updates (it is not in the frames).
+ * Each pointer keeps its image in BGRA32; Set makes it the current one, which
+ * rh_rdp_viewer_get_pointer() hands to the UI, and "pointer-changed" says so. */
+typedef struct
+{
+  rdpPointer base;
+  GBytes *image;
+} ViewerPointer;
+
+#define MAX_POINTER_DIM 384   /* RDP's large pointers; anything larger is hostile */
+
+static BOOL
+viewer_pointer_new (rdpContext *context,
+                    rdpPointer *pointer)
+{
+  ViewerPointer *vp = (ViewerPointer *) pointer;
+  gsize size;
+  guint8 *data;
+
+  vp->image = NULL;
+  if (pointer->width == 0 || pointer->height == 0 || pointer->width > MAX_POINTER_DIM ||
+      pointer->height > MAX_POINTER_DIM)
+    return TRUE;
+  size = (gsize) pointer->width * pointer->height * 4;
+  data = g_malloc0 (size);
+  if (!freerdp_image_copy_from_pointer_data (data, PIXEL_FORMAT_BGRA32, pointer->width * 4, 0, 0,
+                                             pointer->width, pointer->height,
+                                             pointer->xorMaskData, pointer->lengthXorMask,
+                                             pointer->andMaskData, pointer->lengthAndMask,
+                                             pointer->xorBpp, &context->gdi->palette))
+    {
+      g_free (data);
+      return TRUE;   /* an unusable shape is not worth the connection */
+    }
+  vp->image = g_bytes_new_take (data, size);
+  return TRUE;
+}
+
+static void
+viewer_pointer_free (rdpContext *context,
+                     rdpPointer *pointer)
+{
+  g_clear_pointer (&((ViewerPointer *) pointer)->image, g_bytes_unref);
+}
+
+static void
+viewer_pointer_use (rdpContext *context,
+                    GBytes     *image,
+                    int         width,
+                    int         height,
+                    int         hot_x,
+                    int         hot_y)
+{
+  RhRdpViewer *self = viewer_from_context (context);
+
+  g_mutex_lock (&self->frame_lock);
+  g_clear_pointer (&self->pointer_image, g_bytes_unref);
+  self->pointer_image = image ? g_bytes_ref (image) : NULL;
+  self->pointer_width = image ? width : 0;
+  self->pointer_height = image ? height : 0;
+  self->pointer_hot_x = hot_x;
+  self->pointer_hot_y = hot_y;
+  g_mutex_unlock (&self->frame_lock);
+  post_message (self->link, MSG_POINTER_CHANGED, hot_x, hot_y, image ? width : 0,
+                image ? height : 0, NULL);
+}
+
+static BOOL
+viewer_pointer_set (rdpContext       *context,
+                    const rdpPointer *pointer)
+{
+  const ViewerPointer *vp = (const ViewerPointer *) pointer;
+
+  viewer_pointer_use (context, vp->image, (int) pointer->width, (int) pointer->height,
+                      (int) MIN (pointer->xPos, pointer->width),
+                      (int) MIN (pointer->yPos, pointer->height));
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_null (rdpContext *context)
+{
+  viewer_pointer_use (context, NULL, 0, 0, 0, 0);
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_default (rdpContext *context)
+{
+  /* "The system's default pointer": the UI shows its own. */
+  viewer_pointer_use (context, NULL, 0, 0, 0, 0);
+  return TRUE;
+}
+
+static BOOL
+viewer_pointer_set_position (rdpContext *context,
+                             UINT32      x,
+                             UINT32      y)
+{
+  RhRdpViewer *self = viewer_from_context (context);
+
+  g_mutex_lock (&self->frame_lock);
+  self->pointer_pos_x = (int) MIN (x, MAX_DESKTOP_DIM);
+  self->pointer_pos_y = (int) MIN (y, MAX_DESKTOP_DIM);
+  g_mutex_unlock (&self->frame_lock);
+  post_message (self->link, MSG_POINTER_MOVED, (int) MIN (x, MAX_DESKTOP_DIM),
+                (int) MIN (y, MAX_DESKTOP_DIM), 0, 0, NULL);
+  return TRUE;
+}
+
 static BOOL
 viewer_post_connect (freerdp *instance)
 {
+  rdpPointer pointer = {
+    .size = sizeof (ViewerPointer),
+    .New = viewer_pointer_new,
+    .Free = viewer_pointer_free,
+    .Set = viewer_pointer_set,
+    .SetNull = viewer_pointer_set_null,
+    .SetDefault = viewer_pointer_set_default,
+    .SetPosition = viewer_pointer_set_position,
+  };
   RhRdpViewer *self = viewer_from_context (instance->context);
   rdpGdi *gdi;
 
@@ -609,6 +748,7 @@ viewer_post_connect (freerdp *instance)
   instance->update->BeginPaint = viewer_begin_paint;
   instance->update->EndPaint = viewer_end_paint;
   instance->update->DesktopResize = viewer_desktop_resize;
+  graphics_register_pointer (instance->context->graphics, &pointer);
   g_debug ("Connected, desktop %dx%d", gdi->width, gdi->height);
   return TRUE;
 }
@@ -875,6 +1015,7 @@ rh_rdp_viewer_finalize (GObject *object)
     CloseHandle (self->input_event);
   g_clear_pointer (&self->input_queue, g_async_queue_unref);
   g_mutex_clear (&self->frame_lock);
+  g_clear_pointer (&self->pointer_image, g_bytes_unref);
   g_free (self->frame);
   g_free (self->coverage);
 
@@ -899,6 +1040,13 @@ rh_rdp_viewer_class_init (RhRdpViewerClass *klass)
   signals[SIGNAL_DISCONNECTED] =
     g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_POINTER_CHANGED] =
+    g_signal_new ("pointer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT,
+                  G_TYPE_INT);
+  signals[SIGNAL_POINTER_MOVED] =
+    g_signal_new ("pointer-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 }
 
 static void
@@ -908,6 +1056,7 @@ rh_rdp_viewer_init (RhRdpViewer *self)
   self->stop_event = CreateEventA (NULL, TRUE, FALSE, NULL);
   self->input_event = CreateEventA (NULL, TRUE, FALSE, NULL);
   self->input_queue = g_async_queue_new ();
+  self->pointer_pos_x = self->pointer_pos_y = -1;
 }
 
 RhRdpViewer *
@@ -988,6 +1137,9 @@ viewer_configure (RhRdpViewer *self,
   ok &= freerdp_settings_set_bool (settings, FreeRDP_AsyncChannels, FALSE);
   ok &= freerdp_settings_set_bool (settings, FreeRDP_UnicodeInput, TRUE);
   ok &= freerdp_settings_set_bool (settings, FreeRDP_RedirectClipboard, FALSE);
+  /* FreeRDP passes the server's pointer positions on only with GrabMouse (an xfreerdp
+   * notion); we grab nothing, we only report them. */
+  ok &= freerdp_settings_set_bool (settings, FreeRDP_GrabMouse, TRUE);
 
   if (!ok)
     {
@@ -1141,6 +1293,37 @@ rh_rdp_viewer_get_frame (RhRdpViewer *self,
         *height = 0;
     }
   return bytes;
+}
+
+GBytes *
+rh_rdp_viewer_get_pointer (RhRdpViewer *self,
+                           int         *width,
+                           int         *height,
+                           int         *hot_x,
+                           int         *hot_y,
+                           int         *x,
+                           int         *y)
+{
+  GBytes *image;
+
+  g_return_val_if_fail (RH_IS_RDP_VIEWER (self), NULL);
+
+  g_mutex_lock (&self->frame_lock);
+  image = self->pointer_image ? g_bytes_ref (self->pointer_image) : NULL;
+  if (width)
+    *width = self->pointer_width;
+  if (height)
+    *height = self->pointer_height;
+  if (hot_x)
+    *hot_x = self->pointer_hot_x;
+  if (hot_y)
+    *hot_y = self->pointer_hot_y;
+  if (x)
+    *x = self->pointer_pos_x;
+  if (y)
+    *y = self->pointer_pos_y;
+  g_mutex_unlock (&self->frame_lock);
+  return image;
 }
 
 gboolean

@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (RhRdpViewer, rh_rdp_viewer, RH, RDP_VIEWER, GObject)
  *   "frame-updated" (int x, int y, int width, int height)  a damaged rectangle
  *   "first-frame"   ()  the first complete frame arrived
  *   "disconnected"  (GError *error)  NULL when we disconnected
+ *   "pointer-changed" (int hot_x, int hot_y, int width, int height)  the sharer's cursor shape
+ *                   (0x0: hidden, or the UI's own); get_pointer() has the image
+ *   "pointer-moved" (int x, int y)  where the sharer's pointer is, when the sharer says
  *
  * Connects to socket_path (a Unix socket that the app bridges to the relay or to a direct
  * connection). The server certificate must have SHA-256 cert_sha256 (sent over the encrypted
@@ -39,6 +42,15 @@ void         rh_rdp_viewer_disconnect      (RhRdpViewer   *self);
 GBytes      *rh_rdp_viewer_get_frame       (RhRdpViewer   *self,
                                             int           *width,
                                             int           *height);
+/* The sharer's cursor (it is not in the frames): BGRA32, stride = width * 4, with its hot spot
+ * and last known position (-1 when unknown); NULL when hidden or not known yet. */
+GBytes      *rh_rdp_viewer_get_pointer     (RhRdpViewer   *self,
+                                            int           *width,
+                                            int           *height,
+                                            int           *hot_x,
+                                            int           *hot_y,
+                                            int           *x,
+                                            int           *y);
 gboolean     rh_rdp_viewer_save_png        (RhRdpViewer   *self,
                                             const char    *path,
                                             GError       **error);

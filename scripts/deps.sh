@@ -9,6 +9,7 @@ RH_BUILD_PACKAGES=(
   libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
   freerdp2-dev libx11-dev libcairo2-dev
   libgtk-4-dev libadwaita-1-dev libnotify-dev
+  libxdamage-dev libxext-dev libxfixes-dev libxtst-dev libxrandr-dev libxi-dev
 )
 RH_TEST_PACKAGES=(
   iproute2 sqlite3 openssl python3

@@ -1,0 +1,38 @@
+/* rh-shadow-x11.h: our X11 subsystem for FreeRDP 2's shadow server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Private to rdp/: rh-rdp-sharer.c registers it with shadow_subsystem_set_entry().
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* FreeRDP's RDP_SHADOW_ENTRY_POINTS, named without its header so that tests can read the
+ * counters below without FreeRDP. */
+struct _RDP_SHADOW_ENTRY_POINTS;
+
+/* The entry point to pass to shadow_subsystem_set_entry(). */
+int  rh_shadow_x11_entry           (struct _RDP_SHADOW_ENTRY_POINTS *entry_points);
+
+/* Which part of the display the next server shares: -1 (the default) is the whole X screen,
+ * 0..n-1 one RandR monitor (in XRRGetMonitors order). Read when the subsystem initialises. */
+void rh_shadow_x11_select_monitor  (int                      monitor);
+
+/* Counters since the subsystem started (any thread): for tests and measurements. */
+typedef struct
+{
+  guint64 damage_events;     /* XDamage notifications handled */
+  guint64 frames;            /* frames handed to the shadow server's clients */
+  guint64 updates;           /* rectangles published (one shadow frame update each) */
+  guint64 pixels;            /* pixels captured */
+  guint64 cursor_updates;    /* cursor shapes sent */
+  guint64 deferred;          /* frames put off because a client had too many unacknowledged */
+  guint64 remotefx_updates;  /* rectangles sent with RemoteFX to some client (lossy) */
+} RhShadowX11Stats;
+
+void rh_shadow_x11_get_stats       (RhShadowX11Stats       *stats);
+
+G_END_DECLS

@@ -883,6 +883,56 @@ test_code_expired (Fixture       *f,
   g_assert_true (g_str_has_prefix (sharer_error, "RH-40"));
 }
 
+/* A helper whose role only allows viewing is not offered control, anywhere. */
+static void
+test_view_only_role (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *permissions = NULL;
+
+  rh_test_server_add_user (f->server, "vera", "Vera Viewer", "vera-password");
+  /* The test server puts every user it adds in its all-powerful test group. */
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "group", "update",
+                                         "Test helpers", "--remove-member", "vera", NULL), ==, 0);
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "role", "create", "Viewer",
+                                         "--permissions", "view-screen", NULL), ==, 0);
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "group", "create", "Viewers",
+                                         "--member", "vera", NULL), ==, 0);
+  g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "assignment", "create",
+                                         "--role", "Viewer", "--helpers", "Viewers",
+                                         "--scope-all", NULL), ==, 0);
+  app_start (f, &f->helper, f->config_path);
+  app_start (f, &f->sharer, f->config_path);
+  sign_in (&f->helper, "vera", "vera-password");
+  sign_in (&f->sharer, "sam", "sam-password");
+  wait_trace (&f->helper, "state", "start");
+  wait_trace (&f->sharer, "state", "start");
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  code = wait_trace (&f->helper, "code", NULL);
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "get-help");
+  type_text (&f->sharer, code);
+  press (&f->sharer, "Return");
+
+  permissions = wait_trace (&f->helper, "permissions", NULL);
+  g_assert_cmpstr (permissions, ==, "view");
+  wait_trace (&f->helper, "state", "sharer-card");
+  screenshot (f, &f->helper, "give-help-view-only-role.png");
+
+  /* "View Only" has the focus; the sharer is only asked about viewing. */
+  press (&f->helper, "Return");
+  wait_trace (&f->sharer, "state", "consent-view");
+  screenshot (f, &f->sharer, "get-help-consent-view-role.png");
+  press (&f->sharer, "alt+a");
+  wait_trace (&f->helper, "state", "session-window");
+  wait_trace (&f->helper, "session", "first-frame");
+  screenshot (f, &f->helper, "give-help-session-view-only-role.png");
+}
+
 static void
 test_wrong_code (Fixture       *f,
                  gconstpointer  data)
@@ -969,6 +1019,8 @@ main (int   argc,
   g_test_add ("/ui-shell/service-disabled", Fixture, NULL, fixture_setup, test_service_disabled,
               fixture_teardown);
   g_test_add ("/ui-shell/code-expired", Fixture, NULL, fixture_setup, test_code_expired,
+              fixture_teardown);
+  g_test_add ("/ui-shell/view-only-role", Fixture, NULL, fixture_setup, test_view_only_role,
               fixture_teardown);
   g_test_add ("/ui-shell/wrong-code", Fixture, NULL, fixture_setup, test_wrong_code,
               fixture_teardown);

@@ -32,6 +32,7 @@ struct _RhSessionWindow
   guint unread;
 
   RhRdpMode mode;
+  gboolean can_control;
   gboolean ended;           /* closing no longer asks */
   GtkWindow *confirm_dialog;
 };
@@ -90,9 +91,10 @@ update_mode (RhSessionWindow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->mode_label), "warning");
       gtk_widget_add_css_class (GTK_WIDGET (self->mode_label), "dim-label");
     }
-  gtk_widget_set_visible (self->request_control_button, !control && !self->ended);
+  gtk_widget_set_visible (self->request_control_button,
+                          !control && !self->ended && self->can_control);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-control",
-                                 !control && !self->ended);
+                                 !control && !self->ended && self->can_control);
   rh_remote_view_set_mode (self->remote_view, control ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW);
 }
 
@@ -220,6 +222,16 @@ rh_session_window_get_remote_view (RhSessionWindow *self)
 {
   g_return_val_if_fail (RH_IS_SESSION_WINDOW (self), NULL);
   return self->remote_view;
+}
+
+void
+rh_session_window_set_can_control (RhSessionWindow *self,
+                                   gboolean         can_control)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  self->can_control = can_control;
+  update_mode (self);
 }
 
 RhChatView *
@@ -432,6 +444,7 @@ rh_session_window_init (RhSessionWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->mode = RH_RDP_MODE_VIEW;
+  self->can_control = TRUE;
   g_signal_connect_swapped (self->remote_view, "notify::fit", G_CALLBACK (on_fit_changed),
                             self);
   rh_remote_view_set_fit (self->remote_view, TRUE);

@@ -31,6 +31,9 @@ void             rh_session_window_set_mode     (RhSessionWindow *self,
                                                  RhRdpMode        mode);
 RhRdpMode        rh_session_window_get_mode     (RhSessionWindow *self);
 RhRemoteView    *rh_session_window_get_remote_view (RhSessionWindow *self);
+/* Whether the helper's role allows control at all: without it there is nothing to request. */
+void             rh_session_window_set_can_control (RhSessionWindow *self,
+                                                    gboolean         can_control);
 /* The chat beside the remote screen (the Chat button shows it; hidden when chat is off). */
 RhChatView      *rh_session_window_get_chat_view   (RhSessionWindow *self);
 void             rh_session_window_set_chat_enabled (RhSessionWindow *self,

@@ -62,6 +62,8 @@ struct _RhWindow
   RhIdentityCardView   *sharer_card;
   GtkWidget            *mode_buttons;
   GtkWidget            *take_control_button;
+  GtkWidget            *view_only_button;
+  GtkWidget            *permission_note_label;
   GtkLabel             *give_status_label;
   GtkWidget            *give_end_button;
   GtkWidget            *code_entry_box;
@@ -847,6 +849,9 @@ on_viewer_ready (RhWindow    *self,
                             G_CALLBACK (on_session_window_destroyed), self);
   rh_session_window_set_chat_enabled (RH_SESSION_WINDOW (self->session_window),
                                       rh_session_get_chat_enabled (self->session));
+  rh_session_window_set_can_control (RH_SESSION_WINDOW (self->session_window),
+                                     (rh_session_get_helper_permissions (self->session) &
+                                      RH_PERMISSION_TAKE_FULL_CONTROL) != 0);
   attach_chat (self, rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window)));
   gtk_window_present (GTK_WINDOW (self->session_window));
   trace (self, "state", "session-window");
@@ -913,6 +918,8 @@ on_sharer_joined (GObject      *source,
   g_autoptr(RhIdentityCard) card = NULL;
   RhNotifier *notifier;
 
+  gboolean can_control;
+
   card = rh_rendezvous_client_wait_for_sharer_finish (RH_RENDEZVOUS_CLIENT (source), result,
                                                       &error);
   if (card == NULL)
@@ -931,7 +938,14 @@ on_sharer_joined (GObject      *source,
   gtk_widget_set_visible (self->sharer_box, TRUE);
   gtk_widget_set_visible (self->mode_buttons, TRUE);
   gtk_widget_set_visible (self->give_end_button, TRUE);
-  gtk_widget_grab_focus (self->take_control_button);
+  /* The service signed what this helper's role allows towards this person into the card;
+   * it and the sharer's app refuse more anyway, so do not offer it. */
+  can_control = (rh_rendezvous_client_get_helper_permissions (RH_RENDEZVOUS_CLIENT (source)) &
+                 RH_PERMISSION_TAKE_FULL_CONTROL) != 0;
+  gtk_widget_set_sensitive (self->take_control_button, can_control);
+  gtk_widget_set_visible (self->permission_note_label, !can_control);
+  gtk_widget_grab_focus (can_control ? self->take_control_button : self->view_only_button);
+  trace (self, "permissions", can_control ? "control" : "view");
   trace (self, "state", "sharer-card");
 }
 
@@ -1441,6 +1455,8 @@ rh_window_class_init (RhWindowClass *klass)
   CHILD (sharer_card);
   CHILD (mode_buttons);
   CHILD (take_control_button);
+  CHILD (view_only_button);
+  CHILD (permission_note_label);
   CHILD (give_status_label);
   CHILD (give_end_button);
   CHILD (code_entry_box);

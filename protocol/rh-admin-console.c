@@ -564,7 +564,8 @@ api_sign_in (RhAdminConsole *self,
 static void
 api_sign_out (RhAdminConsole *self,
               RhHttpRequest  *req,
-              Caller         *caller)
+              Caller         *caller,
+              const char     *arg)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
@@ -583,7 +584,8 @@ api_sign_out (RhAdminConsole *self,
 static void
 api_me (RhAdminConsole *self,
         RhHttpRequest  *req,
-        Caller         *caller)
+        Caller         *caller,
+        const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -642,7 +644,9 @@ add_setting (RhAdminConsole *self,
 
 static void
 api_settings_get (RhAdminConsole *self,
-                  RhHttpRequest  *req)
+                  RhHttpRequest  *req,
+                  Caller         *caller,
+                  const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -748,7 +752,9 @@ api_setting_put (RhAdminConsole *self,
 
 static void
 api_monitor (RhAdminConsole *self,
-             RhHttpRequest  *req)
+             RhHttpRequest  *req,
+             Caller         *caller,
+             const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -907,7 +913,9 @@ add_string_or_null (JsonBuilder *builder,
 
 static void
 api_sessions (RhAdminConsole *self,
-              RhHttpRequest  *req)
+              RhHttpRequest  *req,
+              Caller         *caller,
+              const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -992,7 +1000,9 @@ respond_csv (RhHttpRequest *req,
 
 static void
 api_sessions_csv (RhAdminConsole *self,
-                  RhHttpRequest  *req)
+                  RhHttpRequest  *req,
+                  Caller         *caller,
+                  const char     *arg)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = query_sessions (self, req, &error);
@@ -1047,7 +1057,9 @@ query_audit (RhAdminConsole *self,
 
 static void
 api_audit (RhAdminConsole *self,
-           RhHttpRequest  *req)
+           RhHttpRequest  *req,
+           Caller         *caller,
+           const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -1085,7 +1097,9 @@ api_audit (RhAdminConsole *self,
 
 static void
 api_audit_csv (RhAdminConsole *self,
-               RhHttpRequest  *req)
+               RhHttpRequest  *req,
+               Caller         *caller,
+               const char     *arg)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = query_audit (self, req, &error);
@@ -1450,7 +1464,9 @@ api_assignments (RhAdminConsole *self,
 /* Logins for the group member lists; no password hashes or photos. */
 static void
 api_users (RhAdminConsole *self,
-           RhHttpRequest  *req)
+           RhHttpRequest  *req,
+           Caller         *caller,
+           const char     *arg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -1487,6 +1503,39 @@ api_users (RhAdminConsole *self,
 
 /* Routing */
 
+typedef void (*ApiFunc) (RhAdminConsole *self,
+                         RhHttpRequest  *req,
+                         Caller         *caller,
+                         const char     *arg);
+
+/* A path ending in '/' is a prefix: the rest of the path is the handler's arg. Handlers
+ * without a method check it themselves (create, edit and delete share one). */
+typedef struct
+{
+  const char *method;
+  const char *path;
+  ApiFunc     func;
+} Route;
+
+static const Route routes[] = {
+  { "GET", "me", api_me },
+  { "POST", "sign-out", api_sign_out },
+  { "GET", "settings", api_settings_get },
+  { "PUT", "settings/", api_setting_put },
+  { "GET", "monitor", api_monitor },
+  { "GET", "sessions", api_sessions },
+  { "GET", "sessions.csv", api_sessions_csv },
+  { "GET", "audit", api_audit },
+  { "GET", "audit.csv", api_audit_csv },
+  { "GET", "users", api_users },
+  { NULL, "roles", api_roles },
+  { NULL, "roles/", api_roles },
+  { NULL, "groups", api_groups },
+  { NULL, "groups/", api_groups },
+  { NULL, "assignments", api_assignments },
+  { NULL, "assignments/", api_assignments },
+};
+
 static void
 handle_api (RhAdminConsole *self,
             RhHttpRequest  *req,
@@ -1504,11 +1553,9 @@ handle_api (RhAdminConsole *self,
       break;
     case RH_HTTP_BODY_TOO_LARGE:
     case RH_HTTP_BODY_NO_LENGTH:
-      {
-        respond_code (req, RH_ERROR_CONSOLE_TOO_LARGE, NULL,
-                             "The request body is over 16 KiB or has no Content-Length");
-        return;
-      }
+      respond_code (req, RH_ERROR_CONSOLE_TOO_LARGE, NULL,
+                    "The request body is over 16 KiB or has no Content-Length");
+      return;
     }
 
   if (!reading && !changing)
@@ -1541,70 +1588,19 @@ handle_api (RhAdminConsole *self,
       return;
     }
 
-  if (g_strcmp0 (path, "me") == 0 && reading)
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
     {
-      api_me (self, req, caller);
-      return;
-    }
-  if (g_strcmp0 (path, "sign-out") == 0 && is_method (req, "POST"))
-    {
-      api_sign_out (self, req, caller);
-      return;
-    }
-  if (g_strcmp0 (path, "settings") == 0 && reading)
-    {
-      api_settings_get (self, req);
-      return;
-    }
-  if (g_str_has_prefix (path, "settings/") && is_method (req, "PUT"))
-    {
-      api_setting_put (self, req, caller, path + strlen ("settings/"));
-      return;
-    }
-  if (g_strcmp0 (path, "monitor") == 0 && reading)
-    {
-      api_monitor (self, req);
-      return;
-    }
-  if (g_strcmp0 (path, "sessions") == 0 && reading)
-    {
-      api_sessions (self, req);
-      return;
-    }
-  if (g_strcmp0 (path, "sessions.csv") == 0 && reading)
-    {
-      api_sessions_csv (self, req);
-      return;
-    }
-  if (g_strcmp0 (path, "audit") == 0 && reading)
-    {
-      api_audit (self, req);
-      return;
-    }
-  if (g_strcmp0 (path, "users") == 0 && reading)
-    {
-      api_users (self, req);
-      return;
-    }
-  if (g_strcmp0 (path, "roles") == 0 || g_str_has_prefix (path, "roles/"))
-    {
-      api_roles (self, req, caller, path[5] == '/' ? path + 6 : NULL);
-      return;
-    }
-  if (g_strcmp0 (path, "groups") == 0 || g_str_has_prefix (path, "groups/"))
-    {
-      api_groups (self, req, caller, path[6] == '/' ? path + 7 : NULL);
-      return;
-    }
-  if (g_strcmp0 (path, "assignments") == 0 || g_str_has_prefix (path, "assignments/"))
-    {
-      api_assignments (self, req, caller, path[11] == '/' ? path + 12 : NULL);
-      return;
-    }
-  if (g_strcmp0 (path, "audit.csv") == 0 && reading)
-    {
-      api_audit_csv (self, req);
-      return;
+      const Route *route = &routes[i];
+      gsize len = strlen (route->path);
+      gboolean prefix = route->path[len - 1] == '/';
+
+      if (route->method != NULL && !is_method (req, route->method))
+        continue;
+      if (prefix ? strncmp (path, route->path, len) == 0 : strcmp (path, route->path) == 0)
+        {
+          route->func (self, req, caller, prefix ? path + len : NULL);
+          return;
+        }
     }
 
   respond_code (req, RH_ERROR_CONSOLE_NOT_FOUND, NULL, "No such API");

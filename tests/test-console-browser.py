@@ -289,6 +289,16 @@ def browse(wd, url, data_dir, n_sessions):
           f"bar heights do not follow the counts: {counts[-5:]}")
     wd.screenshot("03-monitor")
 
+    # The monitor follows the server: a session that starts now shows up without a reload.
+    db = sqlite3.connect(os.path.join(data_dir, "remote-help.db"), timeout=10)
+    with db:
+        db.execute("INSERT INTO sessions (pairing, helper_login, sharer_login, device, mode,"
+                   " started_at) VALUES ('%032x', 'bob', 'sam', 'kiosk-1', 'view', ?)" % 99,
+                   (int(time.time()),))
+    db.close()
+    wd.wait("the new session on the monitor", lambda: wd.text("#stat-active") == "2", 25)
+    n_sessions += 1
+
     # Sessions: all rows, search, sort, CSV export.
     wd.click('#nav a[data-page="sessions"]')
     wd.wait("the sessions table", lambda: len(wd.find_all("#sessions-table tbody tr")) == n_sessions)
@@ -297,7 +307,9 @@ def browse(wd, url, data_dir, n_sessions):
     wd.click('#sessions-table th[data-sort="duration"]')
     wd.wait("sorting by duration",
             lambda: "sorted-asc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))
-    wd.wait("shortest first", lambda: "1 min 0 s" in wd.text("#sessions-table tbody tr:first-child"))
+    wd.wait("shortest first (the one that just started)",
+            lambda: "kiosk-1" in wd.text("#sessions-table tbody tr:first-child"))
+    check("1 min 0 s" in wd.text("#sessions-table tbody tr:nth-child(2)"), "second shortest")
     wd.type("#sessions-search", "DESK-12")
     wd.wait("the search", lambda: len(wd.find_all("#sessions-table tbody tr")) == 2)
     wd.screenshot("04-sessions")
@@ -347,6 +359,17 @@ def browse(wd, url, data_dir, n_sessions):
     wd.click("#role-submit")
     wd.wait_text("#role-status", "Created role “Viewers”")
     wd.wait("the new role", lambda: "Viewers" in wd.text("#roles-table"))
+    # Edit it: add full control.
+    wd.js("[...document.querySelectorAll('#roles-table tbody tr')]"
+          ".find(r => r.cells[0].textContent === 'Viewers').querySelector('button.secondary').click();")
+    wd.wait("the edit form", lambda: wd.text("#role-submit") == "Save changes")
+    check(wd.js("return document.getElementById('role-name').value;") == "Viewers", "edit form not filled")
+    wd.click('#role-form input[value="take-full-control"]')
+    wd.click("#role-submit")
+    wd.wait_text("#role-status", "Saved role “Viewers”")
+    wd.wait("the edited role", lambda: "take-full-control" in
+            wd.js("return [...document.querySelectorAll('#roles-table tbody tr')]"
+                  ".find(r => r.cells[0].textContent === 'Viewers').cells[2].textContent;"))
     wd.screenshot("07-roles")
 
     # Groups: one with helen.

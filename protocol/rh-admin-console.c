@@ -198,6 +198,7 @@ respond_error_full (RhHttpRequest *req,
   int code = rh_error_is_rh (error) ? error->code : RH_ERROR_INTERNAL;
   const RhErrorInfo *info = rh_error_info_lookup (code);
   g_autofree char *code_text = g_strdup_printf ("RH-%04d", code);
+  g_autofree char *message = NULL;
   guint status = status_for_code (code);
 
   if (status >= 500)
@@ -212,8 +213,10 @@ respond_error_full (RhHttpRequest *req,
   json_builder_set_member_name (builder, "summary");
   json_builder_add_string_value (builder, info->summary);
   json_builder_set_member_name (builder, "message");
-  /* Internal details (SQL, paths) stay in the server log. */
-  json_builder_add_string_value (builder, status >= 500 ? info->cause : error->message);
+  /* Internal details (SQL, paths) stay in the server log; a message may quote what the
+   * client sent, which need not be UTF-8. */
+  message = g_utf8_make_valid (status >= 500 ? info->cause : error->message, -1);
+  json_builder_add_string_value (builder, message);
   if (field != NULL)
     {
       json_builder_set_member_name (builder, "field");

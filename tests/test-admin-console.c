@@ -737,6 +737,9 @@ test_roles_groups_assignments (Fixture      *f,
       "{\"role\":\"Viewers\",\"helper_group\":\"Helpdesk\",\"scope\":7}", 400, "RH-6207" },
     { "PUT", "/api/assignments/999", "{\"role\":\"Viewers\"}", 404, "RH-6105" },
     { "DELETE", "/api/assignments/abc", NULL, 404, "RH-6208" },
+    /* Percent-encoded bytes that are not UTF-8 in a path: still a valid JSON answer. */
+    { "DELETE", "/api/roles/%ff%fe", NULL, 404, "RH-6101" },
+    { "PUT", "/api/settings/%ff", "{\"value\":true}", 404, "RH-6001" },
     /* The built-in role, and a role still in use. */
     { "DELETE", "/api/roles/Help%20Desk%20Operator", NULL, 409, "RH-6108" },
     { "DELETE", "/api/roles/Viewers", NULL, 409, "RH-6109" },

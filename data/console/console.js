@@ -11,6 +11,11 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 
+// The API lists at most 500 rows unless asked for more, and exports at most 10,000 (the admin
+// CLI's "sessions export" and "audit export" have no limit).
+const LIST_LIMIT = 500;
+const EXPORT_LIMIT = 10000;
+
 class ApiError extends Error {
   constructor(status, body) {
     const e = body && body.error ? body.error : null;
@@ -214,7 +219,7 @@ function sessionsQuery() {
 
 async function loadSessions() {
   const query = sessionsQuery();
-  $('sessions-csv').href = '/api/sessions.csv?' + query;
+  $('sessions-csv').href = '/api/sessions.csv?' + query + '&limit=' + EXPORT_LIMIT;
   for (const th of document.querySelectorAll('#sessions-table th[data-sort]')) {
     th.classList.toggle('sorted-asc', th.dataset.sort === state.sessionsSort && state.sessionsOrder === 'asc');
     th.classList.toggle('sorted-desc', th.dataset.sort === state.sessionsSort && state.sessionsOrder === 'desc');
@@ -243,6 +248,7 @@ async function loadSessions() {
   });
   body.replaceChildren(...rows);
   $('sessions-empty').hidden = rows.length > 0;
+  $('sessions-more').hidden = rows.length < LIST_LIMIT;
 }
 
 // Settings
@@ -634,7 +640,8 @@ async function loadAudit() {
   const params = new URLSearchParams();
   const q = $('audit-search').value.trim();
   if (q) params.set('q', q);
-  $('audit-csv').href = '/api/audit.csv?' + params.toString();
+  $('audit-csv').href = '/api/audit.csv?' + params.toString() + (params.toString() ? '&' : '') +
+    'limit=' + EXPORT_LIMIT;
   let data;
   try {
     data = await api('GET', 'audit?' + params.toString());
@@ -651,6 +658,7 @@ async function loadAudit() {
   });
   $('audit-table').tBodies[0].replaceChildren(...rows);
   $('audit-empty').hidden = rows.length > 0;
+  $('audit-more').hidden = rows.length < LIST_LIMIT;
 }
 
 // Wiring

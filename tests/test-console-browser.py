@@ -7,8 +7,9 @@ only). The server's self-signed certificate is trusted for this browser only, by
 hash (--ignore-certificate-errors-spki-list); nothing in the product relaxes verification.
 Screenshots go to $RH_TEST_BUILDDIR/screenshots/console-*.png.
 
-Session records are written into the server's SQLite file before the browser starts (a real
-screen-sharing session needs Xvfb and FreeRDP and is covered by the integration suite).
+Most session records are written into the server's SQLite file, to have a month of history;
+one real session (headless give-help and get-help, the sharer's screen on its own Xvfb, relayed
+through the server) runs while the browser watches the monitor page.
 """
 import base64
 import json
@@ -25,6 +26,7 @@ import urllib.error
 import urllib.request
 
 SERVER = os.environ.get("RH_SERVER_BIN", "remote-help-server")
+CLIENT = os.environ.get("RH_CLIENT_BIN", "remote-help")
 BUILDDIR = os.environ.get("RH_TEST_BUILDDIR", ".")
 SHOTS = os.path.join(BUILDDIR, "screenshots")
 ADMIN_PASSWORD = "root-password-1"
@@ -101,6 +103,76 @@ def add_sessions(db_path):
                  start + duration if duration is not None else None, 1000000 * (i + 1), reason))
     db.close()
     return len(rows)
+
+
+def parse_duration(text):
+    """Seconds from the table's "1 h 2 min", "3 min 4 s" or "5 s"."""
+    seconds = 0
+    parts = text.replace("active", "").split()
+    for value, unit in zip(parts[0::2], parts[1::2]):
+        seconds += int(value) * {"h": 3600, "min": 60, "s": 1}[unit]
+    return seconds
+
+
+class RealSession:
+    """A headless helper and sharer pairing through the server, the sharer's screen on Xvfb."""
+
+    def __init__(self, tmp, data_dir, server_lines, procs):
+        self.tmp = tmp
+        self.procs = procs
+        admin(data_dir, "group", "create", "Support team", "--member", "helen")
+        admin(data_dir, "assignment", "create", "--role", "Help Desk Operator",
+              "--helpers", "Support team", "--scope-all")
+        conf = os.path.join(tmp, "remote-help.conf")
+        with open(conf, "w") as f:
+            f.write("[remote-help]\nserver=%s\nserver-fingerprint=%s\norg-key=%s\nacceptTerms=1\n"
+                    % (server_lines["listening"], server_lines["tls-fingerprint"],
+                       server_lines["org-key"]))
+        run_dir = os.path.join(tmp, "run")
+        os.makedirs(run_dir, mode=0o700, exist_ok=True)
+        self.env = dict(os.environ, RH_SYSTEM_CONFIG=conf, XDG_CONFIG_HOME=os.path.join(tmp, "config"),
+                        XDG_RUNTIME_DIR=run_dir)
+        for login, password in (("helen", "helen-password"), ("sam", "sam-password")):
+            with open(os.path.join(tmp, "pw-" + login), "w") as f:
+                f.write(password)
+
+    def start(self, seconds):
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x600x24",
+                                 "-noreset", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stderr=subprocess.DEVNULL)
+        self.procs.append(xvfb)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            display = ":" + f.readline().strip()
+        check(display != ":", "Xvfb did not start")
+        self.helper = subprocess.Popen(
+            [CLIENT, "give-help", "--headless", "--user", "helen", "--password-file",
+             os.path.join(self.tmp, "pw-helen"), "--mode", "view", "--path", "relay",
+             "--duration", str(seconds)],
+            env=self.env, stdout=subprocess.PIPE, stderr=open(os.path.join(self.tmp, "helper.log"), "w"),
+            text=True)
+        self.procs.append(self.helper)
+        code = None
+        deadline = time.monotonic() + 30
+        while code is None and time.monotonic() < deadline:
+            line = self.helper.stdout.readline()
+            if not line:
+                break
+            if line.startswith("code: "):
+                code = line.split(" ", 1)[1].strip()
+        check(code is not None, "the helper got no code")
+        self.sharer = subprocess.Popen(
+            [CLIENT, "get-help", "--headless", code, "--user", "sam", "--password-file",
+             os.path.join(self.tmp, "pw-sam"), "--allow", "view", "--display", display,
+             "--direct", "off"],
+            env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.tmp, "sharer.log"), "w"))
+        self.procs.append(self.sharer)
+
+    def finish(self):
+        check(self.helper.wait(timeout=90) == 0, "the helper failed (see helper.log)")
+        check(self.sharer.wait(timeout=30) == 0, "the sharer failed (see sharer.log)")
 
 
 class WebDriver:
@@ -213,14 +285,15 @@ def run(tmp, procs):
                               stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "server.log"), "w"),
                               text=True)
     procs.append(server)
-    url = None
+    lines = {}
     deadline = time.monotonic() + 15
-    while url is None and time.monotonic() < deadline:
+    while "console" not in lines and time.monotonic() < deadline:
         line = server.stdout.readline()
         if not line:
             break
-        if line.startswith("console: "):
-            url = line.split(" ", 1)[1].strip()
+        key, _, value = line.partition(": ")
+        lines[key] = value.strip()
+    url = lines.get("console")
     check(url is not None, "the server did not print its console URL")
     log("console at", url)
 
@@ -243,12 +316,12 @@ def run(tmp, procs):
         args.append("--no-sandbox")
     wd.start(args)
     try:
-        browse(wd, url, data_dir, n_sessions)
+        browse(wd, url, data_dir, n_sessions, RealSession(tmp, data_dir, lines, procs))
     finally:
         wd.quit()
 
 
-def browse(wd, url, data_dir, n_sessions):
+def browse(wd, url, data_dir, n_sessions, real):
     # Sign-in page, and a refused sign-in.
     wd.go(url)
     wd.wait("the sign-in form", lambda: wd.visible("#sign-in-form"))
@@ -299,20 +372,35 @@ def browse(wd, url, data_dir, n_sessions):
     wd.wait("the new session on the monitor", lambda: wd.text("#stat-active") == "2", 25)
     n_sessions += 1
 
+    # A real session: it is active on the monitor while it runs, and recorded once it ends.
+    real.start(seconds=25)
+    wd.wait("the real session on the monitor", lambda: wd.text("#stat-active") == "3", 40)
+    n_sessions += 1
+    check(wd.text("#stat-total") == str(n_sessions), "the real session is not counted")
+    wd.screenshot("03b-monitor-live")
+    real.finish()
+    wd.wait("the real session's end on the monitor", lambda: wd.text("#stat-active") == "2", 25)
+
     # Sessions: all rows, search, sort, CSV export.
     wd.click('#nav a[data-page="sessions"]')
     wd.wait("the sessions table", lambda: len(wd.find_all("#sessions-table tbody tr")) == n_sessions)
     first = wd.text("#sessions-table tbody tr:first-child")
-    check("active" in first, f"newest session first, active: {first!r}")
+    check("helen" in first and "sam" in first and "active" not in first,
+          f"the newest session first is the real one, ended: {first!r}")
     wd.click('#sessions-table th[data-sort="duration"]')
     wd.wait("sorting by duration",
             lambda: "sorted-asc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))
-    wd.wait("shortest first (the one that just started)",
-            lambda: "kiosk-1" in wd.text("#sessions-table tbody tr:first-child"))
-    check("1 min 0 s" in wd.text("#sessions-table tbody tr:nth-child(2)"), "second shortest")
+    durations = [parse_duration(t) for t in wd.js(
+        "return [...document.querySelectorAll('#sessions-table tbody tr')].map(r => r.cells[5].textContent);")]
+    check(durations == sorted(durations) and len(durations) == n_sessions, f"durations {durations}")
+    wd.click('#sessions-table th[data-sort="duration"]')
+    wd.wait("sorting by duration, longest first",
+            lambda: "sorted-desc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))
+    wd.wait("the longest first", lambda: "40 min 0 s" in wd.text("#sessions-table tbody tr:first-child"))
+    wd.screenshot("04-sessions")
     wd.type("#sessions-search", "DESK-12")
     wd.wait("the search", lambda: len(wd.find_all("#sessions-table tbody tr")) == 2)
-    wd.screenshot("04-sessions")
+    wd.screenshot("04b-sessions-search")
     csv = wd.js_async("const done = arguments[arguments.length - 1];"
                       "fetch(document.getElementById('sessions-csv').href)"
                       ".then(r => r.text().then(t => done([r.status, r.headers.get('content-type'), t])));")
@@ -443,15 +531,15 @@ def stop(proc, name):
 
 
 def main():
-    for tool in ("chromium", "chromedriver", "openssl"):
+    for tool in ("chromium", "chromedriver", "openssl", "Xvfb"):
         if shutil.which(tool) is None:
             print(f"{tool} is missing: run scripts/deps.sh (it installs chromium and chromium-driver)",
                   file=sys.stderr)
             return 1
     os.makedirs(SHOTS, exist_ok=True)
     # A hung browser must fail the test, not stall CI.
-    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Failure("the test took over 240 s")))
-    signal.alarm(240)
+    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Failure("the test took over 280 s")))
+    signal.alarm(280)
     tmp = tempfile.mkdtemp(prefix="rh-console-web-")
     procs = []
     status = 0

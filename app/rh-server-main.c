@@ -34,6 +34,7 @@ typedef struct
   char     *code_lifetime;
   char     *token_lifetime;
   char     *auth_timeout;
+  char     *console_dir;
   gboolean  verbose;
 } ServerArgs;
 
@@ -47,6 +48,7 @@ server_args_clear (ServerArgs *args)
   g_clear_pointer (&args->code_lifetime, g_free);
   g_clear_pointer (&args->token_lifetime, g_free);
   g_clear_pointer (&args->auth_timeout, g_free);
+  g_clear_pointer (&args->console_dir, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServerArgs, server_args_clear)
@@ -208,6 +210,16 @@ run_server (const ServerArgs *args)
   options.port = port;
   options.tls_cert = cert_path;
   options.tls_key = key_path;
+  /* The admin console: --console-dir, else RH_CONSOLE_DIR (tests, a source tree), else the
+   * installed files. */
+  options.console_dir = args->console_dir;
+  if (options.console_dir == NULL)
+    options.console_dir = g_getenv ("RH_CONSOLE_DIR");
+  if (options.console_dir == NULL)
+    options.console_dir = CONSOLE_DIR;
+  if (!g_file_test (options.console_dir, G_FILE_TEST_IS_DIR))
+    g_warning ("RH-%04d: the admin console files are missing (%s); the console will not work",
+               RH_ERROR_CONSOLE_ASSETS, options.console_dir);
 
   server = rh_rendezvous_server_new (store, org_key, &options, &error);
   if (server == NULL)
@@ -227,6 +239,7 @@ run_server (const ServerArgs *args)
   printf ("listening: %s\n", url);
   printf ("tls-fingerprint: %s\n", tls_text);
   printf ("org-key: %s\n", org_text);
+  printf ("console: https%s\n", url + strlen ("wss"));
   fflush (stdout);
   g_message ("Remote Help server listening on %s (TLS certificate %s, organisation key %s)",
              url, tls_text, org_text);
@@ -264,6 +277,9 @@ main (int    argc,
     { "auth-timeout", 0, 0, G_OPTION_ARG_STRING, &args.auth_timeout,
       N_("Seconds a connection may stay without signing in or pairing (default 30, 1-3600)"),
       N_("SECONDS") },
+    { "console-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.console_dir,
+      N_("Directory with the admin web console's files (default: the installed ones)"),
+      N_("DIR") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
       N_("Log informational and debug messages"), NULL },
     G_OPTION_ENTRY_NULL

@@ -33,6 +33,7 @@
 #include "rh-identity-card.h"
 #include "rh-message.h"
 #include "rh-pairing-code.h"
+#include "rh-admin-console.h"
 #include "rh-password.h"
 #include "rh-rendezvous-client.h"
 #include "rh-rendezvous-server.h"
@@ -138,6 +139,7 @@ struct _RhRendezvousServer
   RhRendezvousServerOptions  options;
   GHashTable                *rendezvous; /* slot → Rendezvous */
   guint                      purge_timer;
+  RhAdminConsole            *console;
 };
 
 G_DEFINE_FINAL_TYPE (RhRendezvousServer, rh_rendezvous_server, G_TYPE_OBJECT)
@@ -2032,6 +2034,7 @@ rh_rendezvous_server_dispose (GObject *object)
 
   g_clear_pointer (&self->rendezvous, g_hash_table_unref);
   g_clear_object (&self->ws);
+  g_clear_object (&self->console);
   g_clear_object (&self->store);
   g_clear_object (&self->org_key);
 
@@ -2083,6 +2086,12 @@ rh_rendezvous_server_new (RhStore                          *store,
   g_signal_connect (self->ws, "peer-oversize", G_CALLBACK (on_peer_oversize), self);
   g_signal_connect (self->ws, "peer-closed", G_CALLBACK (on_peer_closed), self);
   g_signal_connect (self->ws, "peer-drained", G_CALLBACK (on_peer_drained), self);
+
+  if (options->console_dir != NULL)
+    {
+      self->console = rh_admin_console_new (store, options->console_dir);
+      rh_admin_console_attach (self->console, self->ws);
+    }
 
   return g_steal_pointer (&self);
 }

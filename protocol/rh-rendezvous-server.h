@@ -21,6 +21,7 @@ typedef struct
   guint       token_lifetime;   /* seconds a sign-in lasts (43200) */
   guint       pake_timeout;     /* seconds a pairing attempt may take (30) */
   guint       auth_timeout;     /* seconds before an unauthenticated connection is dropped (30) */
+  const char *console_dir;      /* admin web console files; NULL: no console (404) */
 } RhRendezvousServerOptions;
 
 #define RH_CODE_MAX_FAILURES     3

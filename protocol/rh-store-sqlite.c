@@ -2722,6 +2722,196 @@ rh_store_sqlite_init (RhStoreSqlite *self)
 {
 }
 
+/* Console queries: built per call from fixed pieces (the sort column comes from a table,
+ * never from the caller), so they are prepared each time rather than cached. */
+static sqlite3_stmt *
+prepare_once (RhStoreSqlite *self,
+              const char    *sql,
+              GError       **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error, "Cannot prepare a database statement");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  return stmt;
+}
+
+static GPtrArray *
+rh_store_sqlite_session_query (RhStore              *store,
+                              const RhSessionQuery *query,
+                              GError              **error)
+{
+  static const char * const sort_columns[] = {
+    [RH_SESSION_SORT_STARTED] = "started_at",
+    [RH_SESSION_SORT_ENDED] = "ended_at",
+    /* An active session has lasted until now. */
+    [RH_SESSION_SORT_DURATION] = "coalesce (ended_at, unixepoch ()) - started_at",
+    [RH_SESSION_SORT_HELPER] = "helper_login",
+    [RH_SESSION_SORT_SHARER] = "sharer_login",
+    [RH_SESSION_SORT_DEVICE] = "device",
+    [RH_SESSION_SORT_MODE] = "mode",
+    [RH_SESSION_SORT_BYTES] = "bytes_relayed",
+    [RH_SESSION_SORT_END_REASON] = "end_reason",
+  };
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  const char *order = query->descending ? "DESC" : "ASC";
+  g_autofree char *sql = NULL;
+  g_autofree char *search = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_session_record_free);
+  gboolean row;
+
+  /* instr() on lower(): a plain substring test, with no LIKE wildcards to escape. */
+  sql = g_strdup_printf ("SELECT id, pairing, helper_login, sharer_login, device, mode, modes,"
+                         " elevation_used, started_at, ended_at, bytes_relayed, end_reason"
+                         " FROM sessions"
+                         " WHERE ?1 IS NULL OR instr (lower (helper_login), ?1) > 0"
+                         "  OR instr (lower (sharer_login), ?1) > 0"
+                         "  OR instr (lower (coalesce (device, '')), ?1) > 0"
+                         "  OR instr (lower (mode), ?1) > 0 OR instr (lower (modes), ?1) > 0"
+                         "  OR instr (lower (coalesce (end_reason, '')), ?1) > 0"
+                         " ORDER BY %s %s, id %s LIMIT ?2",
+                         sort_columns[query->sort], order, order);
+  if (query->search != NULL && query->search[0] != '\0')
+    search = g_utf8_strdown (query->search, -1);
+
+  stmt = prepare_once (self, sql, error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, search, error) ||
+      !bind_int64 (self, stmt, 2, query->limit > 0 ? (gint64) query->limit : -1, error))
+    return NULL;
+
+  for (;;)
+    {
+      RhSessionRecord *record;
+
+      if (!stmt_next (self, stmt, &row, "Cannot list sessions", error))
+        return NULL;
+      if (!row)
+        break;
+      record = g_new0 (RhSessionRecord, 1);
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->pairing = column_strdup (stmt, 1);
+      record->helper_login = column_strdup (stmt, 2);
+      record->sharer_login = column_strdup (stmt, 3);
+      record->device = column_strdup (stmt, 4);
+      record->mode = column_strdup (stmt, 5);
+      record->modes = column_strdup (stmt, 6);
+      record->elevation_used = sqlite3_column_int (stmt, 7) != 0;
+      record->started_at = sqlite3_column_int64 (stmt, 8);
+      record->ended_at = sqlite3_column_int64 (stmt, 9);
+      record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
+      record->end_reason = column_strdup (stmt, 11);
+      g_ptr_array_add (records, record);
+    }
+  return g_steal_pointer (&records);
+}
+
+static gboolean
+rh_store_sqlite_session_stats (RhStore  *store,
+                               gint64    since,
+                               guint    *out_active,
+                               GArray  **out_days,
+                               double   *out_average_duration,
+                               GError  **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(sqlite3_stmt) totals = NULL;
+  g_autoptr(sqlite3_stmt) days = NULL;
+  g_autoptr(GArray) result = g_array_new (FALSE, FALSE, sizeof (RhSessionDay));
+  gboolean row;
+
+  *out_active = 0;
+  *out_days = NULL;
+  *out_average_duration = 0;
+
+  totals = prepare_once (self,
+                         "SELECT (SELECT count (*) FROM sessions WHERE ended_at IS NULL),"
+                         " (SELECT avg (ended_at - started_at) FROM sessions"
+                         "  WHERE started_at >= ?1 AND ended_at IS NOT NULL)", error);
+  if (totals == NULL ||
+      !bind_int64 (self, totals, 1, since, error) ||
+      !stmt_next (self, totals, &row, "Cannot count sessions", error))
+    return FALSE;
+  if (row)
+    {
+      *out_active = (guint) sqlite3_column_int64 (totals, 0);
+      *out_average_duration = sqlite3_column_double (totals, 1);
+    }
+
+  days = prepare_once (self,
+                       "SELECT started_at - started_at % 86400 AS day, count (*) FROM sessions"
+                       " WHERE started_at >= ?1 GROUP BY day ORDER BY day", error);
+  if (days == NULL || !bind_int64 (self, days, 1, since, error))
+    return FALSE;
+  for (;;)
+    {
+      RhSessionDay day;
+
+      if (!stmt_next (self, days, &row, "Cannot count sessions per day", error))
+        return FALSE;
+      if (!row)
+        break;
+      day.day = sqlite3_column_int64 (days, 0);
+      day.count = (guint) sqlite3_column_int64 (days, 1);
+      g_array_append_val (result, day);
+    }
+
+  *out_days = g_steal_pointer (&result);
+  return TRUE;
+}
+
+static GPtrArray *
+rh_store_sqlite_audit_query (RhStore    *store,
+                            const char *search,
+                            guint       limit,
+                            GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autofree char *needle = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_audit_record_free);
+  gboolean row;
+
+  if (search != NULL && search[0] != '\0')
+    needle = g_utf8_strdown (search, -1);
+
+  stmt = prepare_once (self,
+                       "SELECT id, at, actor, action, detail FROM audit"
+                       " WHERE ?1 IS NULL OR instr (lower (actor), ?1) > 0"
+                       "  OR instr (lower (action), ?1) > 0"
+                       "  OR instr (lower (coalesce (detail, '')), ?1) > 0"
+                       " ORDER BY id DESC LIMIT ?2", error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, needle, error) ||
+      !bind_int64 (self, stmt, 2, limit > 0 ? (gint64) limit : -1, error))
+    return NULL;
+
+  for (;;)
+    {
+      RhAuditRecord *entry;
+
+      if (!stmt_next (self, stmt, &row, "Cannot read the audit log", error))
+        return NULL;
+      if (!row)
+        break;
+      entry = g_new0 (RhAuditRecord, 1);
+      entry->id = sqlite3_column_int64 (stmt, 0);
+      entry->at = sqlite3_column_int64 (stmt, 1);
+      entry->actor = column_strdup (stmt, 2);
+      entry->action = column_strdup (stmt, 3);
+      entry->detail = column_strdup (stmt, 4);
+      g_ptr_array_add (entries, entry);
+    }
+  return g_steal_pointer (&entries);
+}
+
 static void
 rh_store_sqlite_iface_init (RhStoreInterface *iface)
 {
@@ -2772,6 +2962,9 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->session_add_mode = rh_store_sqlite_session_add_mode;
   iface->purge_history = rh_store_sqlite_purge_history;
   iface->session_set_device = rh_store_sqlite_session_set_device;
+  iface->session_query = rh_store_sqlite_session_query;
+  iface->session_stats = rh_store_sqlite_session_stats;
+  iface->audit_query = rh_store_sqlite_audit_query;
 }
 
 RhStore *

@@ -793,3 +793,45 @@ rh_store_session_set_device (RhStore    *self,
 
   return RH_STORE_GET_IFACE (self)->session_set_device (self, id, device, error);
 }
+
+GPtrArray *
+rh_store_session_query (RhStore              *self,
+                        const RhSessionQuery *query,
+                        GError              **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+  g_return_val_if_fail (query->sort <= RH_SESSION_SORT_END_REASON, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->session_query (self, query, error);
+}
+
+gboolean
+rh_store_session_stats (RhStore  *self,
+                        gint64    since,
+                        guint    *out_active,
+                        GArray  **out_days,
+                        double   *out_average_duration,
+                        GError  **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_active != NULL && out_days != NULL, FALSE);
+  g_return_val_if_fail (out_average_duration != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_stats (self, since, out_active, out_days,
+                                                   out_average_duration, error);
+}
+
+GPtrArray *
+rh_store_audit_query (RhStore    *self,
+                      const char *search,
+                      guint       limit,
+                      GError    **error)
+{
+  g_return_val_if_fail (RH_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return RH_STORE_GET_IFACE (self)->audit_query (self, search, limit, error);
+}

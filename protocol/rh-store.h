@@ -157,6 +157,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RhSessionRecord, rh_session_record_free)
 #define RH_TYPE_STORE (rh_store_get_type ())
 G_DECLARE_INTERFACE (RhStore, rh_store, RH, STORE, GObject)
 
+struct _RhSessionQuery;
+
 struct _RhStoreInterface
 {
   GTypeInterface parent_iface;
@@ -250,6 +252,15 @@ struct _RhStoreInterface
                                   int *out_sessions, int *out_audit, GError **error);
   gboolean  (*session_set_device) (RhStore *self, gint64 id, const char *device,
                                    GError **error);
+
+  /* The admin console's queries. */
+  GPtrArray*(*session_query)     (RhStore *self, const struct _RhSessionQuery *query,
+                                  GError **error);
+  gboolean  (*session_stats)     (RhStore *self, gint64 since, guint *out_active,
+                                  GArray **out_days, double *out_average_duration,
+                                  GError **error);
+  GPtrArray*(*audit_query)       (RhStore *self, const char *search, guint limit,
+                                  GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -412,6 +423,49 @@ gboolean   rh_store_session_set_device (RhStore *self, gint64 id, const char *de
  * rows younger than a day whatever the caller asks). Counts are optional. */
 gboolean   rh_store_purge_history     (RhStore *self, gint64 sessions_before,
                                        gint64 audit_before, int *out_sessions, int *out_audit,
+                                       GError **error);
+
+/* Querying sessions and the audit log for the admin console. */
+typedef enum
+{
+  RH_SESSION_SORT_STARTED,
+  RH_SESSION_SORT_ENDED,
+  RH_SESSION_SORT_DURATION,
+  RH_SESSION_SORT_HELPER,
+  RH_SESSION_SORT_SHARER,
+  RH_SESSION_SORT_DEVICE,
+  RH_SESSION_SORT_MODE,
+  RH_SESSION_SORT_BYTES,
+  RH_SESSION_SORT_END_REASON,
+} RhSessionSort;
+
+typedef struct _RhSessionQuery
+{
+  const char    *search;      /* case-insensitive substring of helper, sharer, device, modes or
+                               * end reason; NULL or "": every session */
+  RhSessionSort  sort;
+  gboolean       descending;
+  guint          limit;       /* 0: no limit */
+} RhSessionQuery;
+
+typedef struct
+{
+  gint64 day;                 /* unix seconds of 00:00 UTC */
+  guint  count;               /* sessions started that day */
+} RhSessionDay;
+
+/* Array of RhSessionRecord; ties are broken by id in the same direction. */
+GPtrArray *rh_store_session_query     (RhStore *self, const RhSessionQuery *query,
+                                       GError **error);
+/* Sessions still active (never ended); per UTC day, the sessions started at or after since
+ * (only days that have some, oldest first); the mean duration in seconds of the ended ones
+ * among them (0 when none has ended). */
+gboolean   rh_store_session_stats     (RhStore *self, gint64 since, guint *out_active,
+                                       GArray **out_days, double *out_average_duration,
+                                       GError **error);
+/* Array of RhAuditRecord, newest first; search is a case-insensitive substring of actor,
+ * action or detail (NULL: all). */
+GPtrArray *rh_store_audit_query       (RhStore *self, const char *search, guint limit,
                                        GError **error);
 
 G_END_DECLS

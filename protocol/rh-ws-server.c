@@ -108,9 +108,50 @@ typedef struct
   gpointer                user_data;
 } Timer;
 
+#define HTTP_HEADER_ROOM 4096
+#define HTTP_CHUNK       (16 * 1024)
+/* A refused body up to this size is still read (and dropped), so that the client gets the
+ * answer instead of a connection reset from unread data. */
+#define HTTP_DISCARD_MAX (1024 * 1024)
+
+static const char * const kept_request_headers[] = {
+  "cookie", "content-type", "origin", "x-csrf-token",
+};
+
+struct _RhHttpRequest
+{
+  struct lws       *wsi;          /* NULL once the connection is gone */
+  char             *method;
+  char             *path;
+  GHashTable       *query;        /* name → value */
+  char             *headers[G_N_ELEMENTS (kept_request_headers)];
+  char              address[64];
+  GByteArray       *body;
+  gsize             content_length;
+  RhHttpBodyStatus  body_status;
+  gboolean          close_after;  /* a body was left unread: the connection is unusable */
+
+  gboolean          responded;
+  guint             status;
+  char             *content_type;
+  GPtrArray        *out_headers;  /* name, value, name, value… */
+  GBytes           *out_body;
+  gsize             out_sent;
+  gboolean          headers_sent;
+};
+
+typedef struct
+{
+  RhHttpRequest *request;
+} HttpSessionData;
+
 struct _RhWsServer
 {
   GObject                parent_instance;
+
+  RhWsServerHttpFunc     http_func;
+  gpointer               http_user_data;
+  gsize                  http_max_body;
 
   struct lws_context    *context;     /* set to NULL by lws when it is finally freed */
   struct lws_vhost      *vhost;
@@ -369,15 +410,185 @@ configure_tls (SSL_CTX *ctx)
   SSL_CTX_set_security_level (ctx, 2);
 }
 
-/* protocols[0]: plain HTTP and WebSocket requests without our subprotocol end up here and are
- * refused; it also receives the vhost-wide TLS callbacks. */
-static int
-reject_callback (struct lws               *wsi,
-                 enum lws_callback_reasons reason,
-                 void                     *user,
-                 void                     *in,
-                 size_t                    len)
+static void
+http_request_free (RhHttpRequest *req)
 {
+  g_free (req->method);
+  g_free (req->path);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  for (gsize i = 0; i < G_N_ELEMENTS (req->headers); i++)
+    g_free (req->headers[i]);
+  g_byte_array_unref (req->body);
+  g_free (req->content_type);
+  g_clear_pointer (&req->out_headers, g_ptr_array_unref);
+  g_clear_pointer (&req->out_body, g_bytes_unref);
+  g_free (req);
+}
+
+static char *
+copy_header (struct lws               *wsi,
+             enum lws_token_indexes    token,
+             const char               *custom)
+{
+  int len = custom != NULL ? lws_hdr_custom_length (wsi, custom, (int) strlen (custom))
+                           : lws_hdr_total_length (wsi, token);
+  g_autofree char *value = NULL;
+
+  if (len < 0 || (custom == NULL && len == 0))
+    return NULL;
+  value = g_malloc0 ((gsize) len + 1);
+  if (custom != NULL)
+    {
+      if (lws_hdr_custom_copy (wsi, value, len + 1, custom, (int) strlen (custom)) < 0)
+        return NULL;
+    }
+  else if (lws_hdr_copy (wsi, value, len + 1, token) < 0)
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
+static RhHttpRequest *
+http_request_new (struct lws *wsi,
+                  const char *path)
+{
+  static const char * const methods[] = {
+    [LWSHUMETH_GET] = "GET", [LWSHUMETH_POST] = "POST", [LWSHUMETH_OPTIONS] = "OPTIONS",
+    [LWSHUMETH_PUT] = "PUT", [LWSHUMETH_PATCH] = "PATCH", [LWSHUMETH_DELETE] = "DELETE",
+    [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+  };
+  RhHttpRequest *req = g_new0 (RhHttpRequest, 1);
+  char *uri = NULL;
+  int uri_len = 0;
+  int method = lws_http_get_uri_and_method (wsi, &uri, &uri_len);
+  char arg[1024];
+
+  req->wsi = wsi;
+  req->method = g_strdup (method >= 0 && (gsize) method < G_N_ELEMENTS (methods) &&
+                          methods[method] != NULL ? methods[method] : "UNKNOWN");
+  req->path = g_strdup (path != NULL ? path : "/");
+  req->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* lws has split and decoded the arguments; an argument too long for arg is dropped. */
+  for (int i = 0; lws_hdr_copy_fragment (wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0;
+       i++)
+    {
+      char *eq = strchr (arg, '=');
+
+      if (eq == NULL)
+        g_hash_table_replace (req->query, g_strdup (arg), g_strdup (""));
+      else
+        g_hash_table_replace (req->query, g_strndup (arg, (gsize) (eq - arg)),
+                              g_strdup (eq + 1));
+    }
+
+  req->headers[0] = copy_header (wsi, WSI_TOKEN_HTTP_COOKIE, NULL);
+  req->headers[1] = copy_header (wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, NULL);
+  req->headers[2] = copy_header (wsi, WSI_TOKEN_ORIGIN, NULL);
+  req->headers[3] = copy_header (wsi, 0, "x-csrf-token:");
+
+  lws_get_peer_simple (wsi, req->address, sizeof req->address);
+  if (g_str_has_prefix (req->address, "::ffff:") && strchr (req->address, '.') != NULL)
+    memmove (req->address, req->address + 7, strlen (req->address + 7) + 1);
+
+  req->body = g_byte_array_new ();
+  req->out_headers = g_ptr_array_new_with_free_func (g_free);
+  return req;
+}
+
+static void
+http_dispatch (RhWsServer    *self,
+               RhHttpRequest *req)
+{
+  if (self->http_func != NULL)
+    self->http_func (req, self->http_user_data);
+  if (!req->responded)
+    rh_http_request_respond (req, HTTP_STATUS_NOT_FOUND, "text/plain",
+                             g_bytes_new_static ("Not found\n", 10));
+}
+
+/* One lws_write per WRITEABLE callback: the headers first, then the body in chunks. */
+static int
+http_writeable (RhHttpRequest *req)
+{
+  struct lws *wsi = req->wsi;
+  gsize body_len = req->out_body != NULL ? g_bytes_get_size (req->out_body) : 0;
+  gboolean close_after = req->close_after;
+
+  if (!req->responded)
+    return 0;
+
+  if (!req->headers_sent)
+    {
+      g_autofree guint8 *buf = g_malloc (LWS_PRE + HTTP_HEADER_ROOM);
+      guint8 *start = buf + LWS_PRE;
+      guint8 *p = start;
+      guint8 *end = start + HTTP_HEADER_ROOM - 1;
+
+      if (lws_add_http_common_headers (wsi, req->status, req->content_type, body_len, &p, end))
+        return -1;
+      for (guint i = 0; i + 1 < req->out_headers->len; i += 2)
+        {
+          g_autofree char *name = g_strconcat (req->out_headers->pdata[i], ":", NULL);
+          const char *value = req->out_headers->pdata[i + 1];
+
+          if (lws_add_http_header_by_name (wsi, (const guint8 *) name, (const guint8 *) value,
+                                           (int) strlen (value), &p, end))
+            return -1;
+        }
+      if (close_after &&
+          lws_add_http_header_by_name (wsi, (const guint8 *) "connection:",
+                                       (const guint8 *) "close", 5, &p, end))
+        return -1;
+      if (lws_finalize_write_http_header (wsi, start, &p, end))
+        return -1;
+      req->headers_sent = TRUE;
+      if (body_len > 0)
+        {
+          lws_callback_on_writable (wsi);
+          return 0;
+        }
+    }
+  else if (req->out_sent < body_len)
+    {
+      const guint8 *data = g_bytes_get_data (req->out_body, NULL);
+      gsize n = MIN (body_len - req->out_sent, HTTP_CHUNK);
+      gboolean last = req->out_sent + n == body_len;
+      g_autofree guint8 *buf = g_malloc (LWS_PRE + n);
+
+      memcpy (buf + LWS_PRE, data + req->out_sent, n);
+      if (lws_write (wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int) n)
+        return -1;
+      req->out_sent += n;
+      if (!last)
+        {
+          lws_callback_on_writable (wsi);
+          return 0;
+        }
+    }
+  else
+    return 0;
+
+  /* Everything is out. A refused body was never read, so the connection cannot carry
+   * another request. */
+  if (close_after)
+    return -1;
+  if (lws_http_transaction_completed (wsi))
+    return -1;
+  return 0;
+}
+
+/* protocols[0]: plain HTTP(S) requests and WebSocket requests without our subprotocol end up
+ * here; it also receives the vhost-wide TLS callbacks. */
+static int
+http_callback (struct lws               *wsi,
+               enum lws_callback_reasons reason,
+               void                     *user,
+               void                     *in,
+               size_t                    len)
+{
+  HttpSessionData *hd = user;
+  RhWsServer *self;
+  RhHttpRequest *req;
+
   switch (reason)
     {
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
@@ -389,8 +600,71 @@ reject_callback (struct lws               *wsi,
       return 1;
 
     case LWS_CALLBACK_HTTP:
-      lws_return_http_status (wsi, HTTP_STATUS_NOT_FOUND, NULL);
-      return -1;
+      self = server_from_wsi (wsi);
+      if (self->http_func == NULL || hd == NULL)
+        {
+          lws_return_http_status (wsi, HTTP_STATUS_NOT_FOUND, NULL);
+          return -1;
+        }
+      g_clear_pointer (&hd->request, http_request_free);
+      req = hd->request = http_request_new (wsi, in);
+      if (lws_hdr_total_length (wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+        {
+          char text[32];
+          guint64 value = 0;
+
+          if (lws_hdr_copy (wsi, text, sizeof text, WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0 ||
+              !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &value, NULL))
+            req->body_status = RH_HTTP_BODY_NO_LENGTH;
+          else
+            {
+              if (value > self->http_max_body)
+                req->body_status = RH_HTTP_BODY_TOO_LARGE;
+              if (value <= HTTP_DISCARD_MAX)
+                req->content_length = (gsize) value;
+            }
+        }
+      else if (lws_hdr_total_length (wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        req->body_status = RH_HTTP_BODY_NO_LENGTH;
+
+      /* With a body to read, lws calls HTTP_BODY and then HTTP_BODY_COMPLETION. */
+      if (req->content_length > 0)
+        return 0;
+      req->close_after = req->body_status != RH_HTTP_BODY_OK;
+      http_dispatch (self, req);
+      return 0;
+
+    case LWS_CALLBACK_HTTP_BODY:
+      if (hd == NULL || (req = hd->request) == NULL)
+        return -1;
+      if (req->body_status != RH_HTTP_BODY_OK)
+        return 0;
+      if (len <= req->content_length - MIN (req->body->len, req->content_length))
+        g_byte_array_append (req->body, in, (guint) len);
+      else
+        req->body_status = RH_HTTP_BODY_TOO_LARGE;
+      return 0;
+
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (hd == NULL || (req = hd->request) == NULL)
+        return -1;
+      self = server_from_wsi (wsi);
+      if (req->body_status != RH_HTTP_BODY_OK)
+        g_byte_array_set_size (req->body, 0);
+      if (!req->responded)
+        http_dispatch (self, req);
+      return 0;
+
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      if (hd == NULL || hd->request == NULL)
+        return 0;
+      return http_writeable (hd->request);
+
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (hd != NULL)
+        g_clear_pointer (&hd->request, http_request_free);
+      return 0;
 
     default:
       return lws_callback_http_dummy (wsi, reason, user, in, len);
@@ -634,8 +908,9 @@ rh_ws_server_new (const char  *address,
   self->subprotocol = g_strdup (subprotocol);
 
   self->protocols[0] = (struct lws_protocols) {
-    .name = "rh-refuse",
-    .callback = reject_callback,
+    .name = "rh-http",
+    .callback = http_callback,
+    .per_session_data_size = sizeof (HttpSessionData),
   };
   self->protocols[1] = (struct lws_protocols) {
     .name = self->subprotocol,
@@ -1026,4 +1301,113 @@ rh_ws_peer_get_data (RhWsPeer *peer)
   g_return_val_if_fail (peer != NULL, NULL);
 
   return peer->data;
+}
+
+void
+rh_ws_server_set_http_handler (RhWsServer         *self,
+                               gsize               max_body,
+                               RhWsServerHttpFunc  func,
+                               gpointer            user_data)
+{
+  g_return_if_fail (RH_IS_WS_SERVER (self));
+
+  self->http_func = func;
+  self->http_user_data = user_data;
+  self->http_max_body = max_body;
+}
+
+const char *
+rh_http_request_get_method (RhHttpRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+
+  return request->method;
+}
+
+const char *
+rh_http_request_get_path (RhHttpRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+
+  return request->path;
+}
+
+const char *
+rh_http_request_get_query (RhHttpRequest *request,
+                           const char    *name)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_hash_table_lookup (request->query, name);
+}
+
+const char *
+rh_http_request_get_header (RhHttpRequest *request,
+                            const char    *name)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (kept_request_headers); i++)
+    if (g_ascii_strcasecmp (kept_request_headers[i], name) == 0)
+      return request->headers[i];
+  g_return_val_if_reached (NULL);
+}
+
+const char *
+rh_http_request_get_address (RhHttpRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+
+  return request->address;
+}
+
+RhHttpBodyStatus
+rh_http_request_get_body_status (RhHttpRequest *request)
+{
+  g_return_val_if_fail (request != NULL, RH_HTTP_BODY_OK);
+
+  return request->body_status;
+}
+
+GBytes *
+rh_http_request_get_body (RhHttpRequest *request)
+{
+  g_return_val_if_fail (request != NULL, NULL);
+
+  return g_bytes_new (request->body->data, request->body->len);
+}
+
+void
+rh_http_request_add_header (RhHttpRequest *request,
+                            const char    *name,
+                            const char    *value)
+{
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (name != NULL && value != NULL);
+  g_return_if_fail (!request->responded);
+  /* Header injection would need a line break in a value. */
+  g_return_if_fail (strpbrk (value, "\r\n") == NULL);
+
+  g_ptr_array_add (request->out_headers, g_ascii_strdown (name, -1));
+  g_ptr_array_add (request->out_headers, g_strdup (value));
+}
+
+void
+rh_http_request_respond (RhHttpRequest *request,
+                         guint          status,
+                         const char    *content_type,
+                         GBytes        *body)
+{
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (!request->responded);
+  g_return_if_fail (status >= 100 && status <= 599);
+
+  request->responded = TRUE;
+  request->status = status;
+  request->content_type = g_strdup (content_type != NULL ? content_type : "text/plain");
+  request->out_body = body;
+  if (request->wsi != NULL)
+    lws_callback_on_writable (request->wsi);
 }

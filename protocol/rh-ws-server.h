@@ -109,4 +109,52 @@ void        rh_ws_peer_set_data       (RhWsPeer     *peer,
                                        GDestroyNotify destroy);
 gpointer    rh_ws_peer_get_data       (RhWsPeer     *peer);
 
+/* Plain HTTPS on the same port: every request that is not a WebSocket upgrade with our
+ * subprotocol goes to the HTTP handler (404 without one). The handler runs on the server's
+ * thread once the whole body is in, and must call rh_http_request_respond() before it
+ * returns. Bodies are capped: a larger one, or one whose size is not announced with
+ * Content-Length, is refused (rh_http_request_get_body_status()): read and dropped up to
+ * 1 MiB, otherwise left unread and the connection closed after the answer. */
+typedef struct _RhHttpRequest RhHttpRequest;
+
+typedef enum
+{
+  RH_HTTP_BODY_OK,
+  RH_HTTP_BODY_TOO_LARGE,
+  RH_HTTP_BODY_NO_LENGTH,
+} RhHttpBodyStatus;
+
+typedef void (*RhWsServerHttpFunc) (RhHttpRequest *request,
+                                    gpointer       user_data);
+
+void        rh_ws_server_set_http_handler (RhWsServer         *self,
+                                           gsize               max_body,
+                                           RhWsServerHttpFunc  func,
+                                           gpointer            user_data);
+
+/* "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" or "OPTIONS". */
+const char      *rh_http_request_get_method      (RhHttpRequest *request);
+/* Decoded path, e.g. "/api/sessions". */
+const char      *rh_http_request_get_path        (RhHttpRequest *request);
+/* A decoded query argument (?name=value), or NULL. */
+const char      *rh_http_request_get_query       (RhHttpRequest *request,
+                                                  const char    *name);
+/* Only these request headers are kept: cookie, content-type, origin, x-csrf-token
+ * (lower case); NULL when absent. */
+const char      *rh_http_request_get_header      (RhHttpRequest *request,
+                                                  const char    *name);
+const char      *rh_http_request_get_address     (RhHttpRequest *request);
+RhHttpBodyStatus rh_http_request_get_body_status (RhHttpRequest *request);
+/* The body (empty when there was none or it was refused). */
+GBytes          *rh_http_request_get_body        (RhHttpRequest *request);
+/* Adds a response header (lower-case name without the colon); call before respond(). */
+void             rh_http_request_add_header      (RhHttpRequest *request,
+                                                  const char    *name,
+                                                  const char    *value);
+/* Takes body (may be NULL). */
+void             rh_http_request_respond         (RhHttpRequest *request,
+                                                  guint          status,
+                                                  const char    *content_type,
+                                                  GBytes        *body);
+
 G_END_DECLS

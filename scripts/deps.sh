@@ -17,6 +17,7 @@ RH_TEST_PACKAGES=(
   freerdp2-x11 freerdp2-shadow-x11 winpr-utils
   desktop-file-utils appstream dbus-daemon python3-dbusmock imagemagick
   fonts-wqy-microhei xclip
+  chromium chromium-driver
 )
 
 rh_install_packages () {

@@ -1266,6 +1266,157 @@ test_rollback (Fixture      *fixture,
   sqlite3_close (db);
 }
 
+static gint64
+start_session (RhStore    *store,
+               const char *helper,
+               const char *sharer,
+               const char *device,
+               gint64      started_at,
+               gint64      ended_at,
+               const char *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pairing = g_strdup_printf ("%032" G_GINT64_MODIFIER "x", started_at);
+  gint64 id = 0;
+
+  g_assert_true (rh_store_session_start (store, pairing, helper, sharer, device, "view",
+                                         started_at, &id, &error));
+  g_assert_no_error (error);
+  if (ended_at > 0)
+    {
+      g_assert_true (rh_store_session_end (store, id, ended_at, (guint64) started_at, reason,
+                                           &error));
+      g_assert_no_error (error);
+    }
+  return id;
+}
+
+static void
+test_session_queries (Fixture      *fixture,
+                      gconstpointer user_data)
+{
+  const gint64 now = 40 * DAY + 5000;
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GArray) days = NULL;
+  RhSessionQuery query = { 0 };
+  RhSessionRecord *record;
+  guint active;
+  double average;
+
+  /* Nothing yet: zeros, not errors. */
+  g_assert_true (rh_store_session_stats (store, now - 30 * DAY, &active, &days, &average,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (active, ==, 0);
+  g_assert_cmpuint (days->len, ==, 0);
+  g_assert_cmpfloat (average, ==, 0);
+  g_clear_pointer (&days, g_array_unref);
+
+  /* Too old for the 30 days; two on one day (100 s and 300 s); one on the next (active). */
+  start_session (store, "helen", "sam", "old-pc", now - 35 * DAY, now - 35 * DAY + 50, "ended");
+  start_session (store, "helen", "Zoë", "Laptop-7", 39 * DAY + 10, 39 * DAY + 110, "ended");
+  start_session (store, "bob", "sam", NULL, 39 * DAY + 20, 39 * DAY + 320, "peer-left");
+  start_session (store, "bob", "carol", "desk-3", 40 * DAY + 30, 0, NULL);
+
+  g_assert_true (rh_store_session_stats (store, now - 30 * DAY, &active, &days, &average,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (active, ==, 1);
+  g_assert_cmpfloat (average, ==, 200);
+  g_assert_cmpuint (days->len, ==, 2);
+  g_assert_cmpint (g_array_index (days, RhSessionDay, 0).day, ==, 39 * DAY);
+  g_assert_cmpuint (g_array_index (days, RhSessionDay, 0).count, ==, 2);
+  g_assert_cmpint (g_array_index (days, RhSessionDay, 1).day, ==, 40 * DAY);
+  g_assert_cmpuint (g_array_index (days, RhSessionDay, 1).count, ==, 1);
+
+  /* Newest first by default order of the caller's choice; search is case-insensitive. */
+  query.sort = RH_SESSION_SORT_STARTED;
+  query.descending = TRUE;
+  list = rh_store_session_query (store, &query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  record = list->pdata[0];
+  g_assert_cmpstr (record->sharer_login, ==, "carol");
+  g_assert_cmpint (record->ended_at, ==, 0);
+  g_assert_null (record->end_reason);
+  record = list->pdata[3];
+  g_assert_cmpstr (record->device, ==, "old-pc");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  query.search = "LAPTOP";
+  list = rh_store_session_query (store, &query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((RhSessionRecord *) list->pdata[0])->sharer_login, ==, "Zoë");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* No wildcard meaning: "%" matches nothing here. */
+  query.search = "%";
+  list = rh_store_session_query (store, &query, &error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  query.search = "sam";
+  query.sort = RH_SESSION_SORT_DURATION;
+  query.descending = FALSE;
+  list = rh_store_session_query (store, &query, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((RhSessionRecord *) list->pdata[0])->device, ==, "old-pc");
+  g_assert_cmpstr (((RhSessionRecord *) list->pdata[1])->helper_login, ==, "bob");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  query.search = NULL;
+  query.sort = RH_SESSION_SORT_HELPER;
+  query.limit = 3;
+  list = rh_store_session_query (store, &query, &error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((RhSessionRecord *) list->pdata[0])->helper_login, ==, "bob");
+  g_assert_cmpstr (((RhSessionRecord *) list->pdata[2])->helper_login, ==, "helen");
+}
+
+static void
+test_audit_query (Fixture      *fixture,
+                 gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  RhAuditRecord *entry;
+
+  list = rh_store_audit_query (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  g_assert_true (rh_store_audit_append (store, 100, "admin", "setting-set",
+                                        "{\"key\":\"chat-disabled\"}", &error));
+  g_assert_true (rh_store_audit_append (store, 200, "Ann", "user-add", NULL, &error));
+  g_assert_true (rh_store_audit_append (store, 150, "admin", "user-remove", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Newest entry first (by insertion, whatever the clock said). */
+  list = rh_store_audit_query (store, NULL, 0, &error);
+  g_assert_cmpuint (list->len, ==, 3);
+  entry = list->pdata[0];
+  g_assert_cmpstr (entry->action, ==, "user-remove");
+  g_assert_cmpint (entry->at, ==, 150);
+  g_assert_null (entry->detail);
+  entry = list->pdata[2];
+  g_assert_cmpstr (entry->detail, ==, "{\"key\":\"chat-disabled\"}");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = rh_store_audit_query (store, "CHAT", 0, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = rh_store_audit_query (store, "ann", 0, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = rh_store_audit_query (store, NULL, 2, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1295,6 +1446,8 @@ main (int   argc,
   ADD ("/store/concurrency/busy-wait", test_busy_wait);
   ADD ("/store/concurrency/first-open", test_first_open_race);
   ADD ("/store/rollback", test_rollback);
+  ADD ("/store/sessions/query", test_session_queries);
+  ADD ("/store/audit/query", test_audit_query);
 
 #undef ADD
 

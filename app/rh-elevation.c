@@ -369,10 +369,11 @@ rh_elevation_was_used (RhElevation *self)
 }
 
 static gboolean
-reaped (GPid pid)
+reaped (GPid  pid,
+        int  *status)
 {
-  int status;
-  pid_t r = waitpid (pid, &status, WNOHANG);
+  int ignored;
+  pid_t r = waitpid (pid, status != NULL ? status : &ignored, WNOHANG);
 
   return r == pid || (r < 0 && errno == ECHILD);
 }
@@ -381,7 +382,7 @@ guint
 rh_elevation_n_running (RhElevation *self)
 {
   for (guint i = self->running->len; i > 0; i--)
-    if (reaped (g_array_index (self->running, RunningTool, i - 1).pid))
+    if (reaped (g_array_index (self->running, RunningTool, i - 1).pid, NULL))
       g_array_remove_index (self->running, i - 1);
   return self->running->len;
 }
@@ -514,9 +515,12 @@ add_step (RhElevationResult *result,
   g_ptr_array_add (result->steps, step);
 }
 
+/* Reaps the launchers until all are gone or the deadline passes; counts those that reported
+ * (exit status 128 + SIGKILL) that their tool needed SIGKILL. */
 static gboolean
 wait_all (GArray *running,
-          gint64  deadline)
+          gint64  deadline,
+          guint  *killed)
 {
   for (;;)
     {
@@ -525,9 +529,14 @@ wait_all (GArray *running,
       for (guint i = 0; i < running->len; i++)
         {
           RunningTool *tool = &g_array_index (running, RunningTool, i);
+          int status = 0;
 
-          if (tool->pid != 0 && reaped (tool->pid))
-            tool->pid = 0;
+          if (tool->pid != 0 && reaped (tool->pid, &status))
+            {
+              tool->pid = 0;
+              if (WIFEXITED (status) && WEXITSTATUS (status) == 128 + SIGKILL)
+                (*killed)++;
+            }
           all = all && tool->pid == 0;
         }
       if (all || g_get_monotonic_time () > deadline)
@@ -557,10 +566,12 @@ end_tools (EndData           *data,
       close (tool->stdin_fd);
       tool->stdin_fd = -1;
     }
-  if (wait_all (running, g_get_monotonic_time () + (data->grace_ms + 2000) * G_TIME_SPAN_MILLISECOND))
+  if (wait_all (running, g_get_monotonic_time () + (data->grace_ms + 2000) * G_TIME_SPAN_MILLISECOND,
+                &result->tools_killed))
     {
-      add_step (result, "terminate-tools", TRUE, FALSE, "%u elevated tool(s) ended",
-                running->len);
+      add_step (result, "terminate-tools", TRUE, FALSE,
+                "%u elevated tool(s) ended, %u of them with SIGKILL", running->len,
+                result->tools_killed);
       return;
     }
   /* A launcher that did not go: signal its group directly. This works when it runs as the
@@ -576,10 +587,11 @@ end_tools (EndData           *data,
       else
         refused++;
     }
-  result->tools_killed = signalled;
-  if (wait_all (running, g_get_monotonic_time () + 2 * G_USEC_PER_SEC))
+  result->tools_killed += signalled;
+  if (wait_all (running, g_get_monotonic_time () + 2 * G_USEC_PER_SEC, &result->tools_killed))
     add_step (result, "terminate-tools", TRUE, FALSE,
-              "%u elevated tool(s) ended, %u of them with SIGKILL", running->len, signalled);
+              "%u elevated tool(s) ended, %u of them with SIGKILL", running->len,
+              result->tools_killed);
   else
     add_step (result, "terminate-tools", FALSE, FALSE,
               "%u elevated tool(s) still running (%u refused a signal)", running->len, refused);

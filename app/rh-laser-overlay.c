@@ -8,8 +8,9 @@
  * themselves; there the trail "fades" by shrinking dots, which reads the same at a glance.
  * The screen under the dots is never dimmed or covered.
  *
- * Moves only record a point; a frame timer (while visible) draws at most ~30 times a second,
- * which is also what rate-limits a flood of positions.
+ * The window is moved and resized to the dots' bounding box each frame. Moves only record a
+ * point; a frame timer (while visible) draws at most ~30 times a second, which is also what
+ * rate-limits a flood of positions.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -54,11 +55,9 @@ struct _RhLaserOverlay
   Window           window;
   Visual          *visual;
   Colormap         colormap;
-  Pixmap           mask;       /* SHAPED: 1-bit bounding shape */
   RhLaserArea      area;
   RhLaserMode      mode;
   cairo_surface_t *surface;
-  cairo_surface_t *mask_surface;
   Point            points[TRAIL_POINTS];
   guint            n_points;   /* newest last */
   gint64           last_move;
@@ -203,15 +202,6 @@ rh_laser_overlay_new (const char         *display_name,
   set_empty_input_region (self);
   self->surface = cairo_xlib_surface_create (display, self->window, self->visual, a.width,
                                              a.height);
-  if (self->mode == RH_LASER_MODE_SHAPED)
-    {
-      self->mask = XCreatePixmap (display, self->window, (unsigned) a.width,
-                                  (unsigned) a.height, 1);
-      self->mask_surface = cairo_xlib_surface_create_for_bitmap (display, self->mask,
-                                                                 ScreenOfDisplay (display,
-                                                                                  screen),
-                                                                 a.width, a.height);
-    }
   XSelectInput (display, RootWindow (display, screen), SubstructureNotifyMask);
   XFlush (display);
   self->fd_source = g_unix_fd_add (ConnectionNumber (display), G_IO_IN | G_IO_HUP | G_IO_ERR,
@@ -261,37 +251,92 @@ draw_dots (RhLaserOverlay *self,
           cairo_set_source_rgba (cr, 1, 1, 1, alpha);
           cairo_fill (cr);
         }
-      cairo_arc (cr, p->x, p->y, radius, 0, 2 * G_PI);
       if (shape_only)
         cairo_set_source_rgba (cr, 1, 1, 1, 1);
       else
         cairo_set_source_rgba (cr, ((RH_LASER_DOT_RGB >> 16) & 0xff) / 255.0,
                                ((RH_LASER_DOT_RGB >> 8) & 0xff) / 255.0,
                                (RH_LASER_DOT_RGB & 0xff) / 255.0, alpha);
+      /* A stroke to the next point, so a fast move leaves a line rather than loose dots. */
+      if (!head)
+        {
+          const Point *next = &self->points[i + 1];
+
+          cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+          cairo_set_line_width (cr, 2 * radius);
+          cairo_move_to (cr, p->x, p->y);
+          cairo_line_to (cr, next->x, next->y);
+          cairo_stroke (cr);
+          continue;
+        }
+      cairo_arc (cr, p->x, p->y, radius, 0, 2 * G_PI);
       cairo_fill (cr);
     }
+}
+
+/* The window only covers the dots' bounding box (in area coordinates, clipped to the area):
+ * shaping or clearing the whole area thirty times a second costs the X server far more. */
+static gboolean
+dots_extents (RhLaserOverlay    *self,
+              cairo_rectangle_int_t *box)
+{
+  int x0 = G_MAXINT, y0 = G_MAXINT, x1 = G_MININT, y1 = G_MININT;
+  int margin = (int) ceil (DOT_RADIUS + RIM) + 2;
+
+  for (guint i = 0; i < self->n_points; i++)
+    {
+      x0 = MIN (x0, (int) self->points[i].x - margin);
+      y0 = MIN (y0, (int) self->points[i].y - margin);
+      x1 = MAX (x1, (int) self->points[i].x + margin + 1);
+      y1 = MAX (y1, (int) self->points[i].y + margin + 1);
+    }
+  x0 = MAX (x0, 0);
+  y0 = MAX (y0, 0);
+  x1 = MIN (x1, self->area.width);
+  y1 = MIN (y1, self->area.height);
+  if (self->n_points == 0 || x1 <= x0 || y1 <= y0)
+    return FALSE;
+  *box = (cairo_rectangle_int_t) { x0, y0, x1 - x0, y1 - y0 };
+  return TRUE;
 }
 
 static void
 redraw (RhLaserOverlay *self,
         gint64          now)
 {
+  cairo_rectangle_int_t box;
   cairo_t *cr;
+
+  if (!dots_extents (self, &box))
+    return;
 
   if (self->mode == RH_LASER_MODE_SHAPED)
     {
       /* The shape first: a 1-bit copy of exactly the pixels drawn below (no antialiasing in
-       * either), so no stray black pixel shows around a dot. */
-      cr = cairo_create (self->mask_surface);
+       * either), so no stray pixel of the window shows around a dot. */
+      Pixmap mask = XCreatePixmap (self->display, self->window, (unsigned) box.width,
+                                   (unsigned) box.height, 1);
+      cairo_surface_t *mask_surface =
+        cairo_xlib_surface_create_for_bitmap (self->display, mask,
+                                              DefaultScreenOfDisplay (self->display),
+                                              box.width, box.height);
+
+      cr = cairo_create (mask_surface);
       cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
       cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
       cairo_set_source_rgba (cr, 0, 0, 0, 0);
       cairo_paint (cr);
+      cairo_translate (cr, -box.x, -box.y);
       draw_dots (self, cr, now, TRUE);
       cairo_destroy (cr);
-      cairo_surface_flush (self->mask_surface);
-      XShapeCombineMask (self->display, self->window, ShapeBounding, 0, 0, self->mask, ShapeSet);
+      cairo_surface_flush (mask_surface);
+      cairo_surface_destroy (mask_surface);
+      XShapeCombineMask (self->display, self->window, ShapeBounding, 0, 0, mask, ShapeSet);
+      XFreePixmap (self->display, mask);
     }
+  XMoveResizeWindow (self->display, self->window, self->area.x + box.x, self->area.y + box.y,
+                     (unsigned) box.width, (unsigned) box.height);
+  cairo_xlib_surface_set_size (self->surface, box.width, box.height);
 
   cr = cairo_create (self->surface);
   if (self->mode == RH_LASER_MODE_SHAPED)
@@ -303,6 +348,7 @@ redraw (RhLaserOverlay *self,
       cairo_paint (cr);
       cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
     }
+  cairo_translate (cr, -box.x, -box.y);
   draw_dots (self, cr, now, FALSE);
   cairo_destroy (cr);
   cairo_surface_flush (self->surface);
@@ -429,9 +475,6 @@ rh_laser_overlay_free (RhLaserOverlay *self)
   unmap (self);
   g_clear_handle_id (&self->fd_source, g_source_remove);
   g_clear_pointer (&self->surface, cairo_surface_destroy);
-  g_clear_pointer (&self->mask_surface, cairo_surface_destroy);
-  if (self->mask != None)
-    XFreePixmap (self->display, self->mask);
   XDestroyWindow (self->display, self->window);
   if (self->colormap != None)
     XFreeColormap (self->display, self->colormap);

@@ -69,6 +69,7 @@ struct _RhAuthPromptWatch
   guint             fd_source;
   guint             idle_source;
   GArray           *rects;
+  GArray           *windows;   /* Window of each rect: the top-level (frame) */
   gboolean          reported;
   RhAuthPromptFunc  callback;
   gpointer          user_data;
@@ -219,7 +220,8 @@ is_prompt (RhAuthPromptWatch *self,
 }
 
 static GArray *
-scan (RhAuthPromptWatch *self)
+scan (RhAuthPromptWatch *self,
+      GArray            *windows)
 {
   GArray *rects = g_array_new (FALSE, FALSE, sizeof (RhAuthPromptRect));
   Window root_ret, parent, *children = NULL;
@@ -242,6 +244,7 @@ scan (RhAuthPromptWatch *self)
                                      attrs.height + 2 * attrs.border_width };
 
               g_array_append_val (rects, r);
+              g_array_append_val (windows, children[i]);
             }
         }
       if (children != NULL)
@@ -278,10 +281,14 @@ drain_events (RhAuthPromptWatch *self)
         case MapNotify:
         case UnmapNotify:
         case DestroyNotify:
-        case ConfigureNotify:
         case ReparentNotify:
-        case CirculateNotify:
           changed = TRUE;
+          break;
+        case ConfigureNotify:
+          /* Only a prompt's own move matters; other windows move all the time (the laser
+           * pointer's overlay thirty times a second). */
+          for (guint i = 0; i < self->windows->len && !changed; i++)
+            changed = g_array_index (self->windows, Window, i) == event.xconfigure.window;
           break;
         case PropertyNotify:
           changed = changed || event.xproperty.atom == XA_WM_CLASS ||
@@ -301,9 +308,12 @@ static gboolean
 rescan_idle (gpointer user_data)
 {
   RhAuthPromptWatch *self = user_data;
-  g_autoptr(GArray) rects = scan (self);
+  g_autoptr(GArray) windows = g_array_new (FALSE, FALSE, sizeof (Window));
+  g_autoptr(GArray) rects = scan (self, windows);
 
   self->idle_source = 0;
+  g_array_unref (self->windows);
+  self->windows = g_steal_pointer (&windows);
   /* The scan's round trips may have queued events the fd watch will never see. */
   if (drain_events (self))
     schedule_rescan (self);
@@ -385,6 +395,7 @@ rh_auth_prompt_watch_new (const char          *display_name,
   self->classes = g_strv_builder_end (classes);
   self->titles = g_strv_builder_end (titles);
   self->rects = g_array_new (FALSE, FALSE, sizeof (RhAuthPromptRect));
+  self->windows = g_array_new (FALSE, FALSE, sizeof (Window));
   self->callback = callback;
   self->user_data = user_data;
 
@@ -421,5 +432,6 @@ rh_auth_prompt_watch_free (RhAuthPromptWatch *self)
   g_strfreev (self->classes);
   g_strfreev (self->titles);
   g_array_unref (self->rects);
+  g_array_unref (self->windows);
   g_free (self);
 }

@@ -8,6 +8,7 @@ RH_BUILD_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
   freerdp2-dev libx11-dev libcairo2-dev
+  libxext-dev libxfixes-dev libxtst-dev
   libgtk-4-dev libadwaita-1-dev libnotify-dev
   libxdamage-dev libxext-dev libxfixes-dev libxtst-dev libxrandr-dev libxi-dev
 )
@@ -18,6 +19,7 @@ RH_TEST_PACKAGES=(
   desktop-file-utils appstream dbus-daemon python3-dbusmock imagemagick
   fonts-wqy-microhei xclip
   chromium chromium-driver
+  libxml2-utils polkitd
 )
 
 rh_install_packages () {

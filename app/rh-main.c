@@ -125,6 +125,7 @@ main (int   argc,
   g_autofree char *path = NULL;
   g_autofree char *direct = NULL;
   g_autofree char *chat = NULL;
+  g_autofree char *laser = NULL;
   int duration = 0;
   RhHeadlessOptions options = { 0 };
   const char *command;
@@ -146,6 +147,7 @@ main (int   argc,
     { "allow", 0, 0, G_OPTION_ARG_STRING, &allow, N_("get-help: your answer to the helper's request"), "view|control|deny" },
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
     { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
+    { "laser", 0, 0, G_OPTION_ARG_STRING, &laser, N_("give-help: point the laser at this spot (fractions of the screen) before the snapshot"), "X,Y" },
     { "chat", 0, 0, G_OPTION_ARG_STRING, &chat, N_("Send this chat message once the screen is shared (with --mode or --allow)"), "TEXT" },
     { "display", 0, 0, G_OPTION_ARG_STRING, &display, N_("get-help: the X11 display to share (default $DISPLAY)"), ":N" },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, N_("accept-terms: accept the terms shown"), NULL },
@@ -244,6 +246,20 @@ main (int   argc,
         options.session.path = RH_SESSION_PATH_DIRECT;
       else
         return usage_error (context, _("--path takes auto, relay or direct"));
+      if (laser != NULL)
+        {
+          char *end = NULL;
+          double x = g_ascii_strtod (laser, &end), y = -1;
+
+          if (end != NULL && *end == ',')
+            y = g_ascii_strtod (end + 1, &end);
+          if (end == NULL || *end != '\0' || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1))
+            return usage_error (context, _("--laser takes X,Y as fractions of the screen, "
+                                           "from 0 to 1"));
+          options.session.laser = TRUE;
+          options.session.laser_x = x;
+          options.session.laser_y = y;
+        }
       if (click != NULL)
         {
           if (sscanf (click, "%d,%d", &options.session.click_x, &options.session.click_y) != 2 ||
@@ -252,8 +268,9 @@ main (int   argc,
           options.session.click = TRUE;
         }
     }
-  else if (snapshot || duration || type_text || click || path)
-    return usage_error (context, _("--snapshot, --duration, --type and --click need --mode"));
+  else if (snapshot || duration || type_text || click || path || laser)
+    return usage_error (context, _("--snapshot, --duration, --type, --click and --laser need "
+                                   "--mode"));
   if (allow != NULL)
     {
       if (!g_str_equal (command, "get-help"))

@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -21,6 +22,7 @@
 #include "rh-message.h"
 #include "rh-rdp-viewer.h"
 #include "rh-relay-client.h"
+#include "rh-laser-overlay.h"
 #include "rh-session.h"
 
 struct _RhSession
@@ -53,6 +55,15 @@ struct _RhSession
   guint               consent_timer;
   guint               duration_timer;
   GPtrArray          *chat;        /* RhChatMessage, the thread as the service delivered it */
+  /* Laser pointer: the helper sends at most LASER_HZ positions a second, the newest one. */
+  RhLaserOverlay     *laser;       /* sharer, created on the first position */
+  gboolean            laser_failed;
+  gboolean            laser_pending;
+  double              laser_x;
+  double              laser_y;
+  guint               laser_timer;
+  guint               laser_demo_timer;   /* headless --laser */
+  guint               laser_demo_ticks;
 };
 
 enum
@@ -93,6 +104,9 @@ unref_later (gpointer object)
 static void
 teardown (RhSession *self)
 {
+  g_clear_handle_id (&self->laser_timer, g_source_remove);
+  g_clear_handle_id (&self->laser_demo_timer, g_source_remove);
+  g_clear_pointer (&self->laser, rh_laser_overlay_free);
   g_clear_handle_id (&self->consent_timer, g_source_remove);
   g_clear_handle_id (&self->duration_timer, g_source_remove);
   if (self->viewer)
@@ -231,6 +245,24 @@ send_input (RhSession *self)
   return ok;
 }
 
+static void after_first_frame (RhSession *self);
+
+static gboolean
+on_laser_demo_tick (gpointer user_data)
+{
+  RhSession *self = user_data;
+
+  if (++self->laser_demo_ticks <= 15)
+    {
+      rh_session_point_laser (self, self->options.laser_x, self->options.laser_y);
+      return G_SOURCE_CONTINUE;
+    }
+  self->laser_demo_timer = 0;
+  after_first_frame (self);
+  rh_session_laser_off (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_first_frame (RhRdpViewer *viewer,
                 gpointer     user_data)
@@ -242,6 +274,23 @@ on_first_frame (RhRdpViewer *viewer,
   g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
 
   status (self, "first-frame", size);
+  if (self->options.laser)
+    {
+      /* Point the laser for a moment first, so the snapshot shows the dot as it came back in
+       * the stream from the sharer's screen. */
+      self->laser_demo_ticks = 0;
+      self->laser_demo_timer = g_timeout_add (100, on_laser_demo_tick, self);
+      return;
+    }
+  after_first_frame (self);
+}
+
+static void
+after_first_frame (RhSession *self)
+{
+  g_autoptr(GError) error = NULL;
+  RhRdpViewer *viewer = self->viewer;
+
   if (self->snapshot_path)
     {
       if (!rh_rdp_viewer_save_png (viewer, self->snapshot_path, &error))
@@ -778,6 +827,118 @@ rh_session_request_control (RhSession *self)
 
 /* Both */
 
+/* Laser pointer: positions go over the encrypted peer channel, never as RDP input, so they
+ * work in view-only sessions and can never click. */
+
+#define LASER_HZ 30
+
+static void
+send_laser (RhSession *self)
+{
+  g_autoptr(JsonObject) msg = rh_message_new ("laser");
+
+  if (self->laser_x < 0)
+    json_object_set_boolean_member (msg, "off", TRUE);
+  else
+    {
+      json_object_set_double_member (msg, "x", self->laser_x);
+      json_object_set_double_member (msg, "y", self->laser_y);
+    }
+  send_peer (self, msg);
+}
+
+static gboolean
+on_laser_tick (gpointer user_data)
+{
+  RhSession *self = user_data;
+
+  if (!self->laser_pending)
+    {
+      self->laser_timer = 0;
+      return G_SOURCE_REMOVE;
+    }
+  self->laser_pending = FALSE;
+  send_laser (self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+rh_session_point_laser (RhSession *self,
+                        double     x,
+                        double     y)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (!self->is_helper || self->task == NULL || !isfinite (x) || !isfinite (y))
+    return;
+  self->laser_x = CLAMP (x, 0.0, 1.0);
+  self->laser_y = CLAMP (y, 0.0, 1.0);
+  if (self->laser_timer != 0)
+    {
+      self->laser_pending = TRUE;
+      return;
+    }
+  send_laser (self);
+  self->laser_timer = g_timeout_add (1000 / LASER_HZ, on_laser_tick, self);
+}
+
+void
+rh_session_laser_off (RhSession *self)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (!self->is_helper || self->task == NULL)
+    return;
+  g_clear_handle_id (&self->laser_timer, g_source_remove);
+  self->laser_pending = FALSE;
+  self->laser_x = self->laser_y = -1;
+  send_laser (self);
+}
+
+static void
+handle_laser (RhSession  *self,
+              JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean off = FALSE;
+  JsonNode *xn, *yn;
+  double x, y;
+
+  /* Only on a screen the person agreed to share. */
+  if (self->sharer == NULL || self->laser_failed)
+    return;
+  if (json_object_has_member (msg, "off") && rh_message_get_bool (msg, "off", &off, NULL) && off)
+    {
+      if (self->laser)
+        rh_laser_overlay_hide (self->laser);
+      return;
+    }
+  xn = json_object_get_member (msg, "x");
+  yn = json_object_get_member (msg, "y");
+  if (xn == NULL || yn == NULL || json_node_get_value_type (xn) != G_TYPE_DOUBLE ||
+      json_node_get_value_type (yn) != G_TYPE_DOUBLE)
+    {
+      g_debug ("Ignoring a laser position that is not two numbers");
+      return;
+    }
+  x = json_node_get_double (xn);
+  y = json_node_get_double (yn);
+  if (self->laser == NULL)
+    {
+      self->laser = rh_laser_overlay_new (self->display, NULL, RH_LASER_MODE_AUTO, &error);
+      if (self->laser == NULL)
+        {
+          /* The session goes on without it; say so once. */
+          self->laser_failed = TRUE;
+          g_warning ("The laser pointer cannot be shown: %s", error->message);
+          status (self, "laser", "unavailable");
+          return;
+        }
+      status (self, "laser", "shown");
+    }
+  rh_laser_overlay_move (self->laser, x, y);
+}
+
 static void
 on_peer_message (RhRendezvousClient *client,
                  JsonObject         *msg,
@@ -792,6 +953,8 @@ on_peer_message (RhRendezvousClient *client,
     handle_rdp_offer (self, msg);
   else if (!self->is_helper && g_str_equal (type, "session-request"))
     handle_request (self, msg);
+  else if (!self->is_helper && g_str_equal (type, "laser"))
+    handle_laser (self, msg);
   else
     g_debug ("Ignoring a peer message of type %.32s", type);
 }

@@ -37,6 +37,9 @@ typedef struct
   gboolean        click;
   int             click_x;
   int             click_y;
+  gboolean        laser;           /* point the laser at (laser_x, laser_y) before the snapshot */
+  double          laser_x;
+  double          laser_y;
   /* sharer: the person's explicit answer (headless: --allow) */
   RhSessionAllow  allow;
   const char     *display;
@@ -91,6 +94,14 @@ void       rh_session_request_control (RhSession          *self);
 /* The sharer's answer to "consent-requested": it can only lower what was asked for. */
 void       rh_session_answer     (RhSession               *self,
                                   RhSessionAllow           allow);
+/* Helper: shows the laser pointer on the sharer's screen at (x, y), each 0..1 of the shared
+ * screen (view-only and control alike; it never clicks). Sent at most 30 times a second, the
+ * newest position winning. */
+void       rh_session_point_laser (RhSession              *self,
+                                   double                  x,
+                                   double                  y);
+/* Helper: removes the laser pointer from the sharer's screen. */
+void       rh_session_laser_off  (RhSession               *self);
 /* Whether the organisation allows chat (the service refuses it otherwise, so hide it). */
 gboolean   rh_session_get_chat_enabled (RhSession         *self);
 /* The thread so far, oldest first (RhChatMessage; owned by the session). */

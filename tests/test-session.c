@@ -482,6 +482,59 @@ test_chat (Fixture       *f,
   result_clear (&sharer_result);
 }
 
+/* The laser pointer travels over the peer channel in a view-only session, is drawn on the
+ * sharer's screen, comes back to the helper in the stream, and never moves the pointer. */
+static void
+test_laser (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "laser.png", NULL);
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = NULL;
+  Result helper_result = { 0 }, sharer_result = { 0 };
+  cairo_surface_t *image;
+  const guint8 *data_px;
+  guint32 pixel;
+  int x0, y0, x1, y1, stride;
+
+  pointer_location (f, &x0, &y0);
+  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                         "--mode", "view", "--path", "relay", "--snapshot", png,
+                         "--laser", "0.25,0.75", NULL);
+  code = read_code (helper, &in);
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", "view", "--display", f->display, "--direct", "off", NULL);
+  collect (helper, in, &helper_result);
+  collect (sharer, NULL, &sharer_result);
+  g_test_message ("helper:\n%s\nsharer:\n%s", helper_result.out, sharer_result.out);
+  g_assert_cmpint (helper_result.status, ==, 0);
+  g_assert_cmpint (sharer_result.status, ==, 0);
+  g_assert_nonnull (strstr (sharer_result.out, "laser: shown"));
+
+  /* The dot's centre, at a quarter of the width and three quarters of the height. */
+  image = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
+  data_px = cairo_image_surface_get_data (image);
+  stride = cairo_image_surface_get_stride (image);
+  pixel = *(const guint32 *) (data_px + 576 * stride + 256 * 4);
+  g_test_message ("pixel at the laser: %06x", pixel & 0xffffff);
+  g_assert_cmpint ((pixel >> 16) & 0xff, >, 200);
+  g_assert_cmpint ((pixel >> 8) & 0xff, <, 120);
+  g_assert_cmpint (pixel & 0xff, <, 120);
+  /* Away from it, the desktop as it was. */
+  pixel = *(const guint32 *) (data_px + 200 * stride + 800 * 4);
+  g_assert_cmpint (ABS ((int) ((pixel >> 16) & 0xff) - 0x33), <=, 8);
+  cairo_surface_destroy (image);
+
+  pointer_location (f, &x1, &y1);
+  g_assert_cmpint (x1, ==, x0);
+  g_assert_cmpint (y1, ==, y0);
+  result_clear (&helper_result);
+  result_clear (&sharer_result);
+}
+
 static void
 test_deny (Fixture       *f,
            gconstpointer  data)
@@ -577,6 +630,7 @@ main (int   argc,
   g_test_add ("/session/control", Fixture, NULL, fixture_setup, test_control, fixture_teardown);
   g_test_add ("/session/deny", Fixture, NULL, fixture_setup, test_deny, fixture_teardown);
   g_test_add ("/session/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
+  g_test_add ("/session/laser", Fixture, NULL, fixture_setup, test_laser, fixture_teardown);
   g_test_add ("/session/server-dies", Fixture, NULL, fixture_setup, test_server_dies,
               fixture_teardown);
 

@@ -931,6 +931,27 @@ test_view_only_role (Fixture       *f,
   wait_trace (&f->helper, "state", "session-window");
   wait_trace (&f->helper, "session", "first-frame");
   screenshot (f, &f->helper, "give-help-session-view-only-role.png");
+
+  /* The laser pointer works in a view-only session: moving over the remote screen shows a dot
+   * on the sharer's screen, and the sharer's own pointer stays where it is. */
+  {
+    int x0, y0, x1, y1;
+
+    sharer_pointer (&f->sharer, &x0, &y0);
+    g_free (run_x (&f->helper, "xdotool", "mousemove", "512", "18", "click", "1", NULL));
+    press (&f->helper, "alt+l");
+    for (int i = 0; i < 10; i++)
+      g_free (run_x (&f->helper, "xdotool", "mousemove", "400", g_ascii_dtostr ((char[16]) { 0 }, 16, 300 + 10 * i), NULL));
+    wait_trace (&f->helper, "laser", "on");
+    wait_trace (&f->sharer, "session", "laser");
+    screenshot (f, &f->sharer, "get-help-laser.png");
+    screenshot (f, &f->helper, "give-help-laser.png");
+    sharer_pointer (&f->sharer, &x1, &y1);
+    g_assert_cmpint (x1, ==, x0);
+    g_assert_cmpint (y1, ==, y0);
+    press (&f->helper, "alt+l");
+    wait_trace (&f->helper, "laser", "off");
+  }
 }
 
 static void

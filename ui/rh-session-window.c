@@ -27,6 +27,7 @@ struct _RhSessionWindow
   RhRemoteView *remote_view;
   AdwToastOverlay *toasts;
   GtkToggleButton *chat_button;
+  GtkToggleButton *laser_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
   guint unread;
@@ -51,6 +52,8 @@ enum
 {
   SIGNAL_REQUEST_CONTROL,
   SIGNAL_LEAVE,
+  SIGNAL_LASER_MOVED,
+  SIGNAL_LASER_OFF,
   N_SIGNALS
 };
 
@@ -95,7 +98,11 @@ update_mode (RhSessionWindow *self)
                           !control && !self->ended && self->can_control);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-control",
                                  !control && !self->ended && self->can_control);
-  rh_remote_view_set_mode (self->remote_view, control ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW);
+  /* While the laser is on, the pointer points: nothing is clicked or typed on the sharer's
+   * screen, even in full control. */
+  rh_remote_view_set_mode (self->remote_view,
+                           control && !gtk_toggle_button_get_active (self->laser_button)
+                           ? RH_RDP_MODE_CONTROL : RH_RDP_MODE_VIEW);
 }
 
 static gboolean
@@ -300,6 +307,33 @@ rh_session_window_show_notice (RhSessionWindow *self,
 }
 
 static void
+on_laser_motion (GtkEventControllerMotion *controller,
+                 double                    x,
+                 double                    y,
+                 RhSessionWindow          *self)
+{
+  graphene_rect_t area;
+
+  if (!gtk_toggle_button_get_active (self->laser_button) || self->ended ||
+      !rh_remote_view_get_screen_area (self->remote_view, &area) ||
+      area.size.width <= 0 || area.size.height <= 0)
+    return;
+  x = (x - area.origin.x) / area.size.width;
+  y = (y - area.origin.y) / area.size.height;
+  if (x < 0 || x > 1 || y < 0 || y > 1)
+    return;
+  g_signal_emit (self, signals[SIGNAL_LASER_MOVED], 0, x, y);
+}
+
+static void
+on_laser_toggled (RhSessionWindow *self)
+{
+  if (!gtk_toggle_button_get_active (self->laser_button))
+    g_signal_emit (self, signals[SIGNAL_LASER_OFF], 0);
+  update_mode (self);
+}
+
+static void
 on_chat_toggled (RhSessionWindow *self)
 {
   gboolean active = gtk_toggle_button_get_active (self->chat_button);
@@ -413,6 +447,12 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   signals[SIGNAL_LEAVE] =
     g_signal_new ("leave", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LASER_MOVED] =
+    g_signal_new ("laser-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_LASER_OFF] =
+    g_signal_new ("laser-off", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (RH_TYPE_REMOTE_VIEW);
   g_type_ensure (RH_TYPE_CHAT_VIEW);
@@ -429,6 +469,7 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, remote_view);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, laser_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_revealer);
 
@@ -451,6 +492,13 @@ rh_session_window_init (RhSessionWindow *self)
   on_fit_changed (self);
   rh_chat_view_set_own_role (self->chat_view, "helper");
   g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
+  g_signal_connect_swapped (self->laser_button, "toggled", G_CALLBACK (on_laser_toggled), self);
+  {
+    GtkEventController *motion = gtk_event_controller_motion_new ();
+
+    g_signal_connect (motion, "motion", G_CALLBACK (on_laser_motion), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->remote_view), motion);
+  }
   update_mode (self);
   /* Typing goes to the shared screen from the start (in control mode) */
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->remote_view));

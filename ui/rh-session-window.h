@@ -22,7 +22,8 @@ G_DECLARE_FINAL_TYPE (RhSessionWindow, rh_session_window, RH, SESSION_WINDOW,
  *   session.fit              stateful: scale to fit / 1:1
  * Closing the window while the session runs asks the same question as session.leave.
  *
- * Signals: "request-control" (), "leave" () */
+ * Signals: "request-control" (), "leave" (), "laser-moved" (double x, double y: 0..1 of the
+ * remote screen, while the Laser toggle is on), "laser-off" () */
 RhSessionWindow *rh_session_window_new          (GtkApplication  *application,
                                                  RhRdpViewer     *viewer,
                                                  RhRdpMode        mode,

@@ -93,6 +93,7 @@ struct _RhWindow
   GtkWidget            *sharer_window;
   GtkWidget            *session_window;
   gboolean              is_helper;
+  gboolean              laser_traced;
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -824,6 +825,29 @@ on_session_window_request_control (RhWindow *self)
 }
 
 static void
+on_session_window_laser_moved (RhWindow *self,
+                               double    x,
+                               double    y)
+{
+  if (self->session)
+    rh_session_point_laser (self->session, x, y);
+  if (!self->laser_traced)
+    {
+      self->laser_traced = TRUE;
+      trace (self, "laser", "on");
+    }
+}
+
+static void
+on_session_window_laser_off (RhWindow *self)
+{
+  if (self->session)
+    rh_session_laser_off (self->session);
+  self->laser_traced = FALSE;
+  trace (self, "laser", "off");
+}
+
+static void
 on_session_window_destroyed (RhWindow *self)
 {
   self->session_window = NULL;
@@ -845,6 +869,10 @@ on_viewer_ready (RhWindow    *self,
                             self);
   g_signal_connect_swapped (self->session_window, "request-control",
                             G_CALLBACK (on_session_window_request_control), self);
+  g_signal_connect_swapped (self->session_window, "laser-moved",
+                            G_CALLBACK (on_session_window_laser_moved), self);
+  g_signal_connect_swapped (self->session_window, "laser-off",
+                            G_CALLBACK (on_session_window_laser_off), self);
   g_signal_connect_swapped (self->session_window, "destroy",
                             G_CALLBACK (on_session_window_destroyed), self);
   rh_session_window_set_chat_enabled (RH_SESSION_WINDOW (self->session_window),

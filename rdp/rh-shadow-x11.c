@@ -863,9 +863,10 @@ handle_messages (RhShadowX11 *self)
         break;
       if (message.id == SHADOW_MSG_IN_REFRESH_REQUEST_ID)
         {
-          /* A client (re)activated: it needs everything, and its cursor. */
+          /* A client (re)activated: it needs everything, its cursor and where it is. */
           self->need_full = TRUE;
           self->cursor_changed = TRUE;
+          self->pointer_moved = TRUE;
         }
       if (message.Free)
         message.Free (&message);

@@ -37,6 +37,15 @@ struct _RhRemoteView
   RhRdpViewer *viewer;
   gulong frame_updated_id;
   gulong first_frame_id;
+  gulong pointer_changed_id;
+  gulong pointer_moved_id;
+
+  /* The sharer's cursor: our capture sends it apart from the frames, so it is drawn here. */
+  GdkTexture *cursor;
+  int cursor_hot_x;
+  int cursor_hot_y;
+  int cursor_x;            /* remote pixels; -1 while unknown */
+  int cursor_y;
 
   RhRdpMode mode;
   gboolean fit;
@@ -154,6 +163,44 @@ clear_frame (RhRemoteView *self)
   g_clear_object (&self->whole);
   self->cols = self->rows = 0;
   self->frame_width = self->frame_height = 0;
+}
+
+static void
+on_pointer_changed (RhRdpViewer  *viewer,
+                    int           hot_x,
+                    int           hot_y,
+                    int           width,
+                    int           height,
+                    RhRemoteView *self)
+{
+  g_autoptr(GBytes) image = NULL;
+  int w = 0, h = 0, x = -1, y = -1;
+
+  g_clear_object (&self->cursor);
+  image = rh_rdp_viewer_get_pointer (viewer, &w, &h, &self->cursor_hot_x, &self->cursor_hot_y,
+                                     &x, &y);
+  /* Hostile input: only a sane size whose bytes are all there becomes a texture. */
+  if (image != NULL && w > 0 && h > 0 && w <= 384 && h <= 384 &&
+      g_bytes_get_size (image) >= (gsize) w * (gsize) h * 4)
+    self->cursor = gdk_memory_texture_new (w, h, GDK_MEMORY_B8G8R8A8, image, (gsize) w * 4);
+  if (x >= 0 && y >= 0)
+    {
+      self->cursor_x = x;
+      self->cursor_y = y;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_pointer_moved (RhRdpViewer  *viewer,
+                  int           x,
+                  int           y,
+                  RhRemoteView *self)
+{
+  self->cursor_x = x;
+  self->cursor_y = y;
+  if (self->cursor != NULL)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* Copies a rectangle of a BGRA frame into a new opaque texture. */
@@ -398,6 +445,12 @@ rh_remote_view_snapshot (GtkWidget   *widget,
                                                             gdk_texture_get_width (tile),
                                                             gdk_texture_get_height (tile)));
       }
+  if (self->cursor != NULL && self->cursor_x >= 0 && self->cursor_y >= 0)
+    gtk_snapshot_append_texture (snapshot, self->cursor,
+                                 &GRAPHENE_RECT_INIT (self->cursor_x - self->cursor_hot_x,
+                                                      self->cursor_y - self->cursor_hot_y,
+                                                      gdk_texture_get_width (self->cursor),
+                                                      gdk_texture_get_height (self->cursor)));
   gtk_snapshot_restore (snapshot);
 }
 
@@ -612,6 +665,10 @@ rh_remote_view_set_viewer (RhRemoteView *self,
     {
       g_clear_signal_handler (&self->frame_updated_id, self->viewer);
       g_clear_signal_handler (&self->first_frame_id, self->viewer);
+      g_clear_signal_handler (&self->pointer_changed_id, self->viewer);
+      g_clear_signal_handler (&self->pointer_moved_id, self->viewer);
+      g_clear_object (&self->cursor);
+      self->cursor_x = self->cursor_y = -1;
       memset (self->keys_down, 0, sizeof self->keys_down);
       self->buttons_down = 0;
       g_clear_object (&self->viewer);
@@ -624,6 +681,11 @@ rh_remote_view_set_viewer (RhRemoteView *self,
                                                  G_CALLBACK (on_frame_updated), self);
       self->first_frame_id = g_signal_connect (viewer, "first-frame",
                                                G_CALLBACK (on_first_frame), self);
+      self->pointer_changed_id = g_signal_connect (viewer, "pointer-changed",
+                                                   G_CALLBACK (on_pointer_changed), self);
+      self->pointer_moved_id = g_signal_connect (viewer, "pointer-moved",
+                                                 G_CALLBACK (on_pointer_moved), self);
+      on_pointer_changed (viewer, 0, 0, 0, 0, self);
       /* Connected late: show what is there already */
       on_frame_updated (viewer, 0, 0, G_MAXINT / 2, G_MAXINT / 2, self);
     }
@@ -778,6 +840,7 @@ rh_remote_view_init (RhRemoteView *self)
   self->mode = RH_RDP_MODE_VIEW;
   self->fit = TRUE;
   self->tiled = TRUE;
+  self->cursor_x = self->cursor_y = -1;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);

@@ -177,6 +177,23 @@ test_dot_and_click (void)
   g_assert_cmpint (px, ==, px0);
   g_assert_cmpint (py, ==, py0);
 
+  /* A window mapped later covers the dot: the overlay goes back on top of it. */
+  {
+    XSetWindowAttributes attrs = { .background_pixel = 0x0000ff, .override_redirect = True };
+    Window cover = XCreateWindow (dpy, DefaultRootWindow (dpy), dx - 50, dy - 50, 100, 100, 0,
+                                  CopyFromParent, InputOutput, CopyFromParent,
+                                  CWBackPixel | CWOverrideRedirect, &attrs);
+
+    XMapRaised (dpy, cover);
+    XSync (dpy, False);
+    g_assert_true (rh_laser_overlay_move (laser, 0.5, 0.25));
+    wait_pixel (dpy, dx + 30, dy, 0x0000ff, TRUE);
+    wait_pixel (dpy, dx, dy, RH_LASER_DOT_RGB, TRUE);
+    XDestroyWindow (dpy, cover);
+    XSync (dpy, False);
+    wait_pixel (dpy, dx + 30, dy, WHITE, TRUE);
+  }
+
   /* A click on the dot reaches the window below, at the dot's position. */
   XTestFakeMotionEvent (dpy, 0, dx, dy, CurrentTime);
   XTestFakeButtonEvent (dpy, 1, True, CurrentTime);

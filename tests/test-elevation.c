@@ -249,8 +249,11 @@ pid_tool (const char *name,
 {
   g_autofree char *pidfile = g_build_filename (workdir, name, NULL);
   RhElevatedTool *tool = g_new0 (RhElevatedTool, 1);
-  const char *script_term = "echo $$ > \"$0\"; exec /bin/sleep 600";
-  const char *script_ignore = "trap '' TERM; echo $$ > \"$0\"; while :; do /bin/sleep 1; done";
+  /* Output to /dev/null: a tool left behind by a failing test must not hold the test's pipes
+   * (meson would wait for them until its timeout). */
+  const char *script_term = "exec >/dev/null 2>&1; echo $$ > \"$0\"; exec /bin/sleep 600";
+  const char *script_ignore = "exec >/dev/null 2>&1; trap '' TERM; echo $$ > \"$0\"; "
+                              "while :; do /bin/sleep 1; done";
 
   g_remove (pidfile);
   tool->name = g_strdup (name);

@@ -8,7 +8,6 @@ RH_BUILD_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-uv libwebsockets-evlib-glib
   freerdp2-dev libx11-dev libcairo2-dev
-  libxext-dev libxfixes-dev libxtst-dev
   libgtk-4-dev libadwaita-1-dev libnotify-dev
   libxdamage-dev libxext-dev libxfixes-dev libxtst-dev libxrandr-dev libxi-dev
 )

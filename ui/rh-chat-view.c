@@ -23,6 +23,9 @@ struct _RhChatView
 
   char *own_role;
   guint n_messages;
+  GtkToggleButton *toggle;   /* the window's Chat button, when attached (not owned) */
+  GtkRevealer *revealer;
+  guint unread;
   gboolean sending;
   gboolean enabled;
   gboolean ended;
@@ -62,6 +65,56 @@ text_direction (const char *text)
         }
     }
   return GTK_TEXT_DIR_NONE;
+}
+
+static void
+update_toggle (RhChatView *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->toggle == NULL)
+    return;
+  if (self->unread == 0)
+    label = g_strdup (_("_Chat"));
+  else
+    /* Translators: the Chat button with the number of messages not read yet */
+    label = g_strdup_printf (_("_Chat (%u)"), self->unread);
+  gtk_button_set_label (GTK_BUTTON (self->toggle), label);
+  if (self->unread > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->toggle), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->toggle), "suggested-action");
+}
+
+static void
+on_toggled (RhChatView *self)
+{
+  gboolean active = gtk_toggle_button_get_active (self->toggle);
+
+  /* Revealed before the focus moves, so that what is typed next lands in the entry. */
+  gtk_revealer_set_reveal_child (self->revealer, active);
+  if (active)
+    {
+      self->unread = 0;
+      update_toggle (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+    }
+}
+
+void
+rh_chat_view_attach_toggle (RhChatView      *self,
+                            GtkToggleButton *toggle,
+                            GtkRevealer     *revealer)
+{
+  g_return_if_fail (RH_IS_CHAT_VIEW (self));
+  g_return_if_fail (GTK_IS_TOGGLE_BUTTON (toggle));
+  g_return_if_fail (GTK_IS_REVEALER (revealer));
+
+  self->toggle = toggle;
+  self->revealer = revealer;
+  g_signal_connect_object (toggle, "toggled", G_CALLBACK (on_toggled), self,
+                           G_CONNECT_SWAPPED);
+  update_toggle (self);
 }
 
 static void
@@ -170,6 +223,11 @@ rh_chat_view_add_message (RhChatView          *self,
 
   gtk_list_box_append (self->thread, box);
   self->n_messages++;
+  if (!own && self->toggle != NULL && !gtk_toggle_button_get_active (self->toggle))
+    {
+      self->unread++;
+      update_toggle (self);
+    }
   g_idle_add (scroll_to_end, g_object_ref (self));
 }
 
@@ -217,6 +275,13 @@ rh_chat_view_set_enabled (RhChatView *self,
 
   self->enabled = enabled;
   update_sensitivity (self);
+  /* The organisation turned chat off: no button that leads to a dead end. */
+  if (self->toggle != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->toggle), enabled);
+      if (!enabled)
+        gtk_toggle_button_set_active (self->toggle, FALSE);
+    }
 }
 
 void

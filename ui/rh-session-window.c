@@ -30,7 +30,6 @@ struct _RhSessionWindow
   GtkToggleButton *laser_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
-  guint unread;
 
   RhRdpMode mode;
   gboolean can_control;
@@ -248,49 +247,22 @@ rh_session_window_get_chat_view (RhSessionWindow *self)
   return self->chat_view;
 }
 
-static void
-update_chat_button (RhSessionWindow *self)
-{
-  g_autofree char *label = NULL;
-
-  if (self->unread == 0)
-    label = g_strdup (_("_Chat"));
-  else
-    /* Translators: the Chat button with the number of messages not read yet */
-    label = g_strdup_printf (_("_Chat (%u)"), self->unread);
-  gtk_button_set_label (GTK_BUTTON (self->chat_button), label);
-  if (self->unread > 0)
-    gtk_widget_add_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
-}
-
 void
 rh_session_window_set_chat_enabled (RhSessionWindow *self,
                                     gboolean         enabled)
 {
   g_return_if_fail (RH_IS_SESSION_WINDOW (self));
 
-  /* The organisation turned chat off: no button that leads to a dead end. */
-  gtk_widget_set_visible (GTK_WIDGET (self->chat_button), enabled);
   rh_chat_view_set_enabled (self->chat_view, enabled);
-  if (!enabled)
-    gtk_toggle_button_set_active (self->chat_button, FALSE);
 }
 
 void
 rh_session_window_add_chat_message (RhSessionWindow     *self,
-                                    const RhChatMessage *message,
-                                    gboolean             own)
+                                    const RhChatMessage *message)
 {
   g_return_if_fail (RH_IS_SESSION_WINDOW (self));
 
   rh_chat_view_add_message (self->chat_view, message);
-  if (!own && !gtk_toggle_button_get_active (self->chat_button))
-    {
-      self->unread++;
-      update_chat_button (self);
-    }
 }
 
 void
@@ -333,20 +305,11 @@ on_laser_toggled (RhSessionWindow *self)
   update_mode (self);
 }
 
+/* Hiding the chat gives the keyboard back to the shared screen. */
 static void
 on_chat_toggled (RhSessionWindow *self)
 {
-  gboolean active = gtk_toggle_button_get_active (self->chat_button);
-
-  /* Revealed before the focus moves, so that what is typed next lands in the entry. */
-  gtk_revealer_set_reveal_child (self->chat_revealer, active);
-  if (active)
-    {
-      self->unread = 0;
-      update_chat_button (self);
-      rh_chat_view_focus_entry (self->chat_view);
-    }
-  else
+  if (!gtk_toggle_button_get_active (self->chat_button))
     gtk_widget_grab_focus (GTK_WIDGET (self->remote_view));
 }
 
@@ -491,6 +454,7 @@ rh_session_window_init (RhSessionWindow *self)
   rh_remote_view_set_fit (self->remote_view, TRUE);
   on_fit_changed (self);
   rh_chat_view_set_own_role (self->chat_view, "helper");
+  rh_chat_view_attach_toggle (self->chat_view, self->chat_button, self->chat_revealer);
   g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
   g_signal_connect_swapped (self->laser_button, "toggled", G_CALLBACK (on_laser_toggled), self);
   {

@@ -41,8 +41,7 @@ void             rh_session_window_set_chat_enabled (RhSessionWindow *self,
                                                      gboolean         enabled);
 /* Adds to the thread; a message from the other side counts as unread while chat is hidden. */
 void             rh_session_window_add_chat_message (RhSessionWindow     *self,
-                                                     const RhChatMessage *message,
-                                                     gboolean             own);
+                                                     const RhChatMessage *message);
 /* A short notice over the remote screen (e.g. the person kept view only). */
 void             rh_session_window_show_notice      (RhSessionWindow *self,
                                                      const char      *text);

@@ -22,7 +22,6 @@ struct _RhSharerWindow
   GtkToggleButton *chat_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
-  guint unread;
 
   RhRdpMode mode;
   gboolean stopped;
@@ -98,63 +97,22 @@ rh_sharer_window_get_chat_view (RhSharerWindow *self)
   return self->chat_view;
 }
 
-static void
-update_chat_button (RhSharerWindow *self)
-{
-  g_autofree char *label = NULL;
-
-  if (self->unread == 0)
-    label = g_strdup (_("_Chat"));
-  else
-    /* Translators: the Chat button with the number of messages not read yet */
-    label = g_strdup_printf (_("_Chat (%u)"), self->unread);
-  gtk_button_set_label (GTK_BUTTON (self->chat_button), label);
-  if (self->unread > 0)
-    gtk_widget_add_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->chat_button), "suggested-action");
-}
-
 void
 rh_sharer_window_set_chat_enabled (RhSharerWindow *self,
                                    gboolean        enabled)
 {
   g_return_if_fail (RH_IS_SHARER_WINDOW (self));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->chat_button), enabled);
   rh_chat_view_set_enabled (self->chat_view, enabled);
-  if (!enabled)
-    gtk_toggle_button_set_active (self->chat_button, FALSE);
 }
 
 void
 rh_sharer_window_add_chat_message (RhSharerWindow      *self,
-                                   const RhChatMessage *message,
-                                   gboolean             own)
+                                   const RhChatMessage *message)
 {
   g_return_if_fail (RH_IS_SHARER_WINDOW (self));
 
   rh_chat_view_add_message (self->chat_view, message);
-  if (!own && !gtk_toggle_button_get_active (self->chat_button))
-    {
-      self->unread++;
-      update_chat_button (self);
-    }
-}
-
-static void
-on_chat_toggled (RhSharerWindow *self)
-{
-  gboolean active = gtk_toggle_button_get_active (self->chat_button);
-
-  /* Revealed before the focus moves, so that what is typed next lands in the entry. */
-  gtk_revealer_set_reveal_child (self->chat_revealer, active);
-  if (active)
-    {
-      self->unread = 0;
-      update_chat_button (self);
-      rh_chat_view_focus_entry (self->chat_view);
-    }
 }
 
 static void
@@ -192,7 +150,7 @@ rh_sharer_window_init (RhSharerWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->mode = RH_RDP_MODE_VIEW;
   rh_chat_view_set_own_role (self->chat_view, "sharer");
-  g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
+  rh_chat_view_attach_toggle (self->chat_view, self->chat_button, self->chat_revealer);
 }
 
 static void

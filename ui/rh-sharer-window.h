@@ -32,7 +32,6 @@ void            rh_sharer_window_set_chat_enabled  (RhSharerWindow      *self,
                                                     gboolean             enabled);
 /* Adds to the thread; a message from the other side counts as unread while chat is hidden. */
 void            rh_sharer_window_add_chat_message  (RhSharerWindow      *self,
-                                                    const RhChatMessage *message,
-                                                    gboolean             own);
+                                                    const RhChatMessage *message);
 
 G_END_DECLS

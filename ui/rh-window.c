@@ -668,16 +668,7 @@ attach_chat (RhWindow   *self,
   g_object_set_data (G_OBJECT (view), "rh-window", self);
   g_signal_connect_object (view, "send", G_CALLBACK (on_chat_view_send), self, 0);
   for (guint i = 0; i < thread->len; i++)
-    {
-      RhChatMessage *message = g_ptr_array_index (thread, i);
-
-      if (self->session_window)
-        rh_session_window_add_chat_message (RH_SESSION_WINDOW (self->session_window), message,
-                                            chat_is_own (self, message));
-      else if (self->sharer_window)
-        rh_sharer_window_add_chat_message (RH_SHARER_WINDOW (self->sharer_window), message,
-                                           chat_is_own (self, message));
-    }
+    rh_chat_view_add_message (view, g_ptr_array_index (thread, i));
 }
 
 static void
@@ -691,9 +682,9 @@ on_session_chat (RhWindow      *self,
   g_strdelimit (line, "\n", ' ');
   trace (self, "chat", line);
   if (self->session_window)
-    rh_session_window_add_chat_message (RH_SESSION_WINDOW (self->session_window), message, own);
+    rh_session_window_add_chat_message (RH_SESSION_WINDOW (self->session_window), message);
   else if (self->sharer_window)
-    rh_sharer_window_add_chat_message (RH_SHARER_WINDOW (self->sharer_window), message, own);
+    rh_sharer_window_add_chat_message (RH_SHARER_WINDOW (self->sharer_window), message);
   if (!own && (notifier = notifier_if_away (self)))
     rh_notifier_chat_message (notifier, message->name, message->text);
 }

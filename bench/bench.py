@@ -100,6 +100,13 @@ def wait_for_line(path, prefix, proc, timeout):
     return None
 
 
+def raise_nofile():
+    # The server and the load generator need one descriptor per connection.
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 class Procs:
     """Every process we start, stopped by pid (process group) at the end."""
 
@@ -107,7 +114,7 @@ class Procs:
         self.procs = []
 
     def start(self, argv, **kw):
-        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        p = subprocess.Popen(argv, start_new_session=True, preexec_fn=raise_nofile, **kw)
         self.procs.append(p)
         return p
 
@@ -227,6 +234,30 @@ class Bench:
         if logf:
             argv += ["--log", logf]
         subprocess.run(argv, check=True, timeout=duration + 30, env=self.env)
+
+    def run_capacity(self, idle, pair_seconds, relay_sessions, relay_seconds):
+        out = os.path.join(self.tmp, "capacity.json")
+        argv = [os.path.join(self.build, "bench", "rh-bench-rendezvous"),
+                "--helper-login", "bench-helper",
+                "--helper-password-file", os.path.join(self.tmp, "bench-helper.password"),
+                "--sharer-login", "bench-sharer",
+                "--sharer-password-file", os.path.join(self.tmp, "bench-sharer.password"),
+                "--server-pid", str(self.server.pid), "--idle", str(idle),
+                "--concurrency", "16", "--pair-seconds", str(pair_seconds),
+                "--relay-sessions", str(relay_sessions), "--relay-seconds", str(relay_seconds),
+                "--out", out]
+        p = self.procs.start(argv, env=self.env, stdout=subprocess.DEVNULL)
+        try:
+            p.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.procs.stop(p)
+            raise RuntimeError("rh-bench-rendezvous did not finish in 10 minutes")
+        self.procs.stop(p)
+        if p.returncode != 0:
+            raise RuntimeError(f"rh-bench-rendezvous failed ({p.returncode})")
+        with open(out) as f:
+            c = json.load(f)
+        return c
 
     # ---- one run of one target ----
 
@@ -471,9 +502,10 @@ def main():
     ap.add_argument("--targets", default=None)
     ap.add_argument("--first-frame-runs", type=int, default=None)
     ap.add_argument("--duration", type=float, default=None)
-    ap.add_argument("--capacity", default=None,
-                    help="JSON file from rh-bench-rendezvous to include")
     ap.add_argument("--keep", action="store_true", help="keep each run's directory")
+    ap.add_argument("--no-screen", action="store_true", help="rendezvous capacity only")
+    ap.add_argument("--no-capacity", action="store_true", help="screen benchmark only")
+    ap.add_argument("--idle", type=int, default=None, help="idle connections to open")
     args = ap.parse_args()
 
     global TARGETS
@@ -484,16 +516,19 @@ def main():
         workloads = (args.workloads or "typing").split(",")
         ff_runs = args.first_frame_runs or 1
         duration = args.duration or 1
+        capacity = (args.idle if args.idle is not None else 50, 2, 2, 1)
     elif args.quick:
         res_list = args.resolutions or "1280x800"
         workloads = (args.workloads or "static,typing,fullscreen").split(",")
         ff_runs = args.first_frame_runs or 5
         duration = args.duration or 5
+        capacity = (args.idle if args.idle is not None else 2000, 5, 20, 3)
     else:
         res_list = args.resolutions or "1280x800,1920x1080"
         workloads = (args.workloads or ",".join(WORKLOADS)).split(",")
         ff_runs = args.first_frame_runs or 20
         duration = args.duration or 15
+        capacity = (args.idle if args.idle is not None else 10000, 15, 100, 5)
 
     b = Bench(args)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -508,7 +543,10 @@ def main():
     try:
         b.start_server()
         b.start_shadow_identity()
-        for res_s in res_list.split(","):
+        if not args.no_capacity:
+            log("== rendezvous capacity")
+            result["rendezvous"] = b.run_capacity(*capacity)
+        for res_s in ([] if args.no_screen else res_list.split(",")):
             w, h = (int(x) for x in res_s.split("x"))
             log(f"== {res_s}")
             b.start_xvfb(w, h)
@@ -534,10 +572,6 @@ def main():
             shutil.rmtree(b.tmp, ignore_errors=True)
         else:
             log("kept " + b.tmp)
-
-    if args.capacity and os.path.exists(args.capacity):
-        with open(args.capacity) as f:
-            result["rendezvous"] = json.load(f)
 
     md = render(result)
     print(md)
@@ -606,12 +640,34 @@ def render(result):
     return "\n".join(out)
 
 
+CAPACITY_ROWS = [
+    ("idle_signed_in", "idle signed-in WSS connections held", "", "10,000"),
+    ("idle_target", "idle connections attempted", "", ""),
+    ("idle_setup_seconds", "time to open and sign them in", " s", ""),
+    ("server_kib_per_idle_connection", "server RSS per idle connection", " KiB", "≤ 8 KiB"),
+    ("pairings_per_second", "pairings/s (2 WSS connects + code + SPAKE2 + cards)", "",
+     "≥ 1,000"),
+    ("pair_concurrency", "pairing concurrency", "", "≥ 16"),
+    ("pairing_server_cpu_cores", "server CPU while pairing (cores)", "", ""),
+    ("pairing_generator_cpu_cores", "load generator CPU while pairing (cores)", "", ""),
+    ("pairing_p50_ms", "pairing latency p50 (code typed → both paired)", " ms", ""),
+    ("pairing_p99_ms", "pairing latency p99 (code typed → both paired)", " ms", ""),
+    ("pairing_with_connects_p99_ms", "pairing p99 incl. both TLS connects", " ms", ""),
+    ("relay_one_session_gbit_s", "relay throughput, one session", " Gbit/s", "≥ 2"),
+    ("relay_server_cpu_cores", "server CPU while relaying one session (cores)", "", ""),
+    ("relay_generator_cpu_cores", "generator CPU (both relay ends) meanwhile (cores)", "", ""),
+    ("relay_rtt_p50_us", "64-byte round trip through the relay p50", " µs", ""),
+    ("direct_tcp_rtt_p50_us", "64-byte round trip over loopback TCP p50", " µs", ""),
+    ("relay_added_one_way_p50_us", "relay's added one-way latency p50", " µs", "≤ 100 µs"),
+    ("relay_sessions_ready", "concurrent relay sessions", "", "100"),
+    ("relay_many_sessions_gbit_s", "relay throughput, all sessions together", " Gbit/s", ""),
+]
+
+
 def render_capacity(c):
     lines = ["| metric | value | target |", "|---|---|---|"]
-    for key, label, target in c.get("_table", []):
-        lines.append(f"| {label} | {fmt(c.get(key))} | {target} |")
-    if c.get("notes"):
-        lines += ["", c["notes"]]
+    for key, label, unit, target in CAPACITY_ROWS:
+        lines.append(f"| {label} | {fmt(c.get(key), unit)} | {target} |")
     return "\n".join(lines)
 
 

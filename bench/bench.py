@@ -506,6 +506,8 @@ def main():
     ap.add_argument("--no-screen", action="store_true", help="rendezvous capacity only")
     ap.add_argument("--no-capacity", action="store_true", help="screen benchmark only")
     ap.add_argument("--idle", type=int, default=None, help="idle connections to open")
+    ap.add_argument("--check", action="store_true",
+                    help="exit non-zero unless every target produced well-formed results")
     args = ap.parse_args()
 
     global TARGETS
@@ -585,7 +587,58 @@ def main():
             json.dump(result, f, indent=1)
             f.write("\n")
         log("wrote " + os.path.join(args.results, stem + ".{md,json}"))
+        if args.check:
+            problems = check(result, md, os.path.join(args.results, stem))
+            for p in problems:
+                log("CHECK FAILED: " + p)
+            return 1 if problems else 0
     return 0
+
+
+def check(result, md, stem):
+    """The harness ran and its output is well formed (not: fast enough)."""
+    problems = []
+    try:
+        with open(stem + ".json") as f:
+            again = json.load(f)
+        with open(stem + ".md") as f:
+            md_file = f.read()
+    except (OSError, ValueError) as e:
+        return [f"results not written or not JSON: {e}"]
+    if again.get("versions", {}).get("cores") != os.cpu_count():
+        problems.append("the header lacks the core count")
+    if "| metric |" not in md_file or md_file.strip() != md.strip():
+        problems.append("the markdown table is missing or differs from what was printed")
+    for res_s, r in again.get("resolutions", {}).items():
+        for t in TARGETS:
+            ff = r["first_frame_ms"].get(t) or []
+            if not ff or not all(0 < x < 60000 for x in ff):
+                problems.append(f"{res_s} {t}: first frame times {ff}")
+        for wl, m in r["workloads"].items():
+            for t in TARGETS:
+                if t not in m:
+                    problems.append(f"{res_s} {wl} {t}: no results")
+                    continue
+                if m[t]["fps"] is None or m[t]["bytes_per_s"] is None:
+                    problems.append(f"{res_s} {wl} {t}: no frame or byte counts")
+                if m[t]["sharer_cpu_s_per_min"] is None or not m[t]["sharer_peak_rss_kib"]:
+                    problems.append(f"{res_s} {wl} {t}: no CPU or memory figures")
+                if wl != "static" and (m[t]["changes"] == 0 or m[t]["delivered"] == 0):
+                    problems.append(f"{res_s} {wl} {t}: no change was detected "
+                                    f"({m[t]['delivered']}/{m[t]['changes']})")
+    if not again.get("resolutions") and "rendezvous" not in again:
+        problems.append("nothing was measured")
+    c = again.get("rendezvous")
+    if c is not None:
+        if c.get("idle_signed_in", 0) < c.get("idle_target", 0) or c.get("idle_failed", 1):
+            problems.append(f"idle connections: {c.get('idle_signed_in')} of "
+                            f"{c.get('idle_target')}, {c.get('idle_failed')} failed")
+        if not c.get("pairings_ok") or c.get("pairings_failed"):
+            problems.append(f"pairings: {c.get('pairings_ok')} ok, "
+                            f"{c.get('pairings_failed')} failed")
+        if not c.get("relay_one_session_gbit_s") or not c.get("relay_many_sessions_gbit_s"):
+            problems.append("relay throughput missing")
+    return problems
 
 
 def render(result):

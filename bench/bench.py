@@ -151,6 +151,7 @@ class Bench:
         self.env["WLOG_LEVEL"] = "ERROR"
         self.env["G_MESSAGES_DEBUG"] = ""
         self.run_no = 0
+        self.sharer_env = dict(kv.split("=", 1) for kv in args.sharer_env)
         self.display = None
 
     # ---- set-up ----
@@ -235,28 +236,84 @@ class Bench:
             argv += ["--log", logf]
         subprocess.run(argv, check=True, timeout=duration + 30, env=self.env)
 
-    def run_capacity(self, idle, pair_seconds, relay_sessions, relay_seconds):
-        out = os.path.join(self.tmp, "capacity.json")
+    def generator(self, name, idle, pair_seconds, concurrency, relay_sessions,
+                  relay_seconds, hold=None):
+        out = os.path.join(self.tmp, name + ".json")
         argv = [os.path.join(self.build, "bench", "rh-bench-rendezvous"),
                 "--helper-login", "bench-helper",
                 "--helper-password-file", os.path.join(self.tmp, "bench-helper.password"),
                 "--sharer-login", "bench-sharer",
                 "--sharer-password-file", os.path.join(self.tmp, "bench-sharer.password"),
                 "--server-pid", str(self.server.pid), "--idle", str(idle),
-                "--concurrency", "16", "--pair-seconds", str(pair_seconds),
+                "--concurrency", str(concurrency), "--pair-seconds", str(pair_seconds),
                 "--relay-sessions", str(relay_sessions), "--relay-seconds", str(relay_seconds),
                 "--out", out]
-        p = self.procs.start(argv, env=self.env, stdout=subprocess.DEVNULL)
+        if hold:
+            argv += ["--hold-file", hold]
+        stdout = os.path.join(self.tmp, name + ".out")
+        p = self.procs.start(argv, env=self.env, stdout=open(stdout, "w"),
+                             stderr=open(os.path.join(self.tmp, name + ".err"), "w"))
+        return p, out, stdout
+
+    def finish_generator(self, p, out, timeout=600):
         try:
-            p.wait(timeout=600)
+            p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.procs.stop(p)
-            raise RuntimeError("rh-bench-rendezvous did not finish in 10 minutes")
+            pass
         self.procs.stop(p)
         if p.returncode != 0:
-            raise RuntimeError(f"rh-bench-rendezvous failed ({p.returncode})")
+            raise RuntimeError(f"rh-bench-rendezvous failed ({p.returncode}); see {self.tmp}")
         with open(out) as f:
-            c = json.load(f)
+            return json.load(f)
+
+    def run_capacity(self, idle, pair_seconds, relay_sessions, relay_seconds, workers=4,
+                     concurrency=16):
+        """Idle connections held by one process; meanwhile `workers` processes pair at
+        `concurrency` in total (each process connects one TLS connection at a time, see
+        rh-bench-rendezvous.c); then the relay on its own."""
+        hold = os.path.join(self.tmp, "hold")
+        open(hold, "w").close()
+        idle_p, idle_out, idle_stdout = self.generator("idle", idle, 0, 1, 0, 0, hold)
+        if wait_for_line(idle_stdout, "idle-ready", idle_p, 300) is None:
+            raise RuntimeError("the idle connections did not come up; see " + self.tmp)
+        cpu0, t0 = cpu_seconds(self.server.pid), time.monotonic()
+        pairs = [self.generator(f"pair{i}", 0, pair_seconds, concurrency // workers, 0, 0)
+                 for i in range(workers)]
+        results = [self.finish_generator(p, out, pair_seconds + 120) for p, out, _ in pairs]
+        secs = time.monotonic() - t0
+        server_cores = (cpu_seconds(self.server.pid) - cpu0) / secs
+        rss_after = None
+        try:
+            with open(f"/proc/{self.server.pid}/status") as f:
+                rss_after = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+        os.unlink(hold)
+        c = self.finish_generator(idle_p, idle_out, 60)
+        pair_ms = sorted(x for r in results for x in r.get("pairing_ms", []))
+        total_ms = sorted(x for r in results for x in r.get("pairing_with_connects_ms", []))
+        c.update({
+            "pair_workers": workers,
+            "pair_concurrency": concurrency,
+            "pairings_ok": sum(r.get("pairings_ok", 0) for r in results),
+            "pairings_failed": sum(r.get("pairings_failed", 0) for r in results),
+            "pairings_per_second": sum(r.get("pairings_per_second", 0) for r in results),
+            "pairing_p50_ms": percentile(pair_ms, 50),
+            "pairing_p99_ms": percentile(pair_ms, 99),
+            "pairing_with_connects_p50_ms": percentile(total_ms, 50),
+            "pairing_with_connects_p99_ms": percentile(total_ms, 99),
+            "pairing_server_cpu_cores": server_cores,
+            "pairing_generator_cpu_cores": sum(r.get("pairing_generator_cpu_cores", 0)
+                                               for r in results),
+            "server_rss_during_pairings_kib": rss_after,
+            "server_cpu_ms_per_pairing": (server_cores * 1000 /
+                                          sum(r.get("pairings_per_second", 0) for r in results)
+                                          if results and any(r.get("pairings_per_second")
+                                                             for r in results) else None),
+            "pairing_ms": pair_ms,
+        })
+        rp, rout, _ = self.generator("relay", 0, 0, 1, relay_sessions, relay_seconds)
+        c.update(self.finish_generator(rp, rout, 600))
         return c
 
     # ---- one run of one target ----
@@ -295,7 +352,7 @@ class Bench:
                                        "--out", os.path.join(d, "sharer.json")],
                                       stdout=open(os.path.join(d, "sharer.out"), "w"),
                                       stderr=open(os.path.join(d, "sharer.err"), "w"),
-                                      env=self.env)
+                                      env=dict(self.env, **self.sharer_env))
         else:
             port = free_port()
             if target == "stock-shadow":
@@ -362,6 +419,9 @@ class Bench:
             else:
                 res["start_us"] = t_launch
             res["first_frame_ms"] = (cj["t_first_frame"] - res["start_us"]) / 1000.0
+            if cj.get("t_connected"):
+                res["connected_to_first_frame_ms"] = (cj["t_first_frame"] -
+                                                      cj["t_connected"]) / 1000.0
             res["samples"] = cj["samples"]
             res["arrivals"] = cj["arrivals"]
         finally:
@@ -506,6 +566,8 @@ def main():
     ap.add_argument("--no-screen", action="store_true", help="rendezvous capacity only")
     ap.add_argument("--no-capacity", action="store_true", help="screen benchmark only")
     ap.add_argument("--idle", type=int, default=None, help="idle connections to open")
+    ap.add_argument("--sharer-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment for our sharer, e.g. to pick a capture subsystem")
     ap.add_argument("--check", action="store_true",
                     help="exit non-zero unless every target produced well-formed results")
     args = ap.parse_args()
@@ -538,7 +600,7 @@ def main():
         "date": started.isoformat(timespec="seconds"),
         "mode": "smoke" if args.smoke else "quick" if args.quick else "full",
         "versions": versions(),
-        "settings": {"first_frame_runs": ff_runs, "workload_seconds": duration,
+        "settings": {"sharer_env": args.sharer_env, "first_frame_runs": ff_runs, "workload_seconds": duration,
                      "workloads": workloads, "targets": TARGETS},
         "resolutions": {},
     }
@@ -552,13 +614,18 @@ def main():
             w, h = (int(x) for x in res_s.split("x"))
             log(f"== {res_s}")
             b.start_xvfb(w, h)
-            r = {"first_frame_ms": {}, "workloads": {}}
+            r = {"first_frame_ms": {}, "connected_to_first_frame_ms": {}, "workloads": {}}
             for target in TARGETS:
-                vals = []
+                vals, conn = [], []
                 for i in range(ff_runs):
-                    vals.append(b.run_target(target, "fixed", 0)["first_frame_ms"])
+                    one = b.run_target(target, "fixed", 0)
+                    vals.append(one["first_frame_ms"])
+                    if "connected_to_first_frame_ms" in one:
+                        conn.append(one["connected_to_first_frame_ms"])
                 log(f"  first frame {target}: p50 {percentile(vals, 50):.0f} ms")
                 r["first_frame_ms"][target] = vals
+                if conn:
+                    r["connected_to_first_frame_ms"][target] = conn
             for wl in workloads:
                 marker = "typing" if wl == "typing" else "fixed"
                 runs = {}
@@ -636,6 +703,9 @@ def check(result, md, stem):
         if not c.get("pairings_ok") or c.get("pairings_failed"):
             problems.append(f"pairings: {c.get('pairings_ok')} ok, "
                             f"{c.get('pairings_failed')} failed")
+        if c.get("relay_sessions_ready") != c.get("relay_sessions_target"):
+            problems.append(f"relay sessions: {c.get('relay_sessions_ready')} of "
+                            f"{c.get('relay_sessions_target')} ready")
         if not c.get("relay_one_session_gbit_s") or not c.get("relay_many_sessions_gbit_s"):
             problems.append("relay throughput missing")
     return problems
@@ -665,6 +735,9 @@ def render(result):
         ff = r["first_frame_ms"]
         rows.append(("Allow → first frame p50", {t: percentile(ff.get(t), 50) for t in ff}, " ms"))
         rows.append(("Allow → first frame p95", {t: percentile(ff.get(t), 95) for t in ff}, " ms"))
+        cf = r.get("connected_to_first_frame_ms", {})
+        rows.append(("peers: connected → first frame p50",
+                     {t: percentile(cf.get(t), 50) for t in cf}, " ms"))
         out.append(table(rows))
         for wl, m in r["workloads"].items():
             out += ["", f"### {wl}", ""]
@@ -703,6 +776,7 @@ CAPACITY_ROWS = [
     ("pair_concurrency", "pairing concurrency", "", "≥ 16"),
     ("pairing_server_cpu_cores", "server CPU while pairing (cores)", "", ""),
     ("pairing_generator_cpu_cores", "load generator CPU while pairing (cores)", "", ""),
+    ("server_cpu_ms_per_pairing", "server CPU per pairing", " ms", ""),
     ("pairing_p50_ms", "pairing latency p50 (code typed → both paired)", " ms", ""),
     ("pairing_p99_ms", "pairing latency p99 (code typed → both paired)", " ms", ""),
     ("pairing_with_connects_p99_ms", "pairing p99 incl. both TLS connects", " ms", ""),

@@ -66,6 +66,7 @@ typedef struct
   int fixed_x, fixed_y;
   GArray *samples;            /* Sample, main thread */
   gint64 t_allow;
+  gint64 t_connected;         /* peers: the TCP connection to the server succeeded */
 
   GMainLoop *loop;
   RhRendezvousClient *client;
@@ -179,6 +180,9 @@ write_results (Bench   *b,
   g_string_append_printf (s, "  \"t_first_frame\": %" G_GINT64_FORMAT ",\n",
                           first_frame_time (b));
   g_string_append_printf (s, "  \"t_allow\": %" G_GINT64_FORMAT ",\n", b->t_allow);
+  if (b->t_connected == 0)
+    b->t_connected = rh_bench_bridge_connected_at ();
+  g_string_append_printf (s, "  \"t_connected\": %" G_GINT64_FORMAT ",\n", b->t_connected);
   g_string_append (s, "  \"samples\": [");
   for (guint i = 0; i < b->samples->len; i++)
     {
@@ -586,7 +590,11 @@ run_vnc (Bench *b)
       client->appData.compressLevel = 1;
       client->appData.qualityLevel = 8;
       if (rfbInitClient (client, &argc, argv))
-        break;
+        {
+          /* Connected and through the RFB handshake (no authentication with -nopw). */
+          b->t_connected = g_get_monotonic_time ();
+          break;
+        }
       /* rfbInitClient frees the client when it fails */
       client = NULL;
       g_usleep (5000);

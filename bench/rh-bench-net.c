@@ -44,6 +44,14 @@ rh_bench_tcp_bytes_received (void)
   return total;
 }
 
+static gint64 connected_at;
+
+gint64
+rh_bench_bridge_connected_at (void)
+{
+  return __atomic_load_n (&connected_at, __ATOMIC_ACQUIRE);
+}
+
 typedef struct
 {
   int listen_fd;
@@ -92,6 +100,7 @@ bridge_thread (gpointer data)
       if (connect (server, (struct sockaddr *) &sin, sizeof sin) == 0)
         {
           setsockopt (server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          __atomic_store_n (&connected_at, g_get_monotonic_time (), __ATOMIC_RELEASE);
           break;
         }
       close (server);

@@ -19,3 +19,5 @@ gboolean rh_bench_bridge_start       (const char *unix_path,
                                       int         tcp_port,
                                       gint64      deadline_us,
                                       GError    **error);
+/* When the bridge's TCP connection to the server succeeded (monotonic µs), or 0. */
+gint64   rh_bench_bridge_connected_at (void);

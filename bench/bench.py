@@ -594,6 +594,8 @@ def main():
         duration = args.duration or 15
         capacity = (args.idle if args.idle is not None else 10000, 15, 100, 5)
 
+    # SIGTERM ends the run through the finally below, which stops everything we started.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     b = Bench(args)
     started = datetime.datetime.now(datetime.timezone.utc)
     result = {

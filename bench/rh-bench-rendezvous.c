@@ -717,6 +717,7 @@ typedef struct
   gint64 stop_at;
   guint64 bytes;         /* atomic-ish: written by the sink thread, read after join */
   gboolean ping;         /* ping-pong instead of a one-way pump */
+  gint source_done;      /* atomic: the source thread returned, joining cannot block */
   GArray *rtt_us;
 } Session;
 
@@ -814,12 +815,12 @@ source_thread (gpointer data)
   char *buf;
 
   if (fd < 0)
-    return NULL;
+    goto out;
   if (s->ping)
     {
       ping_pong (fd, s->rtt_us, 2000);
       close (fd);
-      return NULL;
+      goto out;
     }
   buf = g_malloc0 (65536);
   while (g_get_monotonic_time () < s->stop_at)
@@ -828,6 +829,9 @@ source_thread (gpointer data)
   g_free (buf);
   shutdown (fd, SHUT_WR);
   close (fd);
+out:
+  /* The main loop must keep serving the relay until here: a write above can wait for it. */
+  g_atomic_int_set (&s->source_done, 1);
   return NULL;
 }
 
@@ -893,19 +897,32 @@ on_session_paired (Pair *pair, gboolean ok)
     }
 }
 
+/* A tick so that blocking main-context iterations come back to check the time. */
+static gboolean
+on_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 wait_until (gboolean (*cond) (gpointer), gpointer data, double seconds)
 {
   gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
 
+  guint tick = g_timeout_add (5, on_tick, NULL);
+  gboolean ok = TRUE;
+
   while (!cond (data))
     {
       if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (200);
+        {
+          ok = FALSE;
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
     }
-  return TRUE;
+  g_source_remove (tick);
+  return ok;
 }
 
 static int want_sessions;
@@ -1016,20 +1033,17 @@ pump (Session *sessions, int n, gboolean ping, double seconds)
       s->sink_thread = g_thread_new ("sink", sink_thread, s);
       s->source_thread = g_thread_new ("source", source_thread, s);
     }
+  guint tick = g_timeout_add (5, on_tick, NULL);
+
   while (!threads_done (&t))
     {
-      g_main_context_iteration (NULL, FALSE);
+      /* Blocking: a busy loop here would take CPU from the relay being measured. */
+      g_main_context_iteration (NULL, TRUE);
       for (int i = 0; i < n; i++)
         {
           Session *s = &sessions[i];
 
-          /* A source thread that returned has written everything it will. */
-          if (s->source_thread != NULL && g_get_monotonic_time () > s->stop_at + 100000)
-            {
-              g_thread_join (s->source_thread);
-              s->source_thread = NULL;
-            }
-          else if (s->source_thread != NULL && ping && s->rtt_us->len >= 2000)
+          if (s->source_thread != NULL && g_atomic_int_get (&s->source_done))
             {
               g_thread_join (s->source_thread);
               s->source_thread = NULL;
@@ -1038,6 +1052,7 @@ pump (Session *sessions, int n, gboolean ping, double seconds)
       if (g_get_monotonic_time () > t0 + (gint64) ((seconds + 30) * G_USEC_PER_SEC))
         break;
     }
+  g_source_remove (tick);
   closing = TRUE;   /* a source that finished closes its relay: not an error */
   /* Drain: what was written but not yet relayed arrives now. */
   for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)

@@ -86,7 +86,9 @@ def peak_rss_kib(pid):
 
 def wait_for_line(path, prefix, proc, timeout):
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    while True:
+        # Checked before reading, so a line written just before the process ended is seen.
+        last = (proc is not None and proc.poll() is not None) or time.monotonic() >= end
         try:
             with open(path) as f:
                 for line in f:
@@ -94,10 +96,9 @@ def wait_for_line(path, prefix, proc, timeout):
                         return line[len(prefix):].strip()
         except OSError:
             pass
-        if proc is not None and proc.poll() is not None:
+        if last:
             return None
         time.sleep(0.01)
-    return None
 
 
 def raise_nofile():
@@ -276,6 +277,10 @@ class Bench:
         idle_p, idle_out, idle_stdout = self.generator("idle", idle, 0, 1, 0, 0, hold)
         if wait_for_line(idle_stdout, "idle-ready", idle_p, 300) is None:
             raise RuntimeError("the idle connections did not come up; see " + self.tmp)
+        # What the idle connections cost the server on their own, before any pairing.
+        cpu0, t0 = cpu_seconds(self.server.pid), time.monotonic()
+        time.sleep(5)
+        idle_cores = (cpu_seconds(self.server.pid) - cpu0) / (time.monotonic() - t0)
         cpu0, t0 = cpu_seconds(self.server.pid), time.monotonic()
         pairs = [self.generator(f"pair{i}", 0, pair_seconds, concurrency // workers, 0, 0)
                  for i in range(workers)]
@@ -293,6 +298,7 @@ class Bench:
         pair_ms = sorted(x for r in results for x in r.get("pairing_ms", []))
         total_ms = sorted(x for r in results for x in r.get("pairing_with_connects_ms", []))
         c.update({
+            "server_cpu_cores_idle": idle_cores,
             "pair_workers": workers,
             "pair_concurrency": concurrency,
             "pairings_ok": sum(r.get("pairings_ok", 0) for r in results),
@@ -412,6 +418,10 @@ class Bench:
             with open(os.path.join(d, "client.json")) as f:
                 cj = json.load(f)
             if target.startswith("ours"):
+                # The session must have taken the path this target is about.
+                took = wait_for_line(cout, "path: ", None, 0)
+                if took is None or not took.startswith(target.split("-")[1]):
+                    raise RuntimeError(f"{target}: the session took path {took!r}; see {d}")
                 sharer.wait(timeout=30)
                 with open(os.path.join(d, "sharer.json")) as f:
                     t_allow = json.load(f)["t_allow"]
@@ -773,6 +783,7 @@ CAPACITY_ROWS = [
     ("idle_target", "idle connections attempted", "", ""),
     ("idle_setup_seconds", "time to open and sign them in", " s", ""),
     ("server_kib_per_idle_connection", "server RSS per idle connection", " KiB", "≤ 8 KiB"),
+    ("server_cpu_cores_idle", "server CPU with them idle, nothing else (cores)", "", ""),
     ("pairings_per_second", "pairings/s (2 WSS connects + code + SPAKE2 + cards)", "",
      "≥ 1,000"),
     ("pair_concurrency", "pairing concurrency", "", "≥ 16"),

@@ -709,7 +709,8 @@ def check(result, md, stem):
         problems.append("nothing was measured")
     c = again.get("rendezvous")
     if c is not None:
-        if c.get("idle_signed_in", 0) < c.get("idle_target", 0) or c.get("idle_failed", 1):
+        if (c.get("idle_signed_in", 0) < c.get("idle_target", 0) or c.get("idle_failed", 1) or
+                c.get("idle_held_until_the_end") != c.get("idle_signed_in")):
             problems.append(f"idle connections: {c.get('idle_signed_in')} of "
                             f"{c.get('idle_target')}, {c.get('idle_failed')} failed")
         if not c.get("pairings_ok") or c.get("pairings_failed"):
@@ -781,6 +782,7 @@ def render(result):
 CAPACITY_ROWS = [
     ("idle_signed_in", "idle signed-in WSS connections held", "", "10,000"),
     ("idle_target", "idle connections attempted", "", ""),
+    ("idle_held_until_the_end", "of them still open after the pairings", "", ""),
     ("idle_setup_seconds", "time to open and sign them in", " s", ""),
     ("server_kib_per_idle_connection", "server RSS per idle connection", " KiB", "≤ 8 KiB"),
     ("server_cpu_cores_idle", "server CPU with them idle, nothing else (cores)", "", ""),

@@ -1164,6 +1164,22 @@ phase_relay (void)
   close_sessions (many, load.relay_sessions);
 }
 
+static gint hold_released;
+
+/* lws_service() sleeps until lws has something to do: wake it when the hold is over. */
+static gpointer
+hold_watcher (gpointer data)
+{
+  const char *hold_file = data;
+
+  while (g_file_test (hold_file, G_FILE_TEST_EXISTS))
+    g_usleep (100000);
+  g_atomic_int_set (&hold_released, 1);
+  if (idle_context != NULL)
+    lws_cancel_service (idle_context);
+  return NULL;
+}
+
 /* ---- main ---- */
 
 static char *
@@ -1281,11 +1297,20 @@ main (int argc, char **argv)
   phase_idle ();
   if (hold_file != NULL)
     {
-      /* Other processes pair while this one holds the idle connections. */
+      /* Other processes pair while this one holds the idle connections, and keeps serving
+       * them: the server pings a connection after 30 s without traffic and drops it when no
+       * pong comes within 60 s. */
+      int held = idle_signed;
+      GThread *watcher;
+
       printf ("idle-ready\n");
       fflush (stdout);
-      while (g_file_test (hold_file, G_FILE_TEST_EXISTS))
-        g_usleep (100000);
+      watcher = g_thread_new ("hold", hold_watcher, (gpointer) hold_file);
+      while (!g_atomic_int_get (&hold_released))
+        lws_service (idle_context, 0);
+      g_thread_join (watcher);
+      json_num ("idle_held_until_the_end", idle_signed);
+      fprintf (stderr, "idle: %d of %d still signed in at the end\n", idle_signed, held);
     }
   phase_pairings ();
   json_num ("server_rss_after_pairings_kib", server_rss_kib ());

@@ -173,6 +173,12 @@ class Bench:
                             "--company", "Example Corp", "--domain", "example.com",
                             "--password-file", os.path.join(self.tmp, who + ".password")],
                            check=True, capture_output=True)
+        # Nobody may help anyone until an assignment says so: the bench helper helps everyone.
+        subprocess.run([srv, "--data-dir", data, "admin", "group", "create", "Bench helpers",
+                        "--member", "bench-helper"], check=True, capture_output=True)
+        subprocess.run([srv, "--data-dir", data, "admin", "assignment", "create", "--role",
+                        "Help Desk Operator", "--helpers", "Bench helpers", "--scope-all"],
+                       check=True, capture_output=True)
         out = os.path.join(self.tmp, "server.out")
         self.server = self.procs.start([srv, "--data-dir", data, "--listen", "127.0.0.1:0"],
                                        stdout=open(out, "w"),

@@ -133,6 +133,9 @@ struct _RhRdpViewer
   int cov_left;
   gboolean first_frame_posted;
   gboolean connect_reported;   /* frame messages wait until the connect result is posted */
+
+  RhRdpViewerPaintHook paint_hook;   /* set before connecting, called on the FreeRDP thread */
+  gpointer paint_hook_data;
 };
 
 enum
@@ -540,6 +543,9 @@ viewer_end_paint (rdpContext *context)
       self->have_frame = TRUE;
       first = TRUE;
     }
+  if (self->paint_hook != NULL)
+    self->paint_hook (self->frame, self->frame_width, self->frame_height, x, y, w, h, first,
+                      self->paint_hook_data);
   if (self->pending_damage)
     {
       int x1 = MAX (self->pending_x + self->pending_w, x + w);
@@ -1636,4 +1642,16 @@ rh_rdp_viewer_set_mode (RhRdpViewer *self,
   g_return_if_fail (RH_IS_RDP_VIEWER (self));
 
   g_atomic_int_set (&self->mode, mode);
+}
+
+void
+rh_rdp_viewer_set_paint_hook (RhRdpViewer          *self,
+                              RhRdpViewerPaintHook  hook,
+                              gpointer              user_data)
+{
+  g_return_if_fail (RH_IS_RDP_VIEWER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->paint_hook = hook;
+  self->paint_hook_data = user_data;
 }

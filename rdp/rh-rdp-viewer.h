@@ -79,4 +79,22 @@ gboolean     rh_rdp_viewer_send_scroll     (RhRdpViewer   *self,
 void         rh_rdp_viewer_set_mode        (RhRdpViewer   *self,
                                             RhRdpMode      mode);
 
+/* For measurements (bench/): called on FreeRDP's thread at every EndPaint, right after the
+ * painted rectangle (x, y, w, h) was copied into the frame, with the frame (BGRA32, stride =
+ * width * 4) readable for the duration of the call; `first` is TRUE once, for the paint that
+ * completed the first full frame. Arrival times taken here do not wait for the main loop.
+ * Set it before connect_async(); the hook must be quick and must not call the viewer. */
+typedef void (*RhRdpViewerPaintHook) (const guint8 *frame,
+                                      int           width,
+                                      int           height,
+                                      int           x,
+                                      int           y,
+                                      int           w,
+                                      int           h,
+                                      gboolean      first,
+                                      gpointer      user_data);
+void         rh_rdp_viewer_set_paint_hook  (RhRdpViewer          *self,
+                                            RhRdpViewerPaintHook  hook,
+                                            gpointer              user_data);
+
 G_END_DECLS

@@ -51,3 +51,8 @@ rh_build () {
   echo "The build failed; see the messages above." >&2
   return 1
 }
+
+# Benchmarks (bench/, issue #7): the VNC client library for the measuring client, and the
+# peers it measures against.
+RH_BUILD_PACKAGES+=(libvncserver-dev)
+RH_TEST_PACKAGES+=(x11vnc openssl)

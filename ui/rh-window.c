@@ -741,7 +741,19 @@ describe_status (RhWindow   *self,
       ? g_strdup_printf (_("%s kept view only."), name)
       : g_strdup_printf (_("Asked %s for full control…"), name);
   if (g_str_equal (key, "ended"))
-    return g_strdup_printf (_("The session ended (%s)."), value);
+    {
+      /* The session's reasons are words for logs and scripts; say the common ones plainly. */
+      if (g_str_equal (value, "declined"))
+        return g_strdup (self->is_helper ? _("The request was declined.")
+                                         : _("You declined the request."));
+      if (g_str_equal (value, "no answer"))
+        return g_strdup (_("The request expired without an answer."));
+      if (g_str_equal (value, "left"))
+        return g_strdup (_("You ended the session."));
+      if (g_str_has_prefix (value, "not permitted"))
+        return g_strdup (_("The helper's role does not allow this."));
+      return g_strdup_printf (_("The session ended (%s)."), value);
+    }
   return NULL;
 }
 

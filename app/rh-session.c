@@ -268,7 +268,6 @@ on_first_frame (RhRdpViewer *viewer,
                 gpointer     user_data)
 {
   RhSession *self = user_data;
-  g_autoptr(GError) error = NULL;
   int width = 0, height = 0;
   g_autoptr(GBytes) frame = rh_rdp_viewer_get_frame (viewer, &width, &height);
   g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
@@ -915,8 +914,12 @@ handle_laser (RhSession  *self,
     }
   xn = json_object_get_member (msg, "x");
   yn = json_object_get_member (msg, "y");
-  if (xn == NULL || yn == NULL || json_node_get_value_type (xn) != G_TYPE_DOUBLE ||
-      json_node_get_value_type (yn) != G_TYPE_DOUBLE)
+  /* A number at an edge may arrive as an integer ("x":1). */
+  if (xn == NULL || yn == NULL || !JSON_NODE_HOLDS_VALUE (xn) || !JSON_NODE_HOLDS_VALUE (yn) ||
+      (json_node_get_value_type (xn) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (xn) != G_TYPE_INT64) ||
+      (json_node_get_value_type (yn) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (yn) != G_TYPE_INT64))
     {
       g_debug ("Ignoring a laser position that is not two numbers");
       return;

@@ -622,24 +622,32 @@ chat_is_own (RhWindow            *self,
   return g_str_equal (message->role, self->is_helper ? "helper" : "sharer");
 }
 
+/* The chat of whichever session window is open (NULL once it closed). */
+static RhChatView *
+current_chat_view (RhWindow *self)
+{
+  if (self->session_window)
+    return rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window));
+  if (self->sharer_window)
+    return rh_sharer_window_get_chat_view (RH_SHARER_WINDOW (self->sharer_window));
+  return NULL;
+}
+
 static void
 on_chat_sent (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(RhChatView) view = user_data;
+  g_autoptr(RhWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  RhWindow *self;
+  g_autofree char *text = NULL;
+  RhChatView *view;
 
   rh_session_send_chat_finish (RH_SESSION (source), result, &error);
-  rh_chat_view_send_done (view, error);
-  self = RH_WINDOW (g_object_get_data (G_OBJECT (view), "rh-window"));
-  if (self != NULL)
-    {
-      g_autofree char *text = error ? rh_error_format (error) : g_strdup ("yes");
-
-      trace (self, "chat-sent", text);
-    }
+  if ((view = current_chat_view (self)) != NULL)
+    rh_chat_view_send_done (view, error);
+  text = error ? rh_error_format (error) : g_strdup ("yes");
+  trace (self, "chat-sent", text);
 }
 
 static void
@@ -655,7 +663,7 @@ on_chat_view_send (RhChatView *view,
       rh_chat_view_send_done (view, error);
       return;
     }
-  rh_session_send_chat_async (self->session, text, NULL, on_chat_sent, g_object_ref (view));
+  rh_session_send_chat_async (self->session, text, NULL, on_chat_sent, g_object_ref (self));
 }
 
 /* A window's chat shows the whole thread, also what was said before the window opened. */
@@ -665,7 +673,6 @@ attach_chat (RhWindow   *self,
 {
   GPtrArray *thread = rh_session_get_chat (self->session);
 
-  g_object_set_data (G_OBJECT (view), "rh-window", self);
   g_signal_connect_object (view, "send", G_CALLBACK (on_chat_view_send), self, 0);
   for (guint i = 0; i < thread->len; i++)
     rh_chat_view_add_message (view, g_ptr_array_index (thread, i));

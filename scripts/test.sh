@@ -9,6 +9,9 @@ rh_install_packages "${RH_BUILD_PACKAGES[@]}" "${RH_TEST_PACKAGES[@]}"
 builddir=${RH_BUILDDIR:-_build-test}
 rh_build "$builddir"
 
+# Every tool a test needs was installed above: a test that would skip for want of one fails.
+export RH_TEST_STRICT=1
+
 status=0
 meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@" || status=$?
 

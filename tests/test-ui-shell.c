@@ -1034,7 +1034,8 @@ main (int   argc,
       !g_find_program_in_path ("import") || !g_find_program_in_path ("dbus-daemon"))
     {
       g_printerr ("Xvfb, xdotool, xclip, imagemagick and dbus-daemon are required\n");
-      return 77;
+      /* scripts/test.sh installs them: there a missing tool is a failure, not a skip. */
+      return g_getenv ("RH_TEST_STRICT") != NULL ? 1 : 77;
     }
 
   g_test_add ("/ui-shell/not-set-up", Fixture, NULL, fixture_setup, test_not_set_up,

@@ -390,9 +390,13 @@ def browse(wd, url, data_dir, n_sessions, real):
     wd.click('#sessions-table th[data-sort="duration"]')
     wd.wait("sorting by duration",
             lambda: "sorted-asc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))
-    durations = [parse_duration(t) for t in wd.js(
-        "return [...document.querySelectorAll('#sessions-table tbody tr')].map(r => r.cells[5].textContent);")]
-    check(durations == sorted(durations) and len(durations) == n_sessions, f"durations {durations}")
+    def durations():
+        return [parse_duration(t) for t in wd.js(
+            "return [...document.querySelectorAll('#sessions-table tbody tr')]"
+            ".map(r => r.cells[5].textContent);")]
+    # The header is marked only when the sorted rows are in, so the order holds at once.
+    shown = durations()
+    check(shown == sorted(shown) and len(shown) == n_sessions, f"durations {shown}")
     wd.click('#sessions-table th[data-sort="duration"]')
     wd.wait("sorting by duration, longest first",
             lambda: "sorted-desc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))

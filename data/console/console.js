@@ -6,6 +6,8 @@ const state = {
   page: null,
   sessionsSort: 'started',
   sessionsOrder: 'desc',
+  sessionsGeneration: 0,
+  auditGeneration: 0,
   monitorTimer: null,
 };
 
@@ -219,18 +221,25 @@ function sessionsQuery() {
 
 async function loadSessions() {
   const query = sessionsQuery();
+  const sort = state.sessionsSort;
+  const order = state.sessionsOrder;
+  // A slower, older request (typing in the search, clicking a header twice) must not
+  // overwrite the rows of a newer one.
+  const generation = ++state.sessionsGeneration;
   $('sessions-csv').href = '/api/sessions.csv?' + query + '&limit=' + EXPORT_LIMIT;
-  for (const th of document.querySelectorAll('#sessions-table th[data-sort]')) {
-    th.classList.toggle('sorted-asc', th.dataset.sort === state.sessionsSort && state.sessionsOrder === 'asc');
-    th.classList.toggle('sorted-desc', th.dataset.sort === state.sessionsSort && state.sessionsOrder === 'desc');
-  }
   let data;
   try {
     data = await api('GET', 'sessions?' + query);
+    if (generation !== state.sessionsGeneration) return;
     clearError($('sessions-error'));
   } catch (e) {
-    showError($('sessions-error'), e);
+    if (generation === state.sessionsGeneration) showError($('sessions-error'), e);
     return;
+  }
+  // The header says how the rows are sorted only once those rows are shown.
+  for (const th of document.querySelectorAll('#sessions-table th[data-sort]')) {
+    th.classList.toggle('sorted-asc', th.dataset.sort === sort && order === 'asc');
+    th.classList.toggle('sorted-desc', th.dataset.sort === sort && order === 'desc');
   }
   const body = $('sessions-table').tBodies[0];
   const rows = data.sessions.map((s) => {
@@ -642,12 +651,14 @@ async function loadAudit() {
   if (q) params.set('q', q);
   $('audit-csv').href = '/api/audit.csv?' + params.toString() + (params.toString() ? '&' : '') +
     'limit=' + EXPORT_LIMIT;
+  const generation = ++state.auditGeneration;
   let data;
   try {
     data = await api('GET', 'audit?' + params.toString());
+    if (generation !== state.auditGeneration) return;
     clearError($('audit-error'));
   } catch (e) {
-    showError($('audit-error'), e);
+    if (generation === state.auditGeneration) showError($('audit-error'), e);
     return;
   }
   const rows = data.entries.map((a) => {

@@ -8,14 +8,21 @@
 
 #include <glib/gi18n.h>
 
+#include "rh-auth-prompt-watch.h"
 #include "rh-config.h"
+#include "rh-elevation.h"
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 
 RhConfig *
 rh_config_new (void)
 {
-  return g_new0 (RhConfig, 1);
+  RhConfig *config = g_new0 (RhConfig, 1);
+
+  config->elevated_tools = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_elevated_tool_free);
+  config->elevated_end = RH_ELEVATED_END_SIGN_OUT;
+  config->auth_prompt_classes = g_new0 (char *, 1);
+  return config;
 }
 
 void
@@ -28,6 +35,8 @@ rh_config_free (RhConfig *config)
   g_free (config->ca_file);
   g_clear_pointer (&config->org_key, g_bytes_unref);
   g_free (config->capture);
+  g_clear_pointer (&config->elevated_tools, g_ptr_array_unref);
+  g_strfreev (config->auth_prompt_classes);
   g_free (config);
 }
 
@@ -138,8 +147,52 @@ rh_config_load_file (RhConfig    *config,
       g_free (config->capture);
       config->capture = g_strdup (value);
     }
+  if (READ ("elevated-tools"))
+    {
+      g_autoptr(GPtrArray) tools = NULL;
+
+      if (!is_system)
+        g_warning ("%s: elevated-tools= is ignored outside %s", path, RH_SYSTEM_CONFIG_PATH);
+      else if ((tools = rh_elevated_tools_parse (value, &local_error)) == NULL)
+        goto bad_keep_code;
+      else
+        {
+          g_ptr_array_unref (config->elevated_tools);
+          config->elevated_tools = g_steal_pointer (&tools);
+        }
+    }
+  if (READ ("elevated-session-end"))
+    {
+      RhElevatedEnd end;
+
+      if (!is_system)
+        g_warning ("%s: elevated-session-end= is ignored outside %s", path,
+                   RH_SYSTEM_CONFIG_PATH);
+      else if (!rh_elevated_end_parse (g_strstrip (value), &end, &local_error))
+        goto bad_keep_code;
+      else
+        config->elevated_end = end;
+    }
+  if (READ ("auth-prompt-classes"))
+    {
+      g_auto(GStrv) classes = rh_auth_prompt_classes_parse (value, &local_error);
+      g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+
+      if (classes == NULL)
+        goto bad_keep_code;
+      g_strv_builder_addv (all, (const char **) config->auth_prompt_classes);
+      g_strv_builder_addv (all, (const char **) classes);
+      g_strfreev (config->auth_prompt_classes);
+      config->auth_prompt_classes = g_strv_builder_end (all);
+    }
 #undef READ
   return TRUE;
+
+bad_keep_code:
+  /* The parser's own code (RH-1101..1103) says which key is wrong. */
+  g_set_error (error, local_error->domain, local_error->code, "%s: %s", path,
+               local_error->message);
+  return FALSE;
 
 bad:
   g_set_error (error, RH_CONFIG_ERROR, RH_ERROR_CONFIG_INVALID, "%s: %s", path,

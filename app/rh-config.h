@@ -19,6 +19,13 @@ typedef struct
   GBytes   *org_key;            /* 32 bytes, or NULL */
   gboolean  accept_terms;       /* only from the system policy file */
   char     *capture;            /* "builtin" (ours) or "stock" (FreeRDP's); NULL: builtin */
+  /* Administrator access (issue #6). The tools and the end action come only from the system
+   * policy: a program named in the user's own file would run as root with the helper's
+   * administrator password, and the user could soften the sign-out. */
+  GPtrArray *elevated_tools;    /* RhElevatedTool from elevated-tools=, without the built-in */
+  int        elevated_end;      /* an RhElevatedEnd from elevated-session-end=; sign-out */
+  /* auth-prompt-classes= of both files, added to the built-in list (masking more is safe). */
+  GStrv      auth_prompt_classes;
 } RhConfig;
 
 RhConfig *rh_config_new        (void);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "rh-config.h"
+#include "rh-elevation.h"
 #include "rh-error.h"
 #include "rh-terms.h"
 
@@ -247,6 +248,51 @@ test_cli (void)
   g_assert_nonnull (strstr (err, "RH-2001"));
 }
 
+/* Administrator access is configured by the system policy only; a user's own file can add
+ * prompt classes to mask but cannot name a program to run as root or soften the sign-out. */
+static void
+test_elevation_policy (void)
+{
+  g_autofree char *system = g_build_filename (g_get_user_config_dir (), "system.conf", NULL);
+  g_autofree char *user = g_build_filename (g_get_user_config_dir (), "user.conf", NULL);
+  g_autoptr(RhConfig) config = rh_config_new ();
+  g_autoptr(RhConfig) bad = rh_config_new ();
+  g_autoptr(GError) error = NULL;
+  RhElevatedTool *tool;
+
+  g_assert_cmpuint (config->elevated_tools->len, ==, 0);
+  g_assert_cmpint (config->elevated_end, ==, RH_ELEVATED_END_SIGN_OUT);
+  write_file (system, "[remote-help]\nelevated-tools=Disks=/usr/bin/gnome-disks\n"
+                      "elevated-session-end=lock\nauth-prompt-classes=Corp-Agent\n");
+  write_file (user, "[remote-help]\nelevated-tools=Evil=/home/u/evil\n"
+                    "elevated-session-end=sign-out\nauth-prompt-classes=title=Unlock\n");
+  g_assert_true (rh_config_load_file (config, system, TRUE, &error));
+  g_assert_no_error (error);
+  g_test_expect_message ("rh-app", G_LOG_LEVEL_WARNING, "*elevated-tools= is ignored*");
+  g_test_expect_message ("rh-app", G_LOG_LEVEL_WARNING, "*elevated-session-end= is ignored*");
+  g_assert_true (rh_config_load_file (config, user, FALSE, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->elevated_tools->len, ==, 1);
+  tool = g_ptr_array_index (config->elevated_tools, 0);
+  g_assert_cmpstr (tool->name, ==, "Disks");
+  g_assert_cmpstr (tool->argv[0], ==, "/usr/bin/gnome-disks");
+  g_assert_cmpint (config->elevated_end, ==, RH_ELEVATED_END_LOCK);
+  g_assert_cmpuint (g_strv_length (config->auth_prompt_classes), ==, 2);
+  g_assert_true (g_strv_contains ((const char * const *) config->auth_prompt_classes,
+                                  "Corp-Agent"));
+
+  /* A relative program, or an unknown end action, is refused with its own code. */
+  write_file (system, "[remote-help]\nelevated-tools=Disks=gnome-disks\n");
+  g_assert_false (rh_config_load_file (bad, system, TRUE, &error));
+  g_assert_error (error, RH_CONFIG_ERROR, RH_ERROR_ELEVATED_TOOLS_INVALID);
+  g_clear_error (&error);
+  write_file (system, "[remote-help]\nelevated-session-end=nothing\n");
+  g_assert_false (rh_config_load_file (bad, system, TRUE, &error));
+  g_assert_error (error, RH_CONFIG_ERROR, RH_ERROR_ELEVATED_END_INVALID);
+  g_assert_cmpint (bad->elevated_end, ==, RH_ELEVATED_END_SIGN_OUT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -260,5 +306,6 @@ main (int   argc,
   g_test_add_func ("/terms/other-version", test_other_version);
   g_test_add_func ("/terms/text", test_text);
   g_test_add_func ("/terms/cli", test_cli);
+  g_test_add_func ("/terms/elevation-policy", test_elevation_policy);
   return g_test_run ();
 }

@@ -1336,6 +1336,54 @@ rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *self,
 }
 
 void
+rh_rendezvous_client_report_elevation_async (RhRendezvousClient  *self,
+                                             JsonObject          *fields,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+  g_autoptr(GList) members = NULL;
+
+  g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));
+  g_return_if_fail (fields != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rh_rendezvous_client_report_elevation_async);
+  if (!check_connected (self, task))
+    return;
+  if (self->pairing_id == NULL)
+    {
+      g_task_return_new_error (task, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
+                               "Not paired with anyone");
+      return;
+    }
+  msg = rh_message_new ("elevation-report");
+  members = json_object_get_members (fields);
+  for (GList *l = members; l; l = l->next)
+    if (!g_str_equal (l->data, "type") && !g_str_equal (l->data, "id") &&
+        !g_str_equal (l->data, "pairing") && !g_str_equal (l->data, "token"))
+      json_object_set_member (msg, l->data, json_node_copy (json_object_get_member (fields,
+                                                                                   l->data)));
+  json_object_set_string_member (msg, "pairing", self->pairing_id);
+  send_request (self, msg, task, NULL);
+}
+
+gboolean
+rh_rendezvous_client_report_elevation_finish (RhRendezvousClient  *self,
+                                              GAsyncResult        *result,
+                                              GError             **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  reply = g_task_propagate_pointer (G_TASK (result), error);
+  return reply != NULL;
+}
+
+void
 rh_rendezvous_client_disconnect (RhRendezvousClient *self)
 {
   g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));

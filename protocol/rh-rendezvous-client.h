@@ -134,6 +134,18 @@ void            rh_rendezvous_client_request_mode_async  (RhRendezvousClient  *s
 gboolean        rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
+/* Sharer: tells the service what happened with administrator access (issue #6), for the
+ * session record and the audit log. @fields holds "event" ("granted", "denied",
+ * "tool-started", "ending", "ended") and that event's members; the type and pairing are added.
+ * Completes when the service recorded it (or refused it with an RH- error). */
+void            rh_rendezvous_client_report_elevation_async  (RhRendezvousClient  *self,
+                                                              JsonObject          *fields,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean        rh_rendezvous_client_report_elevation_finish (RhRendezvousClient  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 /* Flushes what is queued and closes; "disconnected" follows with a NULL error. */
 void            rh_rendezvous_client_disconnect      (RhRendezvousClient  *self);
 

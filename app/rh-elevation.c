@@ -354,6 +354,9 @@ rh_elevation_grant (RhElevation *self)
   if (self->ending)
     return;
   self->granted = TRUE;
+  /* With full control and administrator access the helper can type credentials into any
+   * system prompt, not only start tools from the menu: a granted session counts as used. */
+  self->used = TRUE;
 }
 
 gboolean
@@ -469,6 +472,8 @@ typedef struct
   guint            grace_ms;
   RhElevatedEnd    end;
   gboolean         used;
+  gboolean         clean_up;      /* tools, polkit, sudo */
+  gboolean         close_session; /* logind Terminate or Lock */
 } EndData;
 
 static void
@@ -746,23 +751,72 @@ end_thread (GTask        *task,
   result->end = data->end;
   result->ok = TRUE;
 
-  end_tools (data, result);
+  if (data->clean_up)
+    end_tools (data, result);
   if (data->bus == NULL)
     data->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (data->bus != NULL)
     session_path = logind_session_path (data, &error);
-  revoke_polkit (data, session_path, error, result);
-  invalidate_sudo (data, result);
-  if (data->used)
-    end_session (data, session_path, error, result);
-  else
-    add_step (result, rh_elevated_end_to_string (data->end), TRUE, TRUE,
-              "no elevated tool was started; the session stays open");
+  if (data->clean_up)
+    {
+      revoke_polkit (data, session_path, error, result);
+      invalidate_sudo (data, result);
+    }
+  if (data->close_session)
+    {
+      if (data->used)
+        end_session (data, session_path, error, result);
+      else
+        add_step (result, rh_elevated_end_to_string (data->end), TRUE, TRUE,
+                  "administrator access was never granted; the session stays open");
+    }
 
   if (g_task_return_error_if_cancelled (task))
     return;
   g_task_return_pointer (task, g_steal_pointer (&result),
                          (GDestroyNotify) rh_elevation_result_free);
+}
+
+static void
+start_end (RhElevation         *self,
+           RhElevatedEnd        end,
+           gboolean             clean_up,
+           gboolean             close_session,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  EndData *data;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rh_elevation_end_async);
+
+  /* From here nothing new can be started, even while the end runs. */
+  self->granted = FALSE;
+  self->ending = TRUE;
+  data = g_new0 (EndData, 1);
+  if (clean_up)
+    {
+      data->running = g_steal_pointer (&self->running);
+      self->running = g_array_new (FALSE, TRUE, sizeof (RunningTool));
+      g_array_set_clear_func (self->running, (GDestroyNotify) running_tool_clear);
+    }
+  else
+    {
+      data->running = g_array_new (FALSE, TRUE, sizeof (RunningTool));
+      g_array_set_clear_func (data->running, (GDestroyNotify) running_tool_clear);
+    }
+  data->sudo_argv = g_strdupv (self->sudo_argv);
+  data->bus = self->bus != NULL ? g_object_ref (self->bus) : NULL;
+  data->session_id = g_strdup (self->session_id);
+  data->grace_ms = self->grace_ms;
+  data->end = end;
+  data->used = self->used;
+  data->clean_up = clean_up;
+  data->close_session = close_session;
+  g_task_set_task_data (task, data, (GDestroyNotify) end_data_free);
+  g_task_run_in_thread (task, end_thread);
 }
 
 void
@@ -772,29 +826,30 @@ rh_elevation_end_async (RhElevation         *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  EndData *data;
-
   g_return_if_fail (self != NULL);
+  start_end (self, end, TRUE, TRUE, cancellable, callback, user_data);
+}
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, rh_elevation_end_async);
+void
+rh_elevation_clean_up_async (RhElevation         *self,
+                             RhElevatedEnd        end,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (self != NULL);
+  start_end (self, end, TRUE, FALSE, cancellable, callback, user_data);
+}
 
-  /* From here nothing new can be started, even while the end runs. */
-  self->granted = FALSE;
-  self->ending = TRUE;
-  data = g_new0 (EndData, 1);
-  data->running = g_steal_pointer (&self->running);
-  self->running = g_array_new (FALSE, TRUE, sizeof (RunningTool));
-  g_array_set_clear_func (self->running, (GDestroyNotify) running_tool_clear);
-  data->sudo_argv = g_strdupv (self->sudo_argv);
-  data->bus = self->bus != NULL ? g_object_ref (self->bus) : NULL;
-  data->session_id = g_strdup (self->session_id);
-  data->grace_ms = self->grace_ms;
-  data->end = end;
-  data->used = self->used;
-  g_task_set_task_data (task, data, (GDestroyNotify) end_data_free);
-  g_task_run_in_thread (task, end_thread);
+void
+rh_elevation_close_session_async (RhElevation         *self,
+                                  RhElevatedEnd        end,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (self != NULL);
+  start_end (self, end, FALSE, TRUE, cancellable, callback, user_data);
 }
 
 RhElevationResult *

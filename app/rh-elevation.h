@@ -84,7 +84,8 @@ void            rh_elevation_set_grace_ms    (RhElevation        *self,
 /* The sharer said Allow. Tools can be started from then until the end. */
 void            rh_elevation_grant           (RhElevation    *self);
 gboolean        rh_elevation_is_granted      (RhElevation    *self);
-/* TRUE once a tool was started: the end then signs out or locks. */
+/* TRUE once access was granted (the helper could then answer any system prompt, not only
+ * start tools): the end then signs out or locks. */
 gboolean        rh_elevation_was_used        (RhElevation    *self);
 
 /* Starts @tool elevated (pkexec shows the system prompt on the sharer's screen). Returns the
@@ -105,5 +106,20 @@ void            rh_elevation_end_async       (RhElevation         *self,
 RhElevationResult *rh_elevation_end_finish   (RhElevation    *self,
                                               GAsyncResult   *result,
                                               GError        **error);
+/* The same end in two halves, so that the app can report the clean-up to the service before
+ * a sign-out ends the app: first tools, polkit and sudo (the result has no sign-out/lock
+ * step)… */
+void            rh_elevation_clean_up_async  (RhElevation         *self,
+                                              RhElevatedEnd        end,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* …then logind Terminate or Lock alone (skipped when access was never granted). Both finish
+ * with rh_elevation_end_finish(). */
+void            rh_elevation_close_session_async (RhElevation         *self,
+                                                  RhElevatedEnd        end,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 
 G_END_DECLS

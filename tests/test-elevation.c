@@ -438,7 +438,8 @@ test_not_granted (void)
   g_assert_cmpint (rh_elevation_start_tool (elevation, missing, &error), ==, 0);
   g_assert_error (error, RH_CONFIG_ERROR, RH_ERROR_ELEVATED_TOOL_START);
   g_clear_error (&error);
-  g_assert_false (rh_elevation_was_used (elevation));
+  /* Granted counts as used even without a tool: the helper could answer any system prompt. */
+  g_assert_true (rh_elevation_was_used (elevation));
 
   /* Without polkit and logind on the bus the end still runs every step and says which failed
    * (each failure is logged as a warning, which is the point here, not a test failure). */
@@ -452,7 +453,7 @@ test_not_granted (void)
   g_assert_false (result->ok);
   g_assert_false (step (result, "revoke-polkit")->ok);
   g_assert_true (step (result, "invalidate-sudo")->ok);
-  g_assert_true (step (result, "sign-out")->skipped);  /* no tool was started */
+  g_assert_false (step (result, "sign-out")->ok);      /* no logind on the bus */
   error = rh_elevation_result_to_error (result);
   g_assert_error (error, RH_CONFIG_ERROR, RH_ERROR_ELEVATION_CLEANUP);
   g_clear_error (&error);
@@ -567,6 +568,93 @@ test_lock (void)
   run_lifecycle (RH_ELEVATED_END_LOCK);
 }
 
+static RhElevationResult *
+run_half (RhElevation   *elevation,
+          RhElevatedEnd  end,
+          gboolean       clean_up)
+{
+  RhElevationResult *result = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  if (clean_up)
+    rh_elevation_clean_up_async (elevation, end, NULL, on_end, &result);
+  else
+    rh_elevation_close_session_async (elevation, end, NULL, on_end, &result);
+  while (result == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return result;
+}
+
+static void
+wait_call (CallLog    *log,
+           const char *call)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (index_of (log->calls, call) == G_MAXUINT && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
+}
+
+/* The session runs the end in two halves so it can report the clean-up before the sign-out
+ * ends it: the first half never signs out, the second does nothing else. */
+static void
+test_two_halves (void)
+{
+  g_autofree char *sudo_log = g_build_filename (workdir, "sudo-halves.log", NULL);
+  g_autoptr(RhElevation) elevation = new_elevation (sudo_log);
+  g_autoptr(RhElevation) never = new_elevation (sudo_log);
+  g_autoptr(RhElevatedTool) tool = pid_tool ("halves", FALSE);
+  g_autoptr(RhElevationResult) first = NULL;
+  g_autoptr(RhElevationResult) second = NULL;
+  g_autoptr(RhElevationResult) skipped = NULL;
+  g_autoptr(GDBusConnection) c = bus ();
+  g_autoptr(GError) error = NULL;
+  CallLog log = { g_ptr_array_new_with_free_func (g_free), NULL };
+  GPid pid;
+  guint sub;
+
+  start_mocks (TRUE);
+  sub = g_dbus_connection_signal_subscribe (c, NULL, MOCK_IFACE, "MethodCalled", NULL, NULL,
+                                            G_DBUS_SIGNAL_FLAGS_NONE, on_method_called, &log,
+                                            NULL);
+  rh_elevation_grant (elevation);
+  rh_elevation_start_tool (elevation, tool, &error);
+  g_assert_no_error (error);
+  pid = wait_pidfile (tool);
+
+  first = run_half (elevation, RH_ELEVATED_END_SIGN_OUT, TRUE);
+  g_assert_cmpuint (first->steps->len, ==, 3);
+  g_assert_true (first->ok);
+  g_assert_cmpstr (((RhElevationStep *) g_ptr_array_index (first->steps, 2))->name, ==,
+                   "invalidate-sudo");
+  wait_gone (pid);
+  wait_call (&log, POLKIT_PATH " RevokeTemporaryAuthorizations");
+  g_assert_cmpuint (index_of (log.calls, POLKIT_PATH " RevokeTemporaryAuthorizations"), !=,
+                    G_MAXUINT);
+  g_assert_cmpuint (index_of (log.calls, SESSION_PATH " Terminate"), ==, G_MAXUINT);
+  g_assert_false (rh_elevation_is_granted (elevation));
+
+  second = run_half (elevation, RH_ELEVATED_END_SIGN_OUT, FALSE);
+  g_assert_cmpuint (second->steps->len, ==, 1);
+  g_assert_true (second->ok);
+  g_assert_false (step (second, "sign-out")->skipped);
+  wait_call (&log, SESSION_PATH " Terminate");
+  g_assert_cmpuint (index_of (log.calls, SESSION_PATH " Terminate"), !=, G_MAXUINT);
+
+  /* Never granted: nothing to sign out for. */
+  skipped = run_half (never, RH_ELEVATED_END_LOCK, FALSE);
+  g_assert_cmpuint (skipped->steps->len, ==, 1);
+  g_assert_true (step (skipped, "lock")->skipped);
+
+  g_dbus_connection_signal_unsubscribe (c, sub);
+  g_ptr_array_unref (log.calls);
+  g_clear_pointer (&log.revoke_subject, g_variant_unref);
+  stop_mocks ();
+}
+
 /* The app dying (here: freeing the object) closes the pipes, and the launcher ends the tool. */
 static void
 test_app_gone (void)
@@ -663,6 +751,7 @@ main (int   argc,
   g_test_add_func ("/elevation/sign-out", test_sign_out);
   g_test_add_func ("/elevation/lock", test_lock);
   g_test_add_func ("/elevation/app-gone", test_app_gone);
+  g_test_add_func ("/elevation/two-halves", test_two_halves);
   status = g_test_run ();
   stop_mocks ();
   {

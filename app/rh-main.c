@@ -126,6 +126,8 @@ main (int   argc,
   g_autofree char *direct = NULL;
   g_autofree char *chat = NULL;
   g_autofree char *laser = NULL;
+  g_autofree char *elevate = NULL;
+  gboolean allow_elevation = FALSE;
   int duration = 0;
   RhHeadlessOptions options = { 0 };
   const char *command;
@@ -148,6 +150,8 @@ main (int   argc,
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
     { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
     { "laser", 0, 0, G_OPTION_ARG_STRING, &laser, N_("give-help: point the laser at this spot (fractions of the screen) before the snapshot"), "X,Y" },
+    { "elevate", 0, 0, G_OPTION_ARG_STRING, &elevate, N_("give-help: ask for administrator access after the first frame, then start this tool of the sharer's menu (control only)"), "TOOL" },
+    { "allow-elevation", 0, 0, G_OPTION_ARG_NONE, &allow_elevation, N_("get-help: allow administrator access when the helper asks (otherwise it is refused)"), NULL },
     { "chat", 0, 0, G_OPTION_ARG_STRING, &chat, N_("Send this chat message once the screen is shared (with --mode or --allow)"), "TEXT" },
     { "display", 0, 0, G_OPTION_ARG_STRING, &display, N_("get-help: the X11 display to share (default $DISPLAY)"), ":N" },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, N_("accept-terms: accept the terms shown"), NULL },
@@ -260,6 +264,12 @@ main (int   argc,
           options.session.laser_x = x;
           options.session.laser_y = y;
         }
+      if (elevate != NULL)
+        {
+          if (options.session.requested_mode != RH_RDP_MODE_CONTROL)
+            return usage_error (context, _("--elevate needs --mode control"));
+          options.session.elevated_tool = elevate;
+        }
       if (click != NULL)
         {
           if (sscanf (click, "%d,%d", &options.session.click_x, &options.session.click_y) != 2 ||
@@ -268,9 +278,9 @@ main (int   argc,
           options.session.click = TRUE;
         }
     }
-  else if (snapshot || duration || type_text || click || path || laser)
-    return usage_error (context, _("--snapshot, --duration, --type, --click and --laser need "
-                                   "--mode"));
+  else if (snapshot || duration || type_text || click || path || laser || elevate)
+    return usage_error (context, _("--snapshot, --duration, --type, --click, --laser and "
+                                   "--elevate need --mode"));
   if (allow != NULL)
     {
       if (!g_str_equal (command, "get-help"))
@@ -285,6 +295,9 @@ main (int   argc,
         return usage_error (context, _("--allow takes view, control or deny"));
       options.with_session = TRUE;
       options.session.display = display;
+      /* Never by default, even headless: the flag is the person's explicit yes. */
+      options.session.elevation = allow_elevation ? RH_SESSION_ELEVATION_ALLOW
+                                                  : RH_SESSION_ELEVATION_DENY;
       if (direct == NULL || g_str_equal (direct, "all"))
         options.session.direct_addresses = RH_DIRECT_ADDRESSES_ALL;
       else if (g_str_equal (direct, "loopback"))
@@ -294,8 +307,8 @@ main (int   argc,
       else
         return usage_error (context, _("--direct takes all, loopback or off"));
     }
-  else if (direct || display)
-    return usage_error (context, _("--direct and --display need --allow"));
+  else if (direct || display || allow_elevation)
+    return usage_error (context, _("--direct, --display and --allow-elevation need --allow"));
   if (chat != NULL && !options.with_session)
     return usage_error (context, _("--chat needs --mode or --allow"));
   options.chat_text = chat;

@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "rh-direct-link.h"
+#include "rh-elevation.h"
 #include "rh-error.h"
 #include "rh-message.h"
 #include "rh-rdp-viewer.h"
@@ -64,6 +65,22 @@ struct _RhSession
   guint               laser_timer;
   guint               laser_demo_timer;   /* headless --laser */
   guint               laser_demo_ticks;
+  /* Administrator access. Sharer: */
+  RhElevation        *elevation;          /* created at the first grant (or by a test) */
+  GPtrArray          *elevated_menu;      /* RhElevatedTool offered to the helper */
+  gboolean            elevation_asking;   /* the person is being asked */
+  gboolean            elevation_reporting; /* waiting for the service to record the grant */
+  guint               elevation_timer;
+  gboolean            elevation_ending;   /* the end of a granted session is running */
+  GError             *end_error;          /* what finish() was called with meanwhile */
+  char               *end_reason;
+  /* Both: */
+  gboolean            elevation_granted;
+  RhElevatedEnd       elevated_end;
+  /* Helper: */
+  gboolean            elevation_requesting;
+  GStrv               elevated_tools;
+  char               *elevated_tool;      /* headless: start this once granted */
 };
 
 enum
@@ -72,6 +89,7 @@ enum
   SIGNAL_CONSENT_REQUESTED,
   SIGNAL_VIEWER_READY,
   SIGNAL_CHAT_MESSAGE,
+  SIGNAL_ELEVATION_REQUESTED,
   N_SIGNALS
 };
 
@@ -109,6 +127,7 @@ teardown (RhSession *self)
   g_clear_pointer (&self->laser, rh_laser_overlay_free);
   g_clear_handle_id (&self->consent_timer, g_source_remove);
   g_clear_handle_id (&self->duration_timer, g_source_remove);
+  g_clear_handle_id (&self->elevation_timer, g_source_remove);
   if (self->viewer)
     {
       g_signal_handlers_disconnect_by_data (self->viewer, self);
@@ -142,19 +161,36 @@ teardown (RhSession *self)
     g_signal_handlers_disconnect_by_data (self->client, self);
 }
 
-/* Ends the session once: tells the other side (unless it left first) and completes. */
+static void end_elevation (RhSession *self);
+
+/* Ends the session once: tells the other side (unless it left first) and completes. A sharer
+ * who granted administrator access first ends it (tools, polkit, sudo, sign-out or lock). */
 static void
 finish (RhSession  *self,
         GError     *error,
         const char *reason)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(GTask) task = NULL;
 
-  if (task == NULL)
+  if (self->task == NULL)
     {
       g_clear_error (&error);
       return;
     }
+  if (!self->is_helper && self->elevation != NULL && rh_elevation_was_used (self->elevation))
+    {
+      if (self->elevation_ending)
+        {
+          g_clear_error (&error);
+          return;
+        }
+      self->elevation_ending = TRUE;
+      self->end_error = error;
+      self->end_reason = g_strdup (reason);
+      end_elevation (self);
+      return;
+    }
+  task = g_steal_pointer (&self->task);
   if (reason != NULL && rh_rendezvous_client_is_paired (self->client))
     rh_rendezvous_client_leave (self->client, reason);
   teardown (self);
@@ -273,6 +309,12 @@ on_first_frame (RhRdpViewer *viewer,
   g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
 
   status (self, "first-frame", size);
+  if (self->elevated_tool != NULL)
+    {
+      /* Headless --elevate: the snapshot and input wait for the tool's start. */
+      rh_session_request_elevation (self);
+      return;
+    }
   if (self->options.laser)
     {
       /* Point the laser for a moment first, so the snapshot shows the dot as it came back in
@@ -942,6 +984,661 @@ handle_laser (RhSession  *self,
   rh_laser_overlay_move (self->laser, x, y);
 }
 
+/* Administrator access (issue #6). The helper asks the service (which checks the role and
+ * that the session is in full control), then the sharer's app, which checks the same from the
+ * signed card and asks the person. Only an Allow grants it; the service records the grant
+ * before the helper hears of it. */
+
+#define MAX_TOOL_NAME 64
+#define MAX_TOOLS 32
+#define END_REPORT_TIMEOUT_S 5
+
+static void
+on_elevation_reported (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_rendezvous_client_report_elevation_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                     &error))
+    g_warning ("The service did not record an administrator-access event: %s",
+               error->message);
+}
+
+/* Fire and forget: a record the service refuses is logged; the session goes on. */
+static void
+report_elevation (RhSession  *self,
+                  const char *event,
+                  const char *key,
+                  const char *value)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  json_object_set_string_member (fields, "event", event);
+  if (key != NULL)
+    json_object_set_string_member (fields, key, value);
+  rh_rendezvous_client_report_elevation_async (self->client, fields, NULL,
+                                               on_elevation_reported, NULL);
+}
+
+static gboolean
+sharer_elevation_granted (RhSession *self)
+{
+  return self->elevation != NULL && rh_elevation_is_granted (self->elevation);
+}
+
+static void
+deny_elevation (RhSession  *self,
+                const char *reason,
+                gboolean    report)
+{
+  g_autoptr(JsonObject) answer = rh_message_new ("elevation-answer");
+  g_autofree char *text = g_strdup_printf ("denied: %s", reason);
+
+  self->elevation_asking = FALSE;
+  g_clear_handle_id (&self->elevation_timer, g_source_remove);
+  if (report)
+    report_elevation (self, "denied", "reason", reason);
+  status (self, "elevation", text);
+  json_object_set_boolean_member (answer, "granted", FALSE);
+  json_object_set_string_member (answer, "reason", reason);
+  send_peer (self, answer);
+}
+
+static void
+send_elevation_grant (RhSession *self)
+{
+  g_autoptr(JsonObject) answer = rh_message_new ("elevation-answer");
+  JsonArray *tools = json_array_new ();
+
+  for (guint i = 0; i < self->elevated_menu->len && i < MAX_TOOLS; i++)
+    json_array_add_string_element (tools,
+                                   ((RhElevatedTool *) self->elevated_menu->pdata[i])->name);
+  json_object_set_boolean_member (answer, "granted", TRUE);
+  json_object_set_array_member (answer, "tools", tools);
+  json_object_set_string_member (answer, "end", rh_elevated_end_to_string (self->elevated_end));
+  send_peer (self, answer);
+}
+
+static void
+on_grant_recorded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean recorded;
+
+  recorded = rh_rendezvous_client_report_elevation_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                           &error);
+  self->elevation_reporting = FALSE;
+  if (self->task == NULL || self->elevation_ending)
+    return;
+  if (!recorded)
+    {
+      /* The service refused (and audited) it: never grant what it would not record. */
+      g_autofree char *text = rh_error_format (error);
+      g_autofree char *refused = g_strdup_printf ("refused: %s", text);
+
+      status (self, "elevation", refused);
+      deny_elevation (self, "not-permitted", FALSE);
+      return;
+    }
+  if (self->elevation == NULL)
+    self->elevation = rh_elevation_new ();
+  rh_elevation_grant (self->elevation);
+  if (!rh_elevation_is_granted (self->elevation))
+    {
+      deny_elevation (self, "busy", TRUE);
+      return;
+    }
+  self->elevation_granted = TRUE;
+  self->elevated_end = self->config->elevated_end;
+  if (self->elevated_menu == NULL)
+    self->elevated_menu = rh_elevated_tools_menu (self->config->elevated_tools);
+  status (self, "elevation", "granted");
+  send_elevation_grant (self);
+}
+
+static void
+grant_elevation (RhSession *self)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  self->elevation_asking = FALSE;
+  g_clear_handle_id (&self->elevation_timer, g_source_remove);
+  self->elevation_reporting = TRUE;
+  json_object_set_string_member (fields, "event", "granted");
+  rh_rendezvous_client_report_elevation_async (self->client, fields, self->cancellable,
+                                               on_grant_recorded, g_object_ref (self));
+}
+
+static gboolean
+on_elevation_timeout (gpointer user_data)
+{
+  RhSession *self = user_data;
+
+  self->elevation_timer = 0;
+  /* Unanswered counts as no, as for the screen itself. */
+  deny_elevation (self, "no-answer", TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_elevation_request (RhSession  *self,
+                          JsonObject *msg)
+{
+  if (self->elevation_ending || self->elevation_asking || self->elevation_reporting)
+    return;
+  if (self->elevation_granted && sharer_elevation_granted (self))
+    {
+      send_elevation_grant (self);
+      return;
+    }
+  if (self->sharer == NULL || self->mode != RH_RDP_MODE_CONTROL)
+    {
+      if (self->task)
+        status (self, "refused", "elevation: the session is not in full control");
+      deny_elevation (self, "not-in-control", TRUE);
+      return;
+    }
+  if (!helper_may (self, RH_PERMISSION_ELEVATION))
+    {
+      /* Whatever the helper's app does, its role does not include elevation: the person is
+       * not even asked. */
+      if (self->task)
+        status (self, "refused", "elevation: not permitted by the helper's role");
+      deny_elevation (self, "not-permitted", TRUE);
+      return;
+    }
+  status (self, "elevation", "requested");
+  switch (self->options.elevation)
+    {
+    case RH_SESSION_ELEVATION_ALLOW:
+      grant_elevation (self);
+      break;
+    case RH_SESSION_ELEVATION_ASK:
+      self->elevation_asking = TRUE;
+      self->elevation_timer = g_timeout_add_seconds (RH_SESSION_CONSENT_TIMEOUT_S,
+                                                     on_elevation_timeout, self);
+      status (self, "elevation", "asked");
+      g_signal_emit (self, signals[SIGNAL_ELEVATION_REQUESTED], 0);
+      break;
+    case RH_SESSION_ELEVATION_DENY:
+    default:
+      deny_elevation (self, "declined", TRUE);
+      break;
+    }
+}
+
+void
+rh_session_answer_elevation (RhSession *self,
+                             gboolean   allow)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (self->is_helper || !self->elevation_asking || self->task == NULL)
+    return;
+  if (allow)
+    grant_elevation (self);
+  else
+    deny_elevation (self, "declined", TRUE);
+}
+
+static void
+reply_tool (RhSession    *self,
+            const char   *name,
+            const GError *error)
+{
+  g_autoptr(JsonObject) reply = rh_message_new ("elevated-tool-result");
+  g_autofree char *text = error ? rh_error_format (error) : NULL;
+  g_autofree char *line = error ? g_strdup_printf ("%s: failed: %s", name, text)
+                                : g_strdup_printf ("%s: started", name);
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  json_object_set_string_member (fields, "event", "tool-started");
+  json_object_set_string_member (fields, "tool", name);
+  json_object_set_boolean_member (fields, "ok", error == NULL);
+  if (error)
+    json_object_set_string_member (fields, "error", text);
+  if (sharer_elevation_granted (self))
+    rh_rendezvous_client_report_elevation_async (self->client, fields, NULL,
+                                                 on_elevation_reported, NULL);
+  status (self, "elevated-tool", line);
+  json_object_set_string_member (reply, "name", name);
+  json_object_set_boolean_member (reply, "ok", error == NULL);
+  if (error)
+    json_object_set_string_member (reply, "error", text);
+  send_peer (self, reply);
+}
+
+static void
+handle_elevated_tool (RhSession  *self,
+                      JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const RhElevatedTool *tool = NULL;
+  const char *name = rh_message_get_string (msg, "name", MAX_TOOL_NAME, &error);
+
+  if (name == NULL)
+    {
+      g_debug ("Ignoring an elevated-tool message without a valid name");
+      return;
+    }
+  if (self->elevation_ending || !sharer_elevation_granted (self) ||
+      self->mode != RH_RDP_MODE_CONTROL)
+    {
+      g_set_error_literal (&error, RH_CONFIG_ERROR, RH_ERROR_ELEVATION_NOT_GRANTED,
+                           _("Administrator access was not granted"));
+      reply_tool (self, name, error);
+      return;
+    }
+  for (guint i = 0; self->elevated_menu && i < self->elevated_menu->len; i++)
+    if (g_str_equal (((RhElevatedTool *) self->elevated_menu->pdata[i])->name, name))
+      tool = self->elevated_menu->pdata[i];
+  if (tool == NULL)
+    {
+      g_set_error (&error, RH_CONFIG_ERROR, RH_ERROR_ELEVATED_TOOL_START,
+                   _("“%s” is not in the menu of administrator tools"), name);
+      reply_tool (self, name, error);
+      return;
+    }
+  if (rh_elevation_start_tool (self->elevation, tool, &error) == 0)
+    reply_tool (self, name, error);
+  else
+    reply_tool (self, name, NULL);
+}
+
+/* Sharer: the end of a session with administrator access. The screen stops at once; then the
+ * helper and the service are told, tools, polkit and sudo are cleaned up, the service records
+ * how, and only then the desktop session is signed out or locked (which may end this app). */
+
+static void complete_end (RhSession *self, RhElevationResult *result);
+
+static char *
+steps_text (RhElevationResult *result)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < result->steps->len; i++)
+    {
+      RhElevationStep *step = result->steps->pdata[i];
+
+      g_string_append_printf (text, "%s%s: %s (%s)", i ? "; " : "", step->name,
+                              step->skipped ? "skipped" : step->ok ? "ok" : "failed",
+                              step->detail);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+typedef struct
+{
+  RhSession         *self;
+  RhElevationResult *clean_up;
+  GCancellable      *cancellable;
+  guint              timeout;
+} EndRun;
+
+static void
+end_run_free (EndRun *run)
+{
+  g_clear_handle_id (&run->timeout, g_source_remove);
+  g_clear_object (&run->cancellable);
+  g_clear_pointer (&run->clean_up, rh_elevation_result_free);
+  g_object_unref (run->self);
+  g_free (run);
+}
+
+static void
+on_session_closed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  EndRun *run = user_data;
+  RhSession *self = run->self;
+  g_autoptr(RhElevationResult) closed = rh_elevation_end_finish (self->elevation, result, NULL);
+
+  if (closed != NULL)
+    {
+      /* Put the two halves together for the session's own result. */
+      for (guint i = 0; i < closed->steps->len; i++)
+        g_ptr_array_add (run->clean_up->steps, g_steal_pointer (&closed->steps->pdata[i]));
+      run->clean_up->ok = run->clean_up->ok && closed->ok;
+      if (!closed->ok)
+        {
+          g_autofree char *text = steps_text (closed);
+          g_autoptr(JsonObject) fields = json_object_new ();
+
+          json_object_set_string_member (fields, "event", "ended");
+          json_object_set_string_member (fields, "action",
+                                         rh_elevated_end_to_string (self->elevated_end));
+          json_object_set_boolean_member (fields, "ok", FALSE);
+          json_object_set_string_member (fields, "steps", text);
+          rh_rendezvous_client_report_elevation_async (self->client, fields, NULL,
+                                                       on_elevation_reported, NULL);
+        }
+    }
+  complete_end (self, run->clean_up);
+  end_run_free (run);
+}
+
+static void
+close_desktop_session (EndRun *run)
+{
+  g_clear_handle_id (&run->timeout, g_source_remove);
+  rh_elevation_close_session_async (run->self->elevation, run->self->elevated_end, NULL,
+                                    on_session_closed, run);
+}
+
+static void
+on_end_recorded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EndRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_rendezvous_client_report_elevation_finish (RH_RENDEZVOUS_CLIENT (source), result,
+                                                     &error))
+    g_warning ("The service did not record the end of administrator access: %s",
+               error->message);
+  close_desktop_session (run);
+}
+
+static gboolean
+on_end_report_timeout (gpointer user_data)
+{
+  EndRun *run = user_data;
+
+  /* The sign-out does not wait for an unreachable service. */
+  run->timeout = 0;
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_cleaned_up (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  EndRun *run = user_data;
+  RhSession *self = run->self;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *line = NULL;
+
+  run->clean_up = rh_elevation_end_finish (self->elevation, result, NULL);
+  if (run->clean_up == NULL)
+    {
+      /* Not cancellable: cannot happen, but never skip the sign-out. */
+      run->clean_up = g_new0 (RhElevationResult, 1);
+      run->clean_up->steps = g_ptr_array_new ();
+      run->clean_up->ok = FALSE;
+    }
+  text = steps_text (run->clean_up);
+  line = g_strdup_printf ("cleaned-up: %s", text);
+  status (self, "elevation", line);
+  json_object_set_string_member (fields, "event", "ended");
+  json_object_set_string_member (fields, "action", rh_elevated_end_to_string (self->elevated_end));
+  json_object_set_boolean_member (fields, "ok", run->clean_up->ok);
+  json_object_set_string_member (fields, "steps", text);
+  run->cancellable = g_cancellable_new ();
+  run->timeout = g_timeout_add_seconds (END_REPORT_TIMEOUT_S, on_end_report_timeout, run);
+  rh_rendezvous_client_report_elevation_async (self->client, fields, run->cancellable,
+                                               on_end_recorded, run);
+}
+
+static void
+end_elevation (RhSession *self)
+{
+  const char *action = rh_elevated_end_to_string (self->elevated_end);
+  g_autofree char *line = g_strdup_printf ("ending: %s", action);
+  g_autoptr(JsonObject) ending = rh_message_new ("elevation-ending");
+  EndRun *run = g_new0 (EndRun, 1);
+
+  status (self, "elevation", line);
+  self->elevation_granted = FALSE;
+  /* The helper, if still there, hears what happens to the person's desktop. */
+  json_object_set_string_member (ending, "action", action);
+  if (rh_rendezvous_client_is_paired (self->client))
+    rh_rendezvous_client_send_peer (self->client, ending, NULL);
+  report_elevation (self, "ending", "action", action);
+  teardown (self);
+  run->self = g_object_ref (self);
+  rh_elevation_clean_up_async (self->elevation, self->elevated_end, NULL, on_cleaned_up, run);
+}
+
+static void
+complete_end (RhSession         *self,
+              RhElevationResult *result)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autofree char *line = NULL;
+  GError *error = g_steal_pointer (&self->end_error);
+
+  line = g_strdup_printf ("ended: %s%s", rh_elevated_end_to_string (self->elevated_end),
+                          result->ok ? "" : " (a step failed)");
+  status (self, "elevation", line);
+  if (self->end_reason != NULL && rh_rendezvous_client_is_paired (self->client))
+    rh_rendezvous_client_leave (self->client, self->end_reason);
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  /* A failed clean-up is what the person must hear about: sign out by hand. */
+  if (error == NULL && !result->ok)
+    error = rh_elevation_result_to_error (result);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Helper */
+
+static void
+on_elevation_allowed (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(RhSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) request = NULL;
+
+  if (!rh_rendezvous_client_request_mode_finish (RH_RENDEZVOUS_CLIENT (source), result, &error))
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *line = NULL;
+
+      if (self->task == NULL)
+        return;
+      self->elevation_requesting = FALSE;
+      text = rh_error_format (error);
+      line = g_strdup_printf ("refused: %s", text);
+      status (self, "elevation", line);
+      if (self->elevated_tool)
+        finish (self, g_steal_pointer (&error), "not-permitted");
+      return;
+    }
+  if (self->task == NULL)
+    return;
+  request = rh_message_new ("elevation-request");
+  send_peer (self, request);
+  if (self->task)
+    status (self, "elevation", "requested");
+}
+
+void
+rh_session_request_elevation (RhSession *self)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (!self->is_helper || self->task == NULL || self->viewer == NULL ||
+      self->elevation_requesting || self->elevation_granted)
+    return;
+  self->elevation_requesting = TRUE;
+  /* The service decides even when this app already knows the answer: it audits refusals. */
+  rh_rendezvous_client_request_mode_async (self->client, "elevation", self->cancellable,
+                                           on_elevation_allowed, g_object_ref (self));
+}
+
+static void
+handle_elevation_answer (RhSession  *self,
+                         JsonObject *msg)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  gboolean granted = FALSE;
+  const char *end;
+  JsonNode *tools;
+
+  if (!self->elevation_requesting && !self->elevation_granted)
+    return;
+  self->elevation_requesting = FALSE;
+  if (!rh_message_get_bool (msg, "granted", &granted, NULL) || !granted)
+    {
+      const char *reason = json_object_get_string_member_with_default (msg, "reason", "");
+      g_autofree char *safe = g_utf8_make_valid (reason, MIN (strlen (reason), 32));
+      g_autofree char *line = g_strdup_printf ("denied: %s", safe);
+
+      status (self, "elevation", line);
+      if (self->elevated_tool)
+        finish (self, g_error_new (RH_PROTOCOL_ERROR, RH_ERROR_ELEVATION_DENIED,
+                                   _("The person did not allow administrator access (%s)"),
+                                   safe), "done");
+      return;
+    }
+  end = json_object_get_string_member_with_default (msg, "end", "");
+  self->elevated_end = g_strcmp0 (end, "lock") == 0 ? RH_ELEVATED_END_LOCK
+                                                    : RH_ELEVATED_END_SIGN_OUT;
+  tools = json_object_get_member (msg, "tools");
+  if (tools != NULL && JSON_NODE_HOLDS_ARRAY (tools))
+    {
+      JsonArray *array = json_node_get_array (tools);
+
+      for (guint i = 0; i < json_array_get_length (array) && i < MAX_TOOLS; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          const char *name = JSON_NODE_HOLDS_VALUE (node) &&
+                             json_node_get_value_type (node) == G_TYPE_STRING
+                             ? json_node_get_string (node) : NULL;
+
+          if (name != NULL && *name != '\0' && strlen (name) <= MAX_TOOL_NAME &&
+              g_utf8_validate (name, -1, NULL))
+            g_ptr_array_add (names, g_strdup (name));
+        }
+    }
+  g_ptr_array_add (names, NULL);
+  g_strfreev (self->elevated_tools);
+  self->elevated_tools = (GStrv) g_ptr_array_steal (names, NULL);
+  self->elevation_granted = TRUE;
+  status (self, "elevation", "granted");
+  if (self->elevated_tool)
+    {
+      if (g_strv_contains ((const char * const *) self->elevated_tools, self->elevated_tool))
+        rh_session_start_elevated_tool (self, self->elevated_tool);
+      else
+        finish (self, g_error_new (RH_CONFIG_ERROR, RH_ERROR_ELEVATED_TOOL_START,
+                                   _("“%s” is not in the menu of administrator tools"),
+                                   self->elevated_tool), "done");
+    }
+}
+
+static void
+handle_elevated_tool_result (RhSession  *self,
+                             JsonObject *msg)
+{
+  const char *name = json_object_get_string_member_with_default (msg, "name", "");
+  const char *error = json_object_get_string_member_with_default (msg, "error", "");
+  gboolean ok = FALSE;
+  g_autofree char *safe_name = g_utf8_make_valid (name, MIN (strlen (name), MAX_TOOL_NAME));
+  g_autofree char *safe_error = g_utf8_make_valid (error, MIN (strlen (error), 300));
+  g_autofree char *line = NULL;
+
+  rh_message_get_bool (msg, "ok", &ok, NULL);
+  line = ok ? g_strdup_printf ("%s: started", safe_name)
+            : g_strdup_printf ("%s: failed: %s", safe_name, safe_error);
+  status (self, "elevated-tool", line);
+  if (self->elevated_tool != NULL && g_str_equal (safe_name, self->elevated_tool))
+    {
+      g_clear_pointer (&self->elevated_tool, g_free);
+      after_first_frame (self);
+    }
+}
+
+static void
+handle_elevation_ending (RhSession  *self,
+                         JsonObject *msg)
+{
+  const char *action = json_object_get_string_member_with_default (msg, "action", "");
+  g_autofree char *line = NULL;
+
+  if (!self->elevation_granted)
+    return;
+  self->elevation_granted = FALSE;
+  self->elevated_end = g_strcmp0 (action, "lock") == 0 ? RH_ELEVATED_END_LOCK
+                                                       : RH_ELEVATED_END_SIGN_OUT;
+  line = g_strdup_printf ("ending: %s", rh_elevated_end_to_string (self->elevated_end));
+  status (self, "elevation", line);
+}
+
+void
+rh_session_start_elevated_tool (RhSession  *self,
+                                const char *name)
+{
+  g_autoptr(JsonObject) msg = NULL;
+
+  g_return_if_fail (RH_IS_SESSION (self));
+  g_return_if_fail (name != NULL);
+
+  if (!self->is_helper || self->task == NULL || !self->elevation_granted ||
+      self->elevated_tools == NULL ||
+      !g_strv_contains ((const char * const *) self->elevated_tools, name))
+    return;
+  msg = rh_message_new ("elevated-tool");
+  json_object_set_string_member (msg, "name", name);
+  send_peer (self, msg);
+}
+
+gboolean
+rh_session_get_elevation_granted (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), FALSE);
+
+  return self->is_helper ? self->elevation_granted
+                         : self->elevation_granted && sharer_elevation_granted (self);
+}
+
+const char * const *
+rh_session_get_elevated_tools (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), NULL);
+
+  return self->elevation_granted ? (const char * const *) self->elevated_tools : NULL;
+}
+
+const char *
+rh_session_get_elevation_end_action (RhSession *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), NULL);
+
+  if (self->is_helper ? !self->elevation_granted
+                      : self->elevation == NULL || !rh_elevation_was_used (self->elevation))
+    return NULL;
+  return rh_elevated_end_to_string (self->elevated_end);
+}
+
+void
+rh_session_set_elevation_for_testing (RhSession           *self,
+                                      struct _RhElevation *elevation)
+{
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  g_clear_pointer (&self->elevation, rh_elevation_free);
+  self->elevation = elevation;
+}
+
 static void
 on_peer_message (RhRendezvousClient *client,
                  JsonObject         *msg,
@@ -958,6 +1655,16 @@ on_peer_message (RhRendezvousClient *client,
     handle_request (self, msg);
   else if (!self->is_helper && g_str_equal (type, "laser"))
     handle_laser (self, msg);
+  else if (!self->is_helper && g_str_equal (type, "elevation-request"))
+    handle_elevation_request (self, msg);
+  else if (!self->is_helper && g_str_equal (type, "elevated-tool"))
+    handle_elevated_tool (self, msg);
+  else if (self->is_helper && g_str_equal (type, "elevation-answer"))
+    handle_elevation_answer (self, msg);
+  else if (self->is_helper && g_str_equal (type, "elevated-tool-result"))
+    handle_elevated_tool_result (self, msg);
+  else if (self->is_helper && g_str_equal (type, "elevation-ending"))
+    handle_elevation_ending (self, msg);
   else
     g_debug ("Ignoring a peer message of type %.32s", type);
 }
@@ -1196,6 +1903,12 @@ rh_session_finalize (GObject *object)
 
   g_free (self->snapshot_path);
   g_free (self->type_text);
+  g_clear_pointer (&self->elevation, rh_elevation_free);
+  g_clear_pointer (&self->elevated_menu, g_ptr_array_unref);
+  g_clear_error (&self->end_error);
+  g_free (self->end_reason);
+  g_strfreev (self->elevated_tools);
+  g_free (self->elevated_tool);
   g_free (self->display);
   g_clear_pointer (&self->cert, g_bytes_unref);
   g_clear_pointer (&self->chat, g_ptr_array_unref);
@@ -1224,6 +1937,9 @@ rh_session_class_init (RhSessionClass *klass)
   signals[SIGNAL_VIEWER_READY] =
     g_signal_new ("viewer-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_RDP_VIEWER);
+  signals[SIGNAL_ELEVATION_REQUESTED] =
+    g_signal_new ("elevation-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_CHAT_MESSAGE] =
     g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, RH_TYPE_CHAT_MESSAGE);
@@ -1255,6 +1971,9 @@ rh_session_new (RhRendezvousClient     *client,
   self->snapshot_path = g_strdup (options->snapshot_path);
   self->type_text = g_strdup (options->type_text);
   self->display = g_strdup (options->display);
+  self->elevated_tool = is_helper ? g_strdup (options->elevated_tool) : NULL;
+  self->elevated_end = config->elevated_end;
+  self->options.elevated_tool = NULL;
   self->options.snapshot_path = NULL;
   self->options.type_text = NULL;
   self->options.display = NULL;

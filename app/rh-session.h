@@ -26,6 +26,14 @@ typedef enum
   RH_SESSION_PATH_DIRECT,
 } RhSessionPath;
 
+/* The sharer's answer to a request for administrator access (issue #6). */
+typedef enum
+{
+  RH_SESSION_ELEVATION_DENY,   /* the default: refused without asking */
+  RH_SESSION_ELEVATION_ASK,    /* emit "elevation-requested", wait for rh_session_answer_elevation() */
+  RH_SESSION_ELEVATION_ALLOW,  /* headless --allow-elevation: the person said yes beforehand */
+} RhSessionElevation;
+
 typedef struct
 {
   /* helper */
@@ -40,10 +48,12 @@ typedef struct
   gboolean        laser;           /* point the laser at (laser_x, laser_y) before the snapshot */
   double          laser_x;
   double          laser_y;
+  const char     *elevated_tool;   /* ask for administrator access, then start this tool */
   /* sharer: the person's explicit answer (headless: --allow) */
   RhSessionAllow  allow;
   const char     *display;
   int             direct_addresses; /* an RhDirectAddresses */
+  RhSessionElevation elevation;
 } RhSessionOptions;
 
 /* How long the helper tries the sharer's direct addresses before using the relay. */
@@ -66,7 +76,14 @@ G_DECLARE_FINAL_TYPE (RhSession, rh_session, RH, SESSION, GObject)
  *   "viewer-ready" (RhRdpViewer *viewer): helper: the viewer exists and is about to connect;
  *            a window may show it (the session keeps its own reference).
  *   "chat-message" (RhChatMessage *message): a new message of the session's chat thread, from
- *            either side (our own arrive once the service kept them). */
+ *            either side (our own arrive once the service kept them).
+ *   "elevation-requested" (): sharer with RH_SESSION_ELEVATION_ASK: the helper asks for
+ *            administrator access; answer with rh_session_answer_elevation() within 5 minutes,
+ *            or the request expires (denied).
+ *
+ * Administrator access shows as status "elevation" ("requested", "asked", "granted",
+ * "denied: REASON", "refused: TEXT", "ending: sign-out|lock", "ended: …") and
+ * "elevated-tool" ("NAME: started", "NAME: failed: TEXT") on both sides. */
 RhSession *rh_session_new        (RhRendezvousClient      *client,
                                   RhConfig                *config,
                                   gboolean                 is_helper,
@@ -115,5 +132,27 @@ void       rh_session_send_chat_async  (RhSession           *self,
 gboolean   rh_session_send_chat_finish (RhSession           *self,
                                         GAsyncResult        *result,
                                         GError             **error);
+
+/* Administrator access (issue #6). Helper: in a full-control session, with the elevation
+ * permission, asks the service and then the sharer. */
+void       rh_session_request_elevation (RhSession        *self);
+/* Sharer: the person's answer to "elevation-requested". */
+void       rh_session_answer_elevation  (RhSession        *self,
+                                         gboolean          allow);
+/* Both: whether administrator access is granted now. */
+gboolean   rh_session_get_elevation_granted (RhSession    *self);
+/* Helper: the sharer's tool menu once granted (NULL before). */
+const char * const *rh_session_get_elevated_tools (RhSession *self);
+/* Helper: starts a tool of that menu elevated on the sharer's desktop (the system's
+ * authentication prompt appears there). */
+void       rh_session_start_elevated_tool (RhSession      *self,
+                                           const char     *name);
+/* Both: "sign-out" or "lock", what ends the sharer's desktop session when this session ends,
+ * once administrator access was granted; NULL while it was not. */
+const char *rh_session_get_elevation_end_action (RhSession *self);
+/* Tests: the sharer uses @elevation (taken) instead of pkexec, the system bus and sudo. */
+struct _RhElevation;
+void       rh_session_set_elevation_for_testing (RhSession           *self,
+                                                 struct _RhElevation *elevation);
 
 G_END_DECLS

@@ -301,6 +301,9 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_AUTH_PROMPT_WATCH, N_("Authentication prompts cannot be watched"),
     N_("The shared display could not be opened to look for system authentication prompts."),
     N_("Check that the display is reachable and restart the session.") },
+  { RH_ERROR_ELEVATION_DENIED, N_("Administrator access was denied"),
+    N_("The person declined or did not answer within 5 minutes, the session is not in full control, or the helper's role does not include elevation."),
+    N_("Take full control first, check the role's permissions, and ask the person to press Allow.") },
 };
 
 const RhErrorInfo *

@@ -23,167 +23,14 @@
 
 #include "rh-elevation.h"
 #include "rh-error.h"
+#include "rh-test-dbusmock.h"
 
-#define IN_BUS_ENV "RH_TEST_ELEVATION_IN_PRIVATE_BUS"
-#define MOCK_IFACE "org.freedesktop.DBus.Mock"
-#define POLKIT_NAME "org.freedesktop.PolicyKit1"
-#define POLKIT_PATH "/org/freedesktop/PolicyKit1/Authority"
-#define LOGIND_NAME "org.freedesktop.login1"
-#define SESSION_ID "c7"
-#define SESSION_PATH "/org/freedesktop/login1/session/" SESSION_ID
+#define POLKIT_PATH RH_TEST_POLKIT_PATH
+#define SESSION_ID RH_TEST_SESSION_ID
+#define SESSION_PATH RH_TEST_SESSION_PATH
 
-static GSubprocess *polkit_mock, *logind_mock;
 static char *launcher_path;
 static char *workdir;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GDBusConnection *
-bus (void)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *c = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-
-  g_assert_no_error (error);
-  return c;
-}
-
-static gboolean
-name_has_owner (const char *name)
-{
-  g_autoptr(GDBusConnection) c = bus ();
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static GSubprocess *
-start_mock (const char *template,
-            const char *name)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  GSubprocess *mock;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  mock = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m", "dbusmock",
-                                      "--template", template, NULL);
-  g_assert_no_error (error);
-  while (!name_has_owner (name))
-    {
-      if (g_subprocess_get_identifier (mock) == NULL)
-        g_error ("dbusmock %s exited; is python3-dbusmock installed?", template);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("dbusmock %s did not claim %s within 20 s", template, name);
-      g_usleep (50 * 1000);
-    }
-  return mock;
-}
-
-static void
-stop_mock (GSubprocess **mock)
-{
-  if (*mock == NULL)
-    return;
-  g_subprocess_send_signal (*mock, SIGTERM);
-  g_subprocess_wait (*mock, NULL, NULL);
-  g_clear_object (mock);
-}
-
-static void
-mock_call (const char *name,
-           const char *path,
-           const char *method,
-           GVariant   *args)
-{
-  g_autoptr(GDBusConnection) c = bus ();
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  reply = g_dbus_connection_call_sync (c, name, path, MOCK_IFACE, method, args, NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* Fresh mocks for each test: polkitd's template has no RevokeTemporaryAuthorizations, so it is
- * added; logind gets the sharer's session. */
-static void
-start_mocks (gboolean with_polkit)
-{
-  if (with_polkit)
-    {
-      polkit_mock = start_mock ("polkitd", POLKIT_NAME);
-      mock_call (POLKIT_NAME, POLKIT_PATH, "AddMethod",
-                 g_variant_new ("(sssss)", "org.freedesktop.PolicyKit1.Authority",
-                                "RevokeTemporaryAuthorizations", "(sa{sv})", "", ""));
-    }
-  logind_mock = start_mock ("logind", LOGIND_NAME);
-  mock_call (LOGIND_NAME, "/org/freedesktop/login1", "AddSession",
-             g_variant_new ("(ssusb)", SESSION_ID, "seat0", (guint32) getuid (), "sharer",
-                            TRUE));
-}
-
-static void
-stop_mocks (void)
-{
-  stop_mock (&polkit_mock);
-  stop_mock (&logind_mock);
-}
-
-/* Every method the mocks were called with, in the order the calls reached them, from the
- * MethodCalled signals dbusmock emits before it answers. */
-typedef struct
-{
-  GPtrArray *calls;   /* "path method" */
-  GVariant  *revoke_subject;
-} CallLog;
-
-static void
-on_method_called (GDBusConnection *connection,
-                  const char      *sender,
-                  const char      *path,
-                  const char      *iface,
-                  const char      *signal,
-                  GVariant        *params,
-                  gpointer         user_data)
-{
-  CallLog *log = user_data;
-  const char *method;
-  g_autoptr(GVariant) args = NULL;
-
-  g_variant_get (params, "(&s@av)", &method, &args);
-  g_ptr_array_add (log->calls, g_strdup_printf ("%s %s", path, method));
-  if (g_str_equal (method, "RevokeTemporaryAuthorizations"))
-    {
-      g_autoptr(GVariant) v = g_variant_get_child_value (args, 0);
-
-      g_clear_pointer (&log->revoke_subject, g_variant_unref);
-      log->revoke_subject = g_variant_get_variant (v);
-    }
-}
-
-static guint
-index_of (GPtrArray  *calls,
-          const char *call)
-{
-  for (guint i = 0; i < calls->len; i++)
-    if (g_str_equal (g_ptr_array_index (calls, i), call))
-      return i;
-  return G_MAXUINT;
-}
 
 static void
 on_end (GObject      *source,
@@ -472,24 +319,21 @@ run_lifecycle (RhElevatedEnd end)
   g_autoptr(RhElevatedTool) polite = pid_tool ("polite", FALSE);
   g_autoptr(RhElevatedTool) stubborn = pid_tool ("stubborn", TRUE);
   g_autoptr(RhElevationResult) result = NULL;
-  g_autoptr(GDBusConnection) c = bus ();
   g_autoptr(GError) error = NULL;
   g_autofree char *sudo_text = NULL;
-  CallLog log = { g_ptr_array_new_with_free_func (g_free), NULL };
+  g_autoptr(RhTestCallLog) log = NULL;
   const char *session_call = end == RH_ELEVATED_END_LOCK ? SESSION_PATH " Lock"
                                                          : SESSION_PATH " Terminate";
   const char *other_call = end == RH_ELEVATED_END_LOCK ? SESSION_PATH " Terminate"
                                                        : SESSION_PATH " Lock";
   GPid launchers[2], tools[2];
-  guint sub, revoke_at, session_at;
+  guint revoke_at, session_at;
   const char *kind = NULL, *session_id = NULL;
   g_autoptr(GVariant) details = NULL;
 
   g_remove (sudo_log);
-  start_mocks (TRUE);
-  sub = g_dbus_connection_signal_subscribe (c, NULL, MOCK_IFACE, "MethodCalled", NULL, NULL,
-                                            G_DBUS_SIGNAL_FLAGS_NONE, on_method_called, &log,
-                                            NULL);
+  rh_test_dbusmock_start (TRUE);
+  log = rh_test_call_log_new ();
 
   rh_elevation_grant (elevation);
   launchers[0] = rh_elevation_start_tool (elevation, polite, &error);
@@ -527,33 +371,24 @@ run_lifecycle (RhElevatedEnd end)
   g_assert_cmpstr (sudo_text, ==, "-K\n");
 
   /* Let the signals still in flight arrive. */
-  {
-    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-    while (index_of (log.calls, session_call) == G_MAXUINT &&
-           g_get_monotonic_time () < deadline)
-      g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
-  }
-  for (guint i = 0; i < log.calls->len; i++)
-    g_test_message ("call %u: %s", i, (char *) log.calls->pdata[i]);
-  revoke_at = index_of (log.calls, POLKIT_PATH " RevokeTemporaryAuthorizations");
-  session_at = index_of (log.calls, session_call);
+  rh_test_call_log_wait (log, session_call);
+  for (guint i = 0; i < log->calls->len; i++)
+    g_test_message ("call %u: %s", i, (char *) log->calls->pdata[i]);
+  revoke_at = rh_test_call_log_index (log, POLKIT_PATH " RevokeTemporaryAuthorizations");
+  session_at = rh_test_call_log_index (log, session_call);
   g_assert_cmpuint (revoke_at, !=, G_MAXUINT);
   g_assert_cmpuint (session_at, !=, G_MAXUINT);
   g_assert_cmpuint (revoke_at, <, session_at);
-  g_assert_cmpuint (index_of (log.calls, other_call), ==, G_MAXUINT);
+  g_assert_cmpuint (rh_test_call_log_index (log, other_call), ==, G_MAXUINT);
 
   /* The polkit subject is the sharer's logind session. */
-  g_assert_nonnull (log.revoke_subject);
-  g_variant_get (log.revoke_subject, "(&s@a{sv})", &kind, &details);
+  g_assert_nonnull (log->revoke_subject);
+  g_variant_get (log->revoke_subject, "(&s@a{sv})", &kind, &details);
   g_assert_cmpstr (kind, ==, "unix-session");
   g_assert_true (g_variant_lookup (details, "session-id", "&s", &session_id));
   g_assert_cmpstr (session_id, ==, SESSION_ID);
 
-  g_dbus_connection_signal_unsubscribe (c, sub);
-  g_ptr_array_unref (log.calls);
-  g_clear_pointer (&log.revoke_subject, g_variant_unref);
-  stop_mocks ();
+  rh_test_dbusmock_stop ();
 }
 
 static void
@@ -588,16 +423,6 @@ run_half (RhElevation   *elevation,
   return result;
 }
 
-static void
-wait_call (CallLog    *log,
-           const char *call)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (index_of (log->calls, call) == G_MAXUINT && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
-}
-
 /* The session runs the end in two halves so it can report the clean-up before the sign-out
  * ends it: the first half never signs out, the second does nothing else. */
 static void
@@ -610,16 +435,12 @@ test_two_halves (void)
   g_autoptr(RhElevationResult) first = NULL;
   g_autoptr(RhElevationResult) second = NULL;
   g_autoptr(RhElevationResult) skipped = NULL;
-  g_autoptr(GDBusConnection) c = bus ();
   g_autoptr(GError) error = NULL;
-  CallLog log = { g_ptr_array_new_with_free_func (g_free), NULL };
+  g_autoptr(RhTestCallLog) log = NULL;
   GPid pid;
-  guint sub;
 
-  start_mocks (TRUE);
-  sub = g_dbus_connection_signal_subscribe (c, NULL, MOCK_IFACE, "MethodCalled", NULL, NULL,
-                                            G_DBUS_SIGNAL_FLAGS_NONE, on_method_called, &log,
-                                            NULL);
+  rh_test_dbusmock_start (TRUE);
+  log = rh_test_call_log_new ();
   rh_elevation_grant (elevation);
   rh_elevation_start_tool (elevation, tool, &error);
   g_assert_no_error (error);
@@ -631,28 +452,25 @@ test_two_halves (void)
   g_assert_cmpstr (((RhElevationStep *) g_ptr_array_index (first->steps, 2))->name, ==,
                    "invalidate-sudo");
   wait_gone (pid);
-  wait_call (&log, POLKIT_PATH " RevokeTemporaryAuthorizations");
-  g_assert_cmpuint (index_of (log.calls, POLKIT_PATH " RevokeTemporaryAuthorizations"), !=,
+  rh_test_call_log_wait (log, POLKIT_PATH " RevokeTemporaryAuthorizations");
+  g_assert_cmpuint (rh_test_call_log_index (log, POLKIT_PATH " RevokeTemporaryAuthorizations"), !=,
                     G_MAXUINT);
-  g_assert_cmpuint (index_of (log.calls, SESSION_PATH " Terminate"), ==, G_MAXUINT);
+  g_assert_cmpuint (rh_test_call_log_index (log, SESSION_PATH " Terminate"), ==, G_MAXUINT);
   g_assert_false (rh_elevation_is_granted (elevation));
 
   second = run_half (elevation, RH_ELEVATED_END_SIGN_OUT, FALSE);
   g_assert_cmpuint (second->steps->len, ==, 1);
   g_assert_true (second->ok);
   g_assert_false (step (second, "sign-out")->skipped);
-  wait_call (&log, SESSION_PATH " Terminate");
-  g_assert_cmpuint (index_of (log.calls, SESSION_PATH " Terminate"), !=, G_MAXUINT);
+  rh_test_call_log_wait (log, SESSION_PATH " Terminate");
+  g_assert_cmpuint (rh_test_call_log_index (log, SESSION_PATH " Terminate"), !=, G_MAXUINT);
 
   /* Never granted: nothing to sign out for. */
   skipped = run_half (never, RH_ELEVATED_END_LOCK, FALSE);
   g_assert_cmpuint (skipped->steps->len, ==, 1);
   g_assert_true (step (skipped, "lock")->skipped);
 
-  g_dbus_connection_signal_unsubscribe (c, sub);
-  g_ptr_array_unref (log.calls);
-  g_clear_pointer (&log.revoke_subject, g_variant_unref);
-  stop_mocks ();
+  rh_test_dbusmock_stop ();
 }
 
 /* The app dying (here: freeing the object) closes the pipes, and the launcher ends the tool. */
@@ -712,32 +530,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  if (g_getenv (IN_BUS_ENV) == NULL && !g_strv_contains ((const char *const *) argv,
-                                                        "--GTestSubprocess"))
-    {
-      g_autoptr(GPtrArray) args = g_ptr_array_new ();
-      g_autofree char *runner = g_find_program_in_path ("dbus-run-session");
-
-      if (runner == NULL)
-        {
-          g_printerr ("dbus-run-session is missing: install dbus-daemon (scripts/deps.sh)\n");
-          return 1;
-        }
-      g_ptr_array_add (args, runner);
-      g_ptr_array_add (args, (char *) "--");
-      for (int i = 0; i < argc; i++)
-        g_ptr_array_add (args, argv[i]);
-      g_ptr_array_add (args, NULL);
-      g_setenv (IN_BUS_ENV, "1", TRUE);
-      execv (runner, (char **) args->pdata);
-      g_printerr ("Cannot run %s: %s\n", runner, g_strerror (errno));
-      return 1;
-    }
-  /* The private session bus plays the system bus. */
-  g_assert_nonnull (g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
-  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_getenv ("DBUS_SESSION_BUS_ADDRESS"), TRUE);
-  g_unsetenv ("XDG_SESSION_ID");
-
+  rh_test_dbusmock_enter_private_bus (argc, argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   launcher_path = g_build_filename (g_getenv ("RH_TEST_BUILDDIR"), "app", "remote-help-elevated",
                                     NULL);
@@ -753,7 +546,7 @@ main (int   argc,
   g_test_add_func ("/elevation/app-gone", test_app_gone);
   g_test_add_func ("/elevation/two-halves", test_two_halves);
   status = g_test_run ();
-  stop_mocks ();
+  rh_test_dbusmock_stop ();
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", workdir);
     (void) system (cmd);

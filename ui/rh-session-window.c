@@ -22,6 +22,8 @@ struct _RhSessionWindow
   AdwWindowTitle *window_title;
   GtkLabel *mode_label;
   GtkWidget *request_control_button;
+  GtkWidget *elevation_button;
+  GtkMenuButton *tools_button;
   GtkButton *leave_button;
   GtkScrolledWindow *scroller;
   RhRemoteView *remote_view;
@@ -33,6 +35,9 @@ struct _RhSessionWindow
 
   RhRdpMode mode;
   gboolean can_control;
+  gboolean can_elevate;
+  gboolean elevated;        /* administrator access granted */
+  gboolean elevation_pending;
   gboolean ended;           /* closing no longer asks */
   GtkWindow *confirm_dialog;
 };
@@ -53,6 +58,8 @@ enum
   SIGNAL_LEAVE,
   SIGNAL_LASER_MOVED,
   SIGNAL_LASER_OFF,
+  SIGNAL_REQUEST_ELEVATION,
+  SIGNAL_START_TOOL,
   N_SIGNALS
 };
 
@@ -97,6 +104,14 @@ update_mode (RhSessionWindow *self)
                           !control && !self->ended && self->can_control);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-control",
                                  !control && !self->ended && self->can_control);
+  /* Administrator access needs full control and the role's elevation permission; once
+   * granted, the tools replace the request. */
+  gtk_widget_set_visible (self->elevation_button,
+                          control && self->can_elevate && !self->elevated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.request-elevation",
+                                 control && self->can_elevate && !self->elevated &&
+                                 !self->elevation_pending);
+  gtk_widget_set_visible (GTK_WIDGET (self->tools_button), control && self->elevated);
   /* While the laser is on, the pointer points: nothing is clicked or typed on the sharer's
    * screen, even in full control. */
   rh_remote_view_set_mode (self->remote_view,
@@ -178,6 +193,66 @@ request_control_activated (GtkWidget  *widget,
 
   if (self->mode != RH_RDP_MODE_CONTROL && !self->ended)
     g_signal_emit (self, signals[SIGNAL_REQUEST_CONTROL], 0);
+}
+
+static void
+request_elevation_activated (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (widget);
+
+  if (self->mode != RH_RDP_MODE_CONTROL || self->ended || self->elevated ||
+      self->elevation_pending)
+    return;
+  self->elevation_pending = TRUE;
+  update_mode (self);
+  g_signal_emit (self, signals[SIGNAL_REQUEST_ELEVATION], 0);
+}
+
+static void
+start_tool_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  RhSessionWindow *self = RH_SESSION_WINDOW (widget);
+
+  if (!self->elevated || self->ended)
+    return;
+  g_signal_emit (self, signals[SIGNAL_START_TOOL], 0, g_variant_get_string (parameter, NULL));
+}
+
+void
+rh_session_window_set_can_elevate (RhSessionWindow *self,
+                                   gboolean         can_elevate)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  self->can_elevate = can_elevate;
+  update_mode (self);
+}
+
+void
+rh_session_window_set_elevation (RhSessionWindow     *self,
+                                 const char * const  *tools)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  self->elevation_pending = FALSE;
+  self->elevated = tools != NULL;
+  for (guint i = 0; tools != NULL && tools[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (tools[i], NULL);
+
+      /* A name is a label, never markup or a mnemonic. */
+      g_menu_item_set_action_and_target_value (item, "session.start-tool",
+                                               g_variant_new_string (tools[i]));
+      g_menu_append_item (menu, item);
+    }
+  gtk_menu_button_set_menu_model (self->tools_button, G_MENU_MODEL (menu));
+  update_mode (self);
 }
 
 static gboolean
@@ -416,6 +491,12 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   signals[SIGNAL_LASER_OFF] =
     g_signal_new ("laser-off", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_REQUEST_ELEVATION] =
+    g_signal_new ("request-elevation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_START_TOOL] =
+    g_signal_new ("start-tool", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (RH_TYPE_REMOTE_VIEW);
   g_type_ensure (RH_TYPE_CHAT_VIEW);
@@ -427,6 +508,8 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, mode_label);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, request_control_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, elevation_button);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, tools_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, leave_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, remote_view);
@@ -440,6 +523,10 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "session.request-control", NULL,
                                    request_control_activated);
   gtk_widget_class_install_property_action (widget_class, "session.fit", "fit");
+  gtk_widget_class_install_action (widget_class, "session.request-elevation", NULL,
+                                   request_elevation_activated);
+  gtk_widget_class_install_action (widget_class, "session.start-tool", "s",
+                                   start_tool_activated);
 }
 
 static void

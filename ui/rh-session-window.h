@@ -47,5 +47,12 @@ void             rh_session_window_show_notice      (RhSessionWindow *self,
                                                      const char      *text);
 /* The session is over (ended elsewhere): closing no longer asks. */
 void             rh_session_window_session_ended (RhSessionWindow *self);
+/* Administrator access: offered in full control when the role has elevation
+ * ("request-elevation" signal); once granted, @tools (NULL: not granted) fill the
+ * Administrator Tools menu ("start-tool" signal with the name). */
+void             rh_session_window_set_can_elevate (RhSessionWindow    *self,
+                                                    gboolean            can_elevate);
+void             rh_session_window_set_elevation   (RhSessionWindow    *self,
+                                                    const char * const *tools);
 
 G_END_DECLS

@@ -19,12 +19,15 @@ struct _RhSharerWindow
   GtkLabel *who_label;
   GtkLabel *details_label;
   GtkLabel *mode_label;
+  GtkLabel *elevation_label;
   GtkToggleButton *chat_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
 
   RhRdpMode mode;
   gboolean stopped;
+  char *end_action;          /* administrator access granted: "sign-out" or "lock" */
+  GtkWindow *confirm_dialog;
 };
 
 enum
@@ -38,11 +41,9 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (RhSharerWindow, rh_sharer_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
-stop_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+stop_now (RhSharerWindow *self)
 {
-  RhSharerWindow *self = RH_SHARER_WINDOW (widget);
+  GtkWidget *widget = GTK_WIDGET (self);
 
   if (self->stopped)
     return;
@@ -51,6 +52,90 @@ stop_activated (GtkWidget  *widget,
   gtk_label_set_label (self->mode_label, _("Stopping…"));
   rh_chat_view_set_ended (self->chat_view);
   g_signal_emit (self, signals[SIGNAL_STOP], 0);
+}
+
+static void
+on_confirm_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     RhSharerWindow   *self)
+{
+  self->confirm_dialog = NULL;
+  if (g_strcmp0 (response, "stop") == 0)
+    stop_now (self);
+}
+
+/* After administrator access the end signs the person out (or locks): they hear it before,
+ * with time to save their work. */
+static void
+stop_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  RhSharerWindow *self = RH_SHARER_WINDOW (widget);
+  gboolean lock = g_strcmp0 (self->end_action, "lock") == 0;
+  GtkWidget *dialog;
+
+  if (self->stopped)
+    return;
+  if (self->end_action == NULL)
+    {
+      stop_now (self);
+      return;
+    }
+  if (self->confirm_dialog != NULL)
+    {
+      gtk_window_present (self->confirm_dialog);
+      return;
+    }
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   lock ? _("Stop Sharing and Lock?")
+                                        : _("Stop Sharing and Sign Out?"),
+                                   lock ? _("Your helper had administrator access. When sharing "
+                                            "stops, the administrator tools they started are "
+                                            "closed and your screen is locked.")
+                                        : _("Your helper had administrator access. When sharing "
+                                            "stops, the administrator tools they started are "
+                                            "closed and you are signed out of this computer. "
+                                            "Save your work first: unsaved work in open "
+                                            "applications will be lost."));
+  gtk_window_set_title (GTK_WINDOW (dialog), lock ? _("Stop Sharing and Lock?")
+                                                  : _("Stop Sharing and Sign Out?"));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Keep Sharing"),
+                                    "stop", lock ? _("_Stop and Lock")
+                                                 : _("_Stop and Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), self);
+  self->confirm_dialog = GTK_WINDOW (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+rh_sharer_window_set_elevation (RhSharerWindow *self,
+                                const char     *end_action)
+{
+  g_return_if_fail (RH_IS_SHARER_WINDOW (self));
+
+  g_free (self->end_action);
+  self->end_action = g_strdup (end_action);
+  if (end_action == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->elevation_label), FALSE);
+      return;
+    }
+  gtk_label_set_label (self->elevation_label,
+                       g_str_equal (end_action, "lock")
+                       ? _("They have administrator access: they can enter administrator "
+                           "passwords and run administrative tools. When sharing stops, your "
+                           "screen will be locked.")
+                       : _("They have administrator access: they can enter administrator "
+                           "passwords and run administrative tools. When sharing stops, you "
+                           "will be signed out."));
+  gtk_widget_set_visible (GTK_WIDGET (self->elevation_label), TRUE);
 }
 
 /* Closing the window must not leave the screen shared without this window: it stops. */
@@ -116,11 +201,26 @@ rh_sharer_window_add_chat_message (RhSharerWindow      *self,
 }
 
 static void
+rh_sharer_window_dispose (GObject *object)
+{
+  RhSharerWindow *self = RH_SHARER_WINDOW (object);
+
+  if (self->confirm_dialog != NULL)
+    gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
+  g_clear_pointer (&self->end_action, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), RH_TYPE_SHARER_WINDOW);
+
+  G_OBJECT_CLASS (rh_sharer_window_parent_class)->dispose (object);
+}
+
+static void
 rh_sharer_window_class_init (RhSharerWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->dispose = rh_sharer_window_dispose;
   window_class->close_request = rh_sharer_window_close_request;
 
   signals[SIGNAL_STOP] =
@@ -137,6 +237,7 @@ rh_sharer_window_class_init (RhSharerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, who_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, details_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, mode_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, elevation_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_button);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_revealer);

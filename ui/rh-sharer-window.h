@@ -33,5 +33,9 @@ void            rh_sharer_window_set_chat_enabled  (RhSharerWindow      *self,
 /* Adds to the thread; a message from the other side counts as unread while chat is hidden. */
 void            rh_sharer_window_add_chat_message  (RhSharerWindow      *self,
                                                     const RhChatMessage *message);
+/* Administrator access granted ("sign-out" or "lock", what the end does) or not (NULL): said
+ * in the window, and Stop Sharing then warns before it stops. */
+void            rh_sharer_window_set_elevation     (RhSharerWindow      *self,
+                                                    const char          *end_action);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 
 #include "rh-application.h"
 #include "rh-config.h"
+#include "rh-elevation.h"
 #include "rh-error.h"
 #include "rh-identity-card-view.h"
 #include "rh-pairing-code.h"
@@ -94,6 +95,7 @@ struct _RhWindow
   GtkWidget            *session_window;
   gboolean              is_helper;
   gboolean              laser_traced;
+  GtkWindow            *elevation_dialog;   /* sharer: Allow administrator access? */
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -165,6 +167,9 @@ static void
 close_sharer_window (RhWindow *self,
                      gboolean  present)
 {
+  /* Its parent goes: an unanswered question goes with it (the session counts it as no). */
+  if (self->elevation_dialog != NULL)
+    gtk_window_destroy (g_steal_pointer (&self->elevation_dialog));
   if (self->sharer_window == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->sharer_window, self);
@@ -609,6 +614,14 @@ connect_signed_in (RhWindow            *self,
 static void
 on_sharer_stop (RhWindow *self)
 {
+  /* After administrator access the session first ends it (tools, polkit, sudo, then sign-out
+   * or lock); the window follows when the session is done. */
+  if (self->session != NULL && rh_session_get_elevation_end_action (self->session) != NULL)
+    {
+      trace (self, "state", "ending-elevation");
+      rh_session_leave (self->session);
+      return;
+    }
   /* Leaving the pairing ends the session; the main window comes back. */
   go_home (self);
 }
@@ -764,6 +777,81 @@ describe_status (RhWindow   *self,
   return NULL;
 }
 
+/* Administrator access, as each side's windows show it. */
+static void
+show_elevation_status (RhWindow   *self,
+                       const char *key,
+                       const char *value)
+{
+  RhSessionWindow *window = self->session_window ? RH_SESSION_WINDOW (self->session_window)
+                                                 : NULL;
+  const char *name = peer_name (self);
+  g_autofree char *text = NULL;
+
+  trace (self, key, value);
+  if (g_str_equal (key, "elevated-tool"))
+    {
+      const char *failed = strstr (value, ": failed: ");
+
+      if (window == NULL)
+        return;
+      if (failed != NULL)
+        /* Translators: the first %s is a tool's name, the second why it failed */
+        text = g_strdup_printf (_("%.*s could not be started: %s"), (int) (failed - value), value,
+                                failed + strlen (": failed: "));
+      else
+        /* Translators: %s is the name of the person sharing their screen */
+        text = g_strdup_printf (_("The tool is starting on %s's screen: enter the administrator "
+                                  "password in the system prompt there."), name);
+      rh_session_window_show_notice (window, text);
+      return;
+    }
+  if (!self->is_helper)
+    {
+      if (g_str_equal (value, "granted") && self->sharer_window)
+        rh_sharer_window_set_elevation (RH_SHARER_WINDOW (self->sharer_window),
+                                        rh_session_get_elevation_end_action (self->session));
+      if (g_str_has_prefix (value, "denied") && self->elevation_dialog)
+        gtk_window_destroy (g_steal_pointer (&self->elevation_dialog));
+      return;
+    }
+  if (window == NULL)
+    return;
+  if (g_str_equal (value, "requested"))
+    text = g_strdup_printf (_("Asked %s for administrator access…"), name);
+  else if (g_str_equal (value, "granted"))
+    {
+      rh_session_window_set_elevation (window, rh_session_get_elevated_tools (self->session));
+      text = g_strdup_printf (g_strcmp0 (rh_session_get_elevation_end_action (self->session),
+                                         "lock") == 0
+                              ? _("%s allowed administrator access. Their screen will be locked "
+                                  "when the session ends.")
+                              : _("%s allowed administrator access. They will be signed out "
+                                  "when the session ends."), name);
+    }
+  else if (g_str_has_prefix (value, "denied"))
+    {
+      rh_session_window_set_elevation (window, NULL);
+      text = g_strdup_printf (_("%s did not allow administrator access."), name);
+    }
+  else if (g_str_has_prefix (value, "refused: "))
+    {
+      rh_session_window_set_elevation (window, NULL);
+      text = g_strdup (value + strlen ("refused: "));
+    }
+  else if (g_str_has_prefix (value, "ending: "))
+    {
+      rh_session_window_set_elevation (window, NULL);
+      text = g_strdup_printf (g_str_equal (value, "ending: lock")
+                              ? _("%s stopped sharing: the administrator tools are closed and "
+                                  "their screen is locked.")
+                              : _("%s stopped sharing: the administrator tools are closed and "
+                                  "they are signed out."), name);
+    }
+  if (text != NULL)
+    rh_session_window_show_notice (window, text);
+}
+
 static void
 on_session_status (RhWindow   *self,
                    const char *key,
@@ -785,7 +873,9 @@ on_session_status (RhWindow   *self,
     }
   trace (self, "session", key);
 
-  if (g_str_equal (key, "sharing"))
+  if (g_str_equal (key, "elevation") || g_str_equal (key, "elevated-tool"))
+    show_elevation_status (self, key, value);
+  else if (g_str_equal (key, "sharing"))
     {
       gtk_widget_set_visible (self->consent_box, FALSE);
       self->consent_deadline = 0;
@@ -849,6 +939,21 @@ on_session_window_laser_moved (RhWindow *self,
 }
 
 static void
+on_session_window_request_elevation (RhWindow *self)
+{
+  if (self->session)
+    rh_session_request_elevation (self->session);
+}
+
+static void
+on_session_window_start_tool (RhWindow   *self,
+                              const char *name)
+{
+  if (self->session)
+    rh_session_start_elevated_tool (self->session, name);
+}
+
+static void
 on_session_window_laser_off (RhWindow *self)
 {
   if (self->session)
@@ -883,6 +988,10 @@ on_viewer_ready (RhWindow    *self,
                             G_CALLBACK (on_session_window_laser_moved), self);
   g_signal_connect_swapped (self->session_window, "laser-off",
                             G_CALLBACK (on_session_window_laser_off), self);
+  g_signal_connect_swapped (self->session_window, "request-elevation",
+                            G_CALLBACK (on_session_window_request_elevation), self);
+  g_signal_connect_swapped (self->session_window, "start-tool",
+                            G_CALLBACK (on_session_window_start_tool), self);
   g_signal_connect_swapped (self->session_window, "destroy",
                             G_CALLBACK (on_session_window_destroyed), self);
   rh_session_window_set_chat_enabled (RH_SESSION_WINDOW (self->session_window),
@@ -890,6 +999,9 @@ on_viewer_ready (RhWindow    *self,
   rh_session_window_set_can_control (RH_SESSION_WINDOW (self->session_window),
                                      (rh_session_get_helper_permissions (self->session) &
                                       RH_PERMISSION_TAKE_FULL_CONTROL) != 0);
+  rh_session_window_set_can_elevate (RH_SESSION_WINDOW (self->session_window),
+                                     (rh_session_get_helper_permissions (self->session) &
+                                      RH_PERMISSION_ELEVATION) != 0);
   attach_chat (self, rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window)));
   gtk_window_present (GTK_WINDOW (self->session_window));
   trace (self, "state", "session-window");
@@ -1195,6 +1307,76 @@ ask_upgrade (RhWindow *self)
 }
 
 static void
+on_elevation_response (AdwMessageDialog *dialog,
+                       const char       *response,
+                       RhWindow         *self)
+{
+  self->elevation_dialog = NULL;
+  trace (self, "elevation-answer", response);
+  if (self->session)
+    rh_session_answer_elevation (self->session, g_strcmp0 (response, "allow") == 0);
+}
+
+/* The helper asks for administrator access: who, what it means, and what happens at the end,
+ * in the words of the person who must decide. */
+static void
+on_elevation_requested (RhWindow *self)
+{
+  const RhIdentityCard *card = self->peer_card;
+  const char *end = rh_elevated_end_to_string (self->config->elevated_end);
+  g_autofree char *who = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+  RhNotifier *notifier;
+
+  if (self->sharer_window == NULL || card == NULL)
+    {
+      rh_session_answer_elevation (self->session, FALSE);
+      return;
+    }
+  if (self->elevation_dialog != NULL)
+    gtk_window_destroy (g_steal_pointer (&self->elevation_dialog));
+  if (card->job_title != NULL && card->job_title[0] != '\0')
+    /* Translators: name (job title, company), e.g. "Helen Help (IT support, Example Corp)" */
+    who = g_strdup_printf (_("%s (%s, %s)"), card->display_name, card->job_title,
+                           card->company ? card->company : "");
+  else
+    who = g_strdup (card->display_name);
+  body = g_strdup_printf (g_str_equal (end, "lock")
+                          ? _("%s, verified by your organisation, asks for administrator "
+                              "access. They could then type administrator passwords into the "
+                              "system's prompts and run administrative tools on this computer, "
+                              "which can change anything on it.\n\nWhen the session ends, "
+                              "those tools are closed and your screen is locked.\n\nOnly "
+                              "allow this if you asked your IT support for this help.")
+                          : _("%s, verified by your organisation, asks for administrator "
+                              "access. They could then type administrator passwords into the "
+                              "system's prompts and run administrative tools on this computer, "
+                              "which can change anything on it.\n\nWhen the session ends, "
+                              "those tools are closed and you are signed out of this computer: "
+                              "save your work before you stop sharing.\n\nOnly allow this if "
+                              "you asked your IT support for this help."), who);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self->sharer_window),
+                                   _("Allow Administrator Access?"), body);
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Allow Administrator Access?"));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  /* Nothing is pre-selected: the buttons wait for a deliberate click. */
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "deny", _("_Deny"),
+                                    "allow", _("_Allow"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "allow",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "deny");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_elevation_response), self, 0);
+  self->elevation_dialog = GTK_WINDOW (dialog);
+  if ((notifier = notifier_if_away (self)))
+    rh_notifier_control_requested (notifier, peer_name (self), TRUE);
+  gtk_window_present (GTK_WINDOW (dialog));
+  trace (self, "state", "consent-elevation");
+}
+
+static void
 on_consent_requested (RhWindow   *self,
                       const char *mode)
 {
@@ -1317,9 +1499,12 @@ on_helper_verified (GObject      *source,
   trace (self, "state", "helper-card");
 
   options.allow = RH_SESSION_ALLOW_ASK;
+  options.elevation = RH_SESSION_ELEVATION_ASK;
   start_session (self, FALSE, &options);
   g_signal_connect_swapped (self->session, "consent-requested",
                             G_CALLBACK (on_consent_requested), self);
+  g_signal_connect_swapped (self->session, "elevation-requested",
+                            G_CALLBACK (on_elevation_requested), self);
 }
 
 static void

@@ -18,7 +18,7 @@ RH_TEST_PACKAGES=(
   desktop-file-utils appstream dbus-daemon python3-dbusmock imagemagick
   fonts-wqy-microhei xclip
   chromium chromium-driver
-  libxml2-utils polkitd
+  libxml2-utils polkitd pkexec
 )
 
 rh_install_packages () {

@@ -76,6 +76,7 @@ struct _RhRendezvousClient
   RhSpake2      *spake;
   RhPeerChannel *channel;
   char          *pairing_id;
+  char          *last_pairing_id;  /* the one that ended, for the end of elevation */
   char          *peer_login;  /* as the server names the other side */
   gboolean       chat_enabled; /* the service said so when pairing */
   GTask         *pair_task;   /* wait_for_sharer or redeem_code */
@@ -110,7 +111,11 @@ reset_pairing (RhRendezvousClient *self)
 {
   g_clear_pointer (&self->spake, rh_spake2_free);
   g_clear_pointer (&self->channel, rh_peer_channel_free);
-  g_clear_pointer (&self->pairing_id, g_free);
+  if (self->pairing_id != NULL)
+    {
+      g_free (self->last_pairing_id);
+      self->last_pairing_id = g_steal_pointer (&self->pairing_id);
+    }
   g_clear_pointer (&self->peer_login, g_free);
   self->chat_enabled = FALSE;
   self->helper_permissions = RH_PERMISSION_NONE;
@@ -1345,6 +1350,7 @@ rh_rendezvous_client_report_elevation_async (RhRendezvousClient  *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonObject) msg = NULL;
   g_autoptr(GList) members = NULL;
+  const char *pairing;
 
   g_return_if_fail (RH_IS_RENDEZVOUS_CLIENT (self));
   g_return_if_fail (fields != NULL);
@@ -1353,7 +1359,10 @@ rh_rendezvous_client_report_elevation_async (RhRendezvousClient  *self,
   g_task_set_source_tag (task, rh_rendezvous_client_report_elevation_async);
   if (!check_connected (self, task))
     return;
-  if (self->pairing_id == NULL)
+  /* The end of administrator access is reported after the helper left, too: the service
+   * accepts it for the pairing that just ended. */
+  pairing = self->pairing_id ? self->pairing_id : self->last_pairing_id;
+  if (pairing == NULL)
     {
       g_task_return_new_error (task, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE,
                                "Not paired with anyone");
@@ -1366,7 +1375,7 @@ rh_rendezvous_client_report_elevation_async (RhRendezvousClient  *self,
         !g_str_equal (l->data, "pairing") && !g_str_equal (l->data, "token"))
       json_object_set_member (msg, l->data, json_node_copy (json_object_get_member (fields,
                                                                                    l->data)));
-  json_object_set_string_member (msg, "pairing", self->pairing_id);
+  json_object_set_string_member (msg, "pairing", pairing);
   send_request (self, msg, task, NULL);
 }
 
@@ -1470,6 +1479,7 @@ rh_rendezvous_client_finalize (GObject *object)
   g_clear_pointer (&self->own_card_sig, g_bytes_unref);
   g_free (self->test_card);
   g_clear_pointer (&self->test_card_sig, g_bytes_unref);
+  g_free (self->last_pairing_id);
   explicit_bzero (&self->code, sizeof self->code);
 
   G_OBJECT_CLASS (rh_rendezvous_client_parent_class)->finalize (object);

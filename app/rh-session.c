@@ -1301,10 +1301,6 @@ on_session_closed (GObject      *source,
 
   if (closed != NULL)
     {
-      /* Put the two halves together for the session's own result. */
-      for (guint i = 0; i < closed->steps->len; i++)
-        g_ptr_array_add (run->clean_up->steps, g_steal_pointer (&closed->steps->pdata[i]));
-      run->clean_up->ok = run->clean_up->ok && closed->ok;
       if (!closed->ok)
         {
           g_autofree char *text = steps_text (closed);
@@ -1318,6 +1314,11 @@ on_session_closed (GObject      *source,
           rh_rendezvous_client_report_elevation_async (self->client, fields, NULL,
                                                        on_elevation_reported, NULL);
         }
+      /* Put the two halves together for the session's own result: the steps move. */
+      g_ptr_array_set_free_func (closed->steps, NULL);
+      for (guint i = 0; i < closed->steps->len; i++)
+        g_ptr_array_add (run->clean_up->steps, closed->steps->pdata[i]);
+      run->clean_up->ok = run->clean_up->ok && closed->ok;
     }
   complete_end (self, run->clean_up);
   end_run_free (run);
@@ -1373,7 +1374,7 @@ on_cleaned_up (GObject      *source,
     {
       /* Not cancellable: cannot happen, but never skip the sign-out. */
       run->clean_up = g_new0 (RhElevationResult, 1);
-      run->clean_up->steps = g_ptr_array_new ();
+      run->clean_up->steps = g_ptr_array_new_with_free_func (g_free);
       run->clean_up->ok = FALSE;
     }
   text = steps_text (run->clean_up);

@@ -56,6 +56,12 @@
 /* Every message is written to the database: a runaway app must not be able to fill it. */
 #define CHAT_RATE_WINDOW_US (10 * G_USEC_PER_SEC)
 #define CHAT_RATE_MAX       30
+/* Administrator-access reports are written to the database too. */
+#define ELEVATION_RATE_WINDOW_US (10 * G_USEC_PER_SEC)
+#define ELEVATION_RATE_MAX       30
+#define MAX_ELEVATION_TOOL_CHARS  64
+#define MAX_ELEVATION_ERROR_CHARS 300
+#define MAX_ELEVATION_STEPS_CHARS 2000
 
 typedef enum
 {
@@ -91,6 +97,12 @@ typedef struct
   /* What the helper may do towards this sharer, from the role assignments at redeem time. */
   RhPermissions       permissions;
   char               *reported_mode;  /* the sharer's last session report */
+  /* Administrator access (issue #6): the sharer's app reported that the person allowed it. */
+  gboolean            elevation_granted;
+  /* The row a relay started and ended: late elevation reports still belong to it. */
+  gint64              relay_session_id;
+  gint64              elevation_window; /* rate window of elevation reports, monotonic µs */
+  guint               elevation_count;
 } Rendezvous;
 
 /* The blind relay of a paired rendezvous: two further connections, one from each app, that
@@ -1279,6 +1291,8 @@ relay_end (Relay       *relay,
     {
       relay->rv->relay = NULL;
       relay->rv->relay_bytes = relay->bytes;
+      if (relay->owns_session)
+        relay->rv->relay_session_id = relay->session_id;
     }
   relay->rv = NULL;
   relay->helper = NULL;
@@ -1650,6 +1664,329 @@ handle_session_report (Conn       *conn,
   send_ok (conn, id);
 }
 
+/* Administrator access (issue #6) */
+
+static void
+audit_object (RhRendezvousServer *self,
+              const char         *actor,
+              const char         *action,
+              JsonObject         *detail)
+{
+  g_autofree char *json = rh_message_to_string (detail);
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_store_audit_append (self->store, now_seconds (), actor ? actor : "-", action, json,
+                              &error))
+    g_warning ("Could not write audit entry %s: %s", action, error->message);
+}
+
+/* The session row of a pairing, wherever it was started; 0 when there is none. */
+static gint64
+session_row_of (Rendezvous *rv)
+{
+  if (rv->session_id > 0)
+    return rv->session_id;
+  if (rv->relay != NULL && rv->relay->session_id > 0)
+    return rv->relay->session_id;
+  return rv->relay_session_id;
+}
+
+/* Full control, as the sharer last reported it; "no consent yet" is not control. */
+static gboolean
+in_full_control (Rendezvous *rv)
+{
+  return g_strcmp0 (rv->reported_mode, "control") == 0;
+}
+
+/* The helper's app asks before offering the sharer the choice: administrator access needs
+ * the role's elevation permission and a session already in full control. */
+static void
+handle_elevation_request (Conn       *conn,
+                          gint64      id,
+                          Rendezvous *rv)
+{
+  RhRendezvousServer *self = conn->server;
+
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) &
+       RH_PERMISSION_ELEVATION) == 0)
+    {
+      audit (self, rv->helper_login, "elevation.refused", "reason", "role", "sharer",
+             rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       "Your role does not let you use administrator access on this person's "
+                       "computer");
+      return;
+    }
+  if (!in_full_control (rv))
+    {
+      audit (self, rv->helper_login, "elevation.refused", "reason", "not-in-control", "sharer",
+             rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_ELEVATION_NEEDS_CONTROL,
+                       "Administrator access needs full control: take control first");
+      return;
+    }
+  audit (self, rv->helper_login, "elevation.requested", "sharer", rv->sharer_login, NULL, NULL);
+  send_ok (conn, id);
+}
+
+/* What the sharer's app reports ends up in the audit log and in front of administrators:
+ * bounded, and with no control characters that could hide or reorder text (line breaks only
+ * where multi-line text is expected). */
+static const char *
+elevation_text (JsonObject  *msg,
+                const char  *field,
+                gboolean     optional,
+                glong        min_chars,
+                glong        max_chars,
+                gboolean     multiline,
+                GError     **error)
+{
+  const char *text;
+  glong chars = 0;
+
+  text = optional ? rh_message_get_string_or_null (msg, field, 4 * max_chars, error)
+                  : rh_message_get_string (msg, field, 4 * max_chars, error);
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if ((c == '\n' && !multiline) ||
+          (c != '\n' && (c < 0x20 || (c >= 0x7f && c < 0xa0))))
+        {
+          g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                       "Field “%s” has control characters", field);
+          return NULL;
+        }
+      chars++;
+    }
+  if (chars > max_chars || chars < min_chars)
+    {
+      g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                   "Field “%s” must have %ld to %ld characters", field, min_chars, max_chars);
+      return NULL;
+    }
+  return text;
+}
+
+static const char *
+elevation_end_action (JsonObject  *msg,
+                      GError     **error)
+{
+  const char *action = rh_message_get_string (msg, "action", 16, error);
+
+  if (action != NULL && !g_str_equal (action, "sign-out") && !g_str_equal (action, "lock"))
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                           "Field “action” must be sign-out or lock");
+      return NULL;
+    }
+  return action;
+}
+
+static void
+warn_store (GError *error)
+{
+  if (error != NULL)
+    g_warning ("Could not record administrator access in a session: %s", error->message);
+}
+
+static void
+elevation_granted (Conn       *conn,
+                   gint64      id,
+                   Rendezvous *rv)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  gint64 session_id = session_row_of (rv);
+
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) &
+       RH_PERMISSION_ELEVATION) == 0)
+    {
+      audit (self, rv->sharer_login, "elevation.refused", "reason", "role", "helper",
+             rv->helper_login);
+      g_message ("Ending pairing %s: %s granted administrator access beyond the helper's role",
+                 rv->pairing_id, rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       "The helper's role does not allow administrator access");
+      server_end_pairing (rv, "not-permitted");
+      return;
+    }
+  if (!in_full_control (rv))
+    {
+      audit (self, rv->sharer_login, "elevation.refused", "reason", "not-in-control", "helper",
+             rv->helper_login);
+      send_error_code (conn, id, RH_ERROR_ELEVATION_NEEDS_CONTROL,
+                       "Administrator access needs a session in full control");
+      return;
+    }
+  /* "elevation" joins the modes used; the session stays in control (reported_mode). */
+  if (session_id > 0 &&
+      !rh_store_session_add_mode (self->store, session_id, "elevation", TRUE, &error))
+    warn_store (error);
+  rv->elevation_granted = TRUE;
+  audit (self, rv->sharer_login, "elevation.granted", "helper", rv->helper_login, NULL, NULL);
+  send_ok (conn, id);
+}
+
+static void
+handle_elevation_report (Conn       *conn,
+                         gint64      id,
+                         JsonObject *msg)
+{
+  static const char * const deny_reasons[] = {
+    "declined", "no-answer", "not-permitted", "not-in-control", "busy", NULL
+  };
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) store_error = NULL;
+  g_autoptr(JsonObject) detail = json_object_new ();
+  Rendezvous *rv = pairing_for (conn, id, msg);
+  const char *event;
+  gint64 session_id;
+
+  if (rv == NULL)
+    return;
+  if (rv->sharer != conn)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "Only the sharer reports administrator access");
+      return;
+    }
+  if (g_get_monotonic_time () - rv->elevation_window > ELEVATION_RATE_WINDOW_US)
+    {
+      rv->elevation_window = g_get_monotonic_time ();
+      rv->elevation_count = 0;
+    }
+  if (++rv->elevation_count > ELEVATION_RATE_MAX)
+    {
+      send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
+                       "Too many administrator-access reports in a short time");
+      return;
+    }
+  event = rh_message_get_string (msg, "event", 32, &error);
+  if (event == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  session_id = session_row_of (rv);
+
+  if (g_str_equal (event, "granted"))
+    {
+      elevation_granted (conn, id, rv);
+      return;
+    }
+  if (g_str_equal (event, "denied"))
+    {
+      const char *reason = rh_message_get_string (msg, "reason", 32, &error);
+
+      if (reason != NULL && !g_strv_contains (deny_reasons, reason))
+        g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                             "Field “reason” is not a known reason for a refusal");
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      audit (self, rv->sharer_login, "elevation.denied", "reason", reason, "helper",
+             rv->helper_login);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "tool-started"))
+    {
+      const char *tool, *tool_error = NULL;
+      gboolean ok = FALSE;
+
+      tool = elevation_text (msg, "tool", FALSE, 1, MAX_ELEVATION_TOOL_CHARS, FALSE,
+                             &error);
+      if (tool != NULL && rh_message_get_bool (msg, "ok", &ok, &error))
+        tool_error = elevation_text (msg, "error", TRUE, 0, MAX_ELEVATION_ERROR_CHARS, TRUE,
+                                     &error);
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!rv->elevation_granted)
+        goto not_granted;
+      if (session_id > 0 &&
+          !rh_store_session_add_elevation_tool (self->store, session_id, tool, ok, tool_error,
+                                                &store_error))
+        warn_store (store_error);
+      json_object_set_string_member (detail, "tool", tool);
+      json_object_set_boolean_member (detail, "ok", ok);
+      if (tool_error != NULL)
+        json_object_set_string_member (detail, "error", tool_error);
+      audit_object (self, rv->sharer_login, "elevation.tool-started", detail);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "ending"))
+    {
+      const char *action = elevation_end_action (msg, &error);
+      g_autofree char *end = NULL;
+
+      if (action == NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!rv->elevation_granted)
+        goto not_granted;
+      /* The sign-out may take the sharer's app with it before it reports the outcome. */
+      end = g_strdup_printf ("%s: started", action);
+      if (session_id > 0 &&
+          !rh_store_session_set_elevation_end (self->store, session_id, end, FALSE,
+                                               &store_error))
+        warn_store (store_error);
+      audit (self, rv->sharer_login, "elevation.ending", "action", action, NULL, NULL);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "ended"))
+    {
+      const char *action, *steps = NULL;
+      gboolean ok = FALSE;
+      g_autofree char *end = NULL;
+
+      action = elevation_end_action (msg, &error);
+      if (action != NULL && rh_message_get_bool (msg, "ok", &ok, &error))
+        steps = elevation_text (msg, "steps", FALSE, 0, MAX_ELEVATION_STEPS_CHARS, TRUE,
+                               &error);
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!rv->elevation_granted)
+        goto not_granted;
+      end = ok ? g_strdup_printf ("%s: ok", action)
+               : g_strdup_printf ("%s: failed — %s", action,
+                                  *steps ? steps : "no details");
+      if (session_id > 0 &&
+          !rh_store_session_set_elevation_end (self->store, session_id, end, TRUE,
+                                               &store_error))
+        warn_store (store_error);
+      json_object_set_string_member (detail, "action", action);
+      json_object_set_boolean_member (detail, "ok", ok);
+      json_object_set_string_member (detail, "steps", steps);
+      audit_object (self, rv->sharer_login, "elevation.ended", detail);
+      send_ok (conn, id);
+      return;
+    }
+  send_error_code (conn, id, RH_ERROR_MALFORMED_MESSAGE,
+                   "Field “event” is not a known administrator-access event");
+  return;
+
+not_granted:
+  audit (self, rv->sharer_login, "elevation.refused", "reason", "not-granted", "event", event);
+  send_error_code (conn, id, RH_ERROR_ELEVATION_NO_GRANT,
+                   "Administrator access was not granted in this pairing");
+}
+
 /* The helper's app declares the mode it is about to ask the sharer for (at the start, or to
  * upgrade to control), and asks only once the server agreed. The sharer's app enforces the
  * same rule from the signed card; this makes the refusal the server's, audited, and
@@ -1672,10 +2009,16 @@ handle_mode_request (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  if (rv->helper != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control")))
+  if (rv->helper != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control") &&
+                             !g_str_equal (mode, "elevation")))
     {
       send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
-                       "Only the helper requests a mode, view or control");
+                       "Only the helper requests a mode, view, control or elevation");
+      return;
+    }
+  if (g_str_equal (mode, "elevation"))
+    {
+      handle_elevation_request (conn, id, rv);
       return;
     }
   if ((permissions_of (self, rv->helper_login, rv->sharer_login) & mode_permission (mode)) == 0)
@@ -1829,6 +2172,7 @@ static const struct
   { "chat-send", handle_chat_send, TRUE },
   { "mode-request", handle_mode_request, TRUE },
   { "relay-join", handle_relay_join, TRUE },
+  { "elevation-report", handle_elevation_report, TRUE },
 };
 
 static void

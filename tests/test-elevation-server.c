@@ -15,7 +15,9 @@
 #include <sqlite3.h>
 
 #include "rh-error.h"
+#include "rh-fingerprint.h"
 #include "rh-message.h"
+#include "rh-ws-client.h"
 #include "rh-test-server.h"
 
 #define WAIT_MS 15000
@@ -588,6 +590,122 @@ test_granted_beyond_role (Fixture       *f,
   }
 }
 
+/* A relay end joined by hand (no RDP behind it): the server starts the session row when both
+ * ends are in, and ends it when they leave. */
+typedef struct
+{
+  gboolean ready;
+  gboolean closed;
+} RelayEnd;
+
+static void
+relay_message (RhWsClient *ws,
+               GBytes     *data,
+               gboolean    is_binary,
+               gpointer    user_data)
+{
+  RelayEnd *end = user_data;
+  g_autoptr(JsonObject) msg = NULL;
+  gsize len;
+  const char *text = g_bytes_get_data (data, &len);
+
+  if (is_binary)
+    return;
+  msg = rh_message_parse (text, len, RH_WS_MAX_MESSAGE, NULL);
+  if (msg != NULL && g_str_equal (rh_message_get_type (msg), "relay-ready"))
+    end->ready = TRUE;
+}
+
+static void
+relay_closed (RhWsClient   *ws,
+              const GError *error,
+              gpointer      user_data)
+{
+  ((RelayEnd *) user_data)->closed = TRUE;
+}
+
+static RhWsClient *
+join_relay (Fixture            *f,
+            RhRendezvousClient *client,
+            RelayEnd           *end)
+{
+  g_autoptr(RhWsClient) ws = rh_ws_client_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pin = NULL;
+  g_autoptr(JsonObject) join = rh_message_new ("relay-join");
+  g_autofree char *text = NULL;
+  guint8 fingerprint[RH_FINGERPRINT_LEN];
+  guint8 relay_id[RH_RELAY_ID_LEN];
+
+  g_assert_true (rh_fingerprint_parse (f->server->tls_fingerprint, fingerprint, NULL));
+  pin = g_bytes_new (fingerprint, sizeof fingerprint);
+  rh_ws_client_connect_async (ws, f->server->url, RH_SUBPROTOCOL, pin, NULL, NULL,
+                              rh_test_store_result, &result);
+  rh_ws_client_connect_finish (ws, rh_test_wait_result (&result, WAIT_MS), &error);
+  g_assert_no_error (error);
+  g_signal_connect (ws, "message", G_CALLBACK (relay_message), end);
+  g_signal_connect (ws, "closed", G_CALLBACK (relay_closed), end);
+
+  g_assert_true (rh_rendezvous_client_get_relay_id (client, relay_id));
+  json_object_set_int_member (join, "id", 1);
+  json_object_set_string_member (join, "token", rh_rendezvous_client_get_token (client));
+  json_object_set_string_member (join, "pairing", rh_rendezvous_client_get_pairing_id (client));
+  rh_message_set_bytes (join, "relay", relay_id, sizeof relay_id);
+  text = rh_message_to_string (join);
+  rh_ws_client_send_text (ws, text, -1);
+  return g_steal_pointer (&ws);
+}
+
+/* The end of administrator access is often reported after the relay closed (the sign-out
+ * takes the session with it): the record the relay started still gets it. */
+static void
+test_after_relay_closed (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(RhWsClient) helper_relay = NULL;
+  g_autoptr(RhWsClient) sharer_relay = NULL;
+  g_autofree char *row = NULL;
+  g_autofree char *audit = NULL;
+  RelayEnd helper_end = { 0 }, sharer_end = { 0 };
+  sqlite3 *db;
+  sqlite3_stmt *stmt = NULL;
+
+  pair (f, "helen");
+  helper_relay = join_relay (f, f->helper, &helper_end);
+  sharer_relay = join_relay (f, f->sharer, &sharer_end);
+  g_assert_true (rh_test_wait_flag (&helper_end.ready, WAIT_MS));
+  g_assert_true (rh_test_wait_flag (&sharer_end.ready, WAIT_MS));
+
+  report_session (f, "control");
+  report_ok (f, "{\"event\":\"granted\"}");
+  report_ok (f, "{\"event\":\"tool-started\",\"tool\":\"Terminal\",\"ok\":true}");
+  report_ok (f, "{\"event\":\"ending\",\"action\":\"sign-out\"}");
+
+  rh_ws_client_close (sharer_relay);
+  g_assert_true (rh_test_wait_flag (&sharer_end.closed, WAIT_MS));
+  g_assert_true (rh_test_wait_flag (&helper_end.closed, WAIT_MS));
+
+  report_ok (f, "{\"event\":\"tool-started\",\"tool\":\"Files\",\"ok\":true}");
+  report_ok (f, "{\"event\":\"ended\",\"action\":\"sign-out\",\"ok\":true,\"steps\":\"all ok\"}");
+
+  /* One row, the relay's, ended by the relay and updated afterwards. */
+  row = session_row (f);
+  g_assert_cmpstr (row, ==, "control|control,elevation|1|"
+                   "[{\"tool\":\"Terminal\",\"ok\":true},{\"tool\":\"Files\",\"ok\":true}]|"
+                   "sign-out: ok");
+  db = open_db (f);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT ended_at IS NOT NULL FROM sessions", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  audit = elevation_audit (f);
+  g_assert_nonnull (strstr (audit, "sam elevation.ended {\"action\":\"sign-out\",\"ok\":true,"
+                                   "\"steps\":\"all ok\"}\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -604,6 +722,7 @@ main (int   argc,
   ADD ("/elevation-server/report/bad-input", test_bad_input);
   ADD ("/elevation-server/report/rate-limit", test_rate_limit);
   ADD ("/elevation-server/report/granted-beyond-role", test_granted_beyond_role);
+  ADD ("/elevation-server/report/after-relay-closed", test_after_relay_closed);
 
 #undef ADD
 

@@ -62,6 +62,7 @@
 #define MAX_ELEVATION_TOOL_CHARS  64
 #define MAX_ELEVATION_ERROR_CHARS 300
 #define MAX_ELEVATION_STEPS_CHARS 2000
+#define ELEVATION_TAIL_US        (10 * 60 * G_USEC_PER_SEC)
 
 typedef enum
 {
@@ -101,9 +102,20 @@ typedef struct
   gboolean            elevation_granted;
   /* The row a relay started and ended: late elevation reports still belong to it. */
   gint64              relay_session_id;
-  gint64              elevation_window; /* rate window of elevation reports, monotonic µs */
-  guint               elevation_count;
 } Rendezvous;
+
+/* What the sharer's connection keeps of its last pairing once it ended: the end of
+ * administrator access (ending tools, signing out) is usually reported after the helper left,
+ * which ends the pairing. Accepted for ELEVATION_TAIL_US on that connection only. */
+typedef struct
+{
+  char     pairing_id[33];
+  char    *helper_login;
+  char    *sharer_login;
+  gint64   session_id;
+  gboolean granted;
+  gint64   expires_at;  /* monotonic µs */
+} ElevationTail;
 
 /* The blind relay of a paired rendezvous: two further connections, one from each app, that
  * present the relay id both apps derived from the PAKE key. The server keeps only its hash and
@@ -139,6 +151,9 @@ struct _Conn
   RhWsFlowGate        gate;        /* back-pressure on what is queued towards this end */
   gint64              chat_window; /* start of the current rate window, monotonic µs */
   guint               chat_count;
+  gint64              elevation_window; /* the same for administrator-access reports */
+  guint               elevation_count;
+  ElevationTail      *elevation_tail;   /* the sharer's last ended pairing */
 };
 
 struct _RhRendezvousServer
@@ -538,9 +553,34 @@ set_slot_state (RhRendezvousServer *self,
     g_warning ("Could not update code state: %s", error->message);
 }
 
+static gint64 session_row_of (Rendezvous *rv);
+
+static void
+elevation_tail_free (ElevationTail *tail)
+{
+  if (tail == NULL)
+    return;
+  g_free (tail->helper_login);
+  g_free (tail->sharer_login);
+  g_free (tail);
+}
+
 static void
 rendezvous_remove (Rendezvous *rv)
 {
+  if (rv->state == RV_PAIRED && rv->sharer != NULL)
+    {
+      ElevationTail *tail = g_new0 (ElevationTail, 1);
+
+      memcpy (tail->pairing_id, rv->pairing_id, sizeof tail->pairing_id);
+      tail->helper_login = g_strdup (rv->helper_login);
+      tail->sharer_login = g_strdup (rv->sharer_login);
+      tail->session_id = session_row_of (rv);
+      tail->granted = rv->elevation_granted;
+      tail->expires_at = g_get_monotonic_time () + ELEVATION_TAIL_US;
+      elevation_tail_free (rv->sharer->elevation_tail);
+      rv->sharer->elevation_tail = tail;
+    }
   if (rv->helper)
     rv->helper->rendezvous = NULL;
   if (rv->sharer)
@@ -1842,24 +1882,42 @@ handle_elevation_report (Conn       *conn,
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) store_error = NULL;
   g_autoptr(JsonObject) detail = json_object_new ();
-  Rendezvous *rv = pairing_for (conn, id, msg);
-  const char *event;
+  const char *pairing = rh_message_get_string (msg, "pairing", 64, &error);
+  Rendezvous *rv = conn->rendezvous;
+  ElevationTail *tail = conn->elevation_tail;
+  const char *event, *helper_login, *sharer_login;
   gint64 session_id;
+  gboolean granted;
 
-  if (rv == NULL)
-    return;
-  if (rv->sharer != conn)
+  if (pairing == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  /* The live pairing, or (sharer only) the one that just ended. */
+  if (rv == NULL || rv->state != RV_PAIRED || g_strcmp0 (rv->pairing_id, pairing) != 0)
+    rv = NULL;
+  if (rv != NULL || tail == NULL || g_strcmp0 (tail->pairing_id, pairing) != 0 ||
+      g_get_monotonic_time () > tail->expires_at)
+    tail = NULL;
+  if (rv == NULL && tail == NULL)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "This connection is not part of that pairing");
+      return;
+    }
+  if (rv != NULL && rv->sharer != conn)
     {
       send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
                        "Only the sharer reports administrator access");
       return;
     }
-  if (g_get_monotonic_time () - rv->elevation_window > ELEVATION_RATE_WINDOW_US)
+  if (g_get_monotonic_time () - conn->elevation_window > ELEVATION_RATE_WINDOW_US)
     {
-      rv->elevation_window = g_get_monotonic_time ();
-      rv->elevation_count = 0;
+      conn->elevation_window = g_get_monotonic_time ();
+      conn->elevation_count = 0;
     }
-  if (++rv->elevation_count > ELEVATION_RATE_MAX)
+  if (++conn->elevation_count > ELEVATION_RATE_MAX)
     {
       send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
                        "Too many administrator-access reports in a short time");
@@ -1871,11 +1929,18 @@ handle_elevation_report (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  session_id = session_row_of (rv);
+  helper_login = rv != NULL ? rv->helper_login : tail->helper_login;
+  sharer_login = rv != NULL ? rv->sharer_login : tail->sharer_login;
+  session_id = rv != NULL ? session_row_of (rv) : tail->session_id;
+  granted = rv != NULL ? rv->elevation_granted : tail->granted;
 
   if (g_str_equal (event, "granted"))
     {
-      elevation_granted (conn, id, rv);
+      if (rv == NULL)
+        send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                         "The pairing has ended: administrator access cannot start now");
+      else
+        elevation_granted (conn, id, rv);
       return;
     }
   if (g_str_equal (event, "denied"))
@@ -1890,8 +1955,8 @@ handle_elevation_report (Conn       *conn,
           send_error (conn, id, error);
           return;
         }
-      audit (self, rv->sharer_login, "elevation.denied", "reason", reason, "helper",
-             rv->helper_login);
+      audit (self, sharer_login, "elevation.denied", "reason", reason, "helper",
+             helper_login);
       send_ok (conn, id);
       return;
     }
@@ -1910,7 +1975,7 @@ handle_elevation_report (Conn       *conn,
           send_error (conn, id, error);
           return;
         }
-      if (!rv->elevation_granted)
+      if (!granted)
         goto not_granted;
       if (session_id > 0 &&
           !rh_store_session_add_elevation_tool (self->store, session_id, tool, ok, tool_error,
@@ -1920,7 +1985,7 @@ handle_elevation_report (Conn       *conn,
       json_object_set_boolean_member (detail, "ok", ok);
       if (tool_error != NULL)
         json_object_set_string_member (detail, "error", tool_error);
-      audit_object (self, rv->sharer_login, "elevation.tool-started", detail);
+      audit_object (self, sharer_login, "elevation.tool-started", detail);
       send_ok (conn, id);
       return;
     }
@@ -1934,7 +1999,7 @@ handle_elevation_report (Conn       *conn,
           send_error (conn, id, error);
           return;
         }
-      if (!rv->elevation_granted)
+      if (!granted)
         goto not_granted;
       /* The sign-out may take the sharer's app with it before it reports the outcome. */
       end = g_strdup_printf ("%s: started", action);
@@ -1942,7 +2007,7 @@ handle_elevation_report (Conn       *conn,
           !rh_store_session_set_elevation_end (self->store, session_id, end, FALSE,
                                                &store_error))
         warn_store (store_error);
-      audit (self, rv->sharer_login, "elevation.ending", "action", action, NULL, NULL);
+      audit (self, sharer_login, "elevation.ending", "action", action, NULL, NULL);
       send_ok (conn, id);
       return;
     }
@@ -1961,7 +2026,7 @@ handle_elevation_report (Conn       *conn,
           send_error (conn, id, error);
           return;
         }
-      if (!rv->elevation_granted)
+      if (!granted)
         goto not_granted;
       end = ok ? g_strdup_printf ("%s: ok", action)
                : g_strdup_printf ("%s: failed — %s", action,
@@ -1973,7 +2038,7 @@ handle_elevation_report (Conn       *conn,
       json_object_set_string_member (detail, "action", action);
       json_object_set_boolean_member (detail, "ok", ok);
       json_object_set_string_member (detail, "steps", steps);
-      audit_object (self, rv->sharer_login, "elevation.ended", detail);
+      audit_object (self, sharer_login, "elevation.ended", detail);
       send_ok (conn, id);
       return;
     }
@@ -1982,7 +2047,7 @@ handle_elevation_report (Conn       *conn,
   return;
 
 not_granted:
-  audit (self, rv->sharer_login, "elevation.refused", "reason", "not-granted", "event", event);
+  audit (self, sharer_login, "elevation.refused", "reason", "not-granted", "event", event);
   send_error_code (conn, id, RH_ERROR_ELEVATION_NO_GRANT,
                    "Administrator access was not granted in this pairing");
 }
@@ -2244,6 +2309,7 @@ on_peer_message (RhWsServer *ws,
 static void
 conn_free (Conn *conn)
 {
+  elevation_tail_free (conn->elevation_tail);
   g_free (conn->login);
   g_free (conn);
 }

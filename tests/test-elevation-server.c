@@ -706,6 +706,74 @@ test_after_relay_closed (Fixture       *f,
                                    "\"steps\":\"all ok\"}\n"));
 }
 
+static void
+on_sharer_told (RhRendezvousClient *client,
+                const char         *who,
+                const char         *reason,
+                gpointer            user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The helper leaving ends the pairing, and the sharer's app ends administrator access after
+ * that: the service still takes those reports from the sharer (and only from the sharer,
+ * and nothing that would start administrator access again). */
+static void
+test_after_helper_left (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonObject) raw = rh_message_new ("elevation-report");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *pairing = NULL;
+  g_autofree char *row = NULL;
+  g_autofree char *audit = NULL;
+  gboolean told = FALSE;
+
+  pair (f, "helen");
+  pairing = g_strdup (rh_rendezvous_client_get_pairing_id (f->sharer));
+  report_session (f, "control");
+  report_ok (f, "{\"event\":\"granted\"}");
+  report_ok (f, "{\"event\":\"tool-started\",\"tool\":\"Terminal\",\"ok\":true}");
+
+  g_signal_connect (f->sharer, "peer-left", G_CALLBACK (on_sharer_told), &told);
+  rh_rendezvous_client_leave (f->helper, "done");
+  g_assert_true (rh_test_wait_flag (&told, WAIT_MS));
+  g_assert_null (rh_rendezvous_client_get_pairing_id (f->sharer));
+
+  /* Starting again is over. */
+  report_fails (f, "{\"event\":\"granted\"}", RH_ERROR_UNEXPECTED_MESSAGE);
+  report_ok (f, "{\"event\":\"ending\",\"action\":\"sign-out\"}");
+  report_ok (f, "{\"event\":\"ended\",\"action\":\"sign-out\",\"ok\":true,\"steps\":\"done\"}");
+  /* Still checked as before. */
+  report_fails (f, "{\"event\":\"ended\",\"action\":\"reboot\",\"ok\":true,\"steps\":\"\"}",
+                RH_ERROR_MALFORMED_MESSAGE);
+
+  /* The helper's connection has no say in it. */
+  json_object_set_string_member (raw, "pairing", pairing);
+  json_object_set_string_member (raw, "event", "ended");
+  json_object_set_string_member (raw, "action", "lock");
+  json_object_set_boolean_member (raw, "ok", FALSE);
+  json_object_set_string_member (raw, "steps", "forged");
+  rh_rendezvous_client_request_async (f->helper, g_steal_pointer (&raw), NULL,
+                                      rh_test_store_result, &result);
+  reply = rh_rendezvous_client_request_finish (f->helper, rh_test_wait_result (&result, WAIT_MS),
+                                               &error);
+  g_assert_null (reply);
+  g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_UNEXPECTED_MESSAGE);
+
+  row = session_row (f);
+  g_assert_cmpstr (row, ==, "control|control,elevation|1|[{\"tool\":\"Terminal\",\"ok\":true}]|"
+                   "sign-out: ok");
+  audit = elevation_audit (f);
+  g_assert_cmpstr (audit, ==,
+                   "sam elevation.granted {\"helper\":\"helen\"}\n"
+                   "sam elevation.tool-started {\"tool\":\"Terminal\",\"ok\":true}\n"
+                   "sam elevation.ending {\"action\":\"sign-out\"}\n"
+                   "sam elevation.ended {\"action\":\"sign-out\",\"ok\":true,\"steps\":\"done\"}\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -723,6 +791,7 @@ main (int   argc,
   ADD ("/elevation-server/report/rate-limit", test_rate_limit);
   ADD ("/elevation-server/report/granted-beyond-role", test_granted_beyond_role);
   ADD ("/elevation-server/report/after-relay-closed", test_after_relay_closed);
+  ADD ("/elevation-server/report/after-helper-left", test_after_helper_left);
 
 #undef ADD
 

@@ -957,6 +957,16 @@ api_sessions (RhAdminConsole *self,
       json_builder_set_member_name (builder, "bytes");
       json_builder_add_int_value (builder, (gint64) r->bytes_relayed);
       add_string_or_null (builder, "end_reason", r->end_reason);
+      json_builder_set_member_name (builder, "elevation_used");
+      json_builder_add_boolean_value (builder, r->elevation_used);
+      json_builder_set_member_name (builder, "elevation_tools");
+      json_builder_add_value (builder, rh_admin_session_elevation_tools (r));
+      add_string_or_null (builder, "elevation_end", r->elevation_end);
+      {
+        g_autofree char *summary = rh_admin_session_elevation_summary (r);
+
+        add_string_or_null (builder, "elevation", summary);
+      }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1019,7 +1029,7 @@ api_sessions_csv (RhAdminConsole *self,
     }
 
   csv = g_string_new ("id,helper,sharer,device,mode,started,ended,duration_seconds,"
-                      "bytes_relayed,end_reason\r\n");
+                      "bytes_relayed,end_reason,elevation_used,elevation_tools,elevation_end\r\n");
   for (guint i = 0; i < list->len; i++)
     {
       RhSessionRecord *r = list->pdata[i];
@@ -1030,6 +1040,7 @@ api_sessions_csv (RhAdminConsole *self,
         g_strdup_printf ("%" G_GINT64_FORMAT,
                          (r->ended_at > 0 ? r->ended_at : now) - r->started_at);
       g_autofree char *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, r->bytes_relayed);
+      g_autofree char *tools = rh_admin_session_elevation_text (r);
 
       csv_cell (csv, id, FALSE);
       csv_cell (csv, r->helper_login, FALSE);
@@ -1040,7 +1051,10 @@ api_sessions_csv (RhAdminConsole *self,
       csv_cell (csv, ended, FALSE);
       csv_cell (csv, duration, FALSE);
       csv_cell (csv, bytes, FALSE);
-      csv_cell (csv, r->end_reason, TRUE);
+      csv_cell (csv, r->end_reason, FALSE);
+      csv_cell (csv, r->elevation_used ? "true" : "false", FALSE);
+      csv_cell (csv, tools, FALSE);
+      csv_cell (csv, r->elevation_end, TRUE);
     }
   respond_csv (req, "sessions.csv", csv);
 }

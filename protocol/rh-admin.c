@@ -246,9 +246,119 @@ rh_admin_session_to_json (const RhSessionRecord *session)
   json_builder_set_member_name (builder, "elevation_used");
   json_builder_add_boolean_value (builder, session->elevation_used);
   add_string (builder, "end_reason", session->end_reason);
+  json_builder_set_member_name (builder, "elevation_tools");
+  json_builder_add_value (builder, rh_admin_session_elevation_tools (session));
+  add_string (builder, "elevation_end", session->elevation_end);
   add_int (builder, "bytes_relayed", (gint64) MIN (session->bytes_relayed, (guint64) G_MAXINT64));
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+/* Administrator access (issue #6) */
+
+JsonNode *
+rh_admin_session_elevation_tools (const RhSessionRecord *session)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *out = json_array_new ();
+  JsonNode *root;
+
+  /* The store wrote the array; a row edited by hand could hold anything, so only well-formed
+   * entries are passed on. */
+  if (session->elevation_tools != NULL &&
+      json_parser_load_from_data (parser, session->elevation_tools, -1, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *tools = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (tools); i++)
+        {
+          JsonNode *node = json_array_get_element (tools, i);
+          JsonObject *tool = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+          JsonObject *copy;
+
+          if (tool == NULL ||
+              json_object_get_string_member_with_default (tool, "tool", NULL) == NULL)
+            continue;
+          copy = json_object_new ();
+          json_object_set_string_member (copy, "tool",
+                                         json_object_get_string_member (tool, "tool"));
+          json_object_set_boolean_member (copy, "ok",
+                                          json_object_get_boolean_member_with_default (tool, "ok",
+                                                                                       FALSE));
+          if (json_object_get_string_member_with_default (tool, "error", NULL) != NULL)
+            json_object_set_string_member (copy, "error",
+                                           json_object_get_string_member (tool, "error"));
+          json_array_add_object_element (out, copy);
+        }
+    }
+  root = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (root, out);
+  return root;
+}
+
+static void
+append_tools (GString               *out,
+              const RhSessionRecord *session,
+              const char            *separator,
+              gboolean               with_errors)
+{
+  g_autoptr(JsonNode) node = rh_admin_session_elevation_tools (session);
+  JsonArray *tools = json_node_get_array (node);
+
+  for (guint i = 0; i < json_array_get_length (tools); i++)
+    {
+      JsonObject *tool = json_array_get_object_element (tools, i);
+      const char *why = json_object_get_string_member_with_default (tool, "error", NULL);
+
+      if (i > 0)
+        g_string_append (out, separator);
+      g_string_append (out, json_object_get_string_member (tool, "tool"));
+      if (json_object_get_boolean_member (tool, "ok"))
+        continue;
+      if (with_errors && why != NULL && *why != '\0')
+        g_string_append_printf (out, " (failed: %s)", why);
+      else
+        g_string_append (out, " (failed)");
+    }
+}
+
+char *
+rh_admin_session_elevation_text (const RhSessionRecord *session)
+{
+  GString *out = g_string_new (NULL);
+
+  append_tools (out, session, "; ", TRUE);
+  return g_string_free (out, FALSE);
+}
+
+char *
+rh_admin_session_elevation_summary (const RhSessionRecord *session)
+{
+  GString *out;
+
+  if (!session->elevation_used)
+    return NULL;
+  out = g_string_new (NULL);
+  append_tools (out, session, ", ", FALSE);
+  /* "sign-out: failed — steps" → "sign-out failed": the steps are in the export. */
+  if (session->elevation_end != NULL && *session->elevation_end != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (session->elevation_end, ": ", 2);
+      g_autofree char *outcome = parts[1] != NULL ? g_strdup (parts[1]) : g_strdup ("");
+      char *space = strpbrk (outcome, " \n");
+
+      if (space != NULL)
+        *space = '\0';
+      if (out->len > 0)
+        g_string_append (out, " · ");
+      g_string_append (out, parts[0]);
+      if (*outcome != '\0')
+        g_string_append_printf (out, " %s", outcome);
+    }
+  if (out->len == 0)
+    g_string_append (out, "granted");
+  return g_string_free (out, FALSE);
 }
 
 JsonNode *
@@ -834,7 +944,8 @@ rh_admin_export_sessions (RhStore         *store,
     }
 
   out = g_string_new ("id,helper,sharer,device,started_at,ended_at,duration_seconds,active,"
-                      "mode,modes,elevation_used,end_reason,bytes_relayed\r\n");
+                      "mode,modes,elevation_used,end_reason,bytes_relayed,elevation_tools,"
+                      "elevation_end\r\n");
   for (guint i = 0; i < sessions->len; i++)
     {
       RhSessionRecord *s = g_ptr_array_index (sessions, i);
@@ -846,6 +957,7 @@ rh_admin_export_sessions (RhStore         *store,
                                            MAX (0, s->ended_at - s->started_at))
                         : g_strdup ("");
       g_autofree char *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, s->bytes_relayed);
+      g_autofree char *tools = rh_admin_session_elevation_text (s);
 
       csv_cell (out, id, FALSE);
       csv_cell (out, s->helper_login, FALSE);
@@ -859,7 +971,9 @@ rh_admin_export_sessions (RhStore         *store,
       csv_cell (out, s->modes, FALSE);
       csv_cell (out, s->elevation_used ? "true" : "false", FALSE);
       csv_cell (out, s->end_reason, FALSE);
-      csv_cell (out, bytes, TRUE);
+      csv_cell (out, bytes, FALSE);
+      csv_cell (out, tools, FALSE);
+      csv_cell (out, s->elevation_end, TRUE);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }

@@ -117,6 +117,15 @@ JsonNode  *rh_admin_session_to_json    (const RhSessionRecord *session);
 /* detail stays a JSON value (parsed), or null. */
 JsonNode  *rh_admin_audit_to_json      (const RhAuditRecord   *record);
 
+/* Administrator access in a session record (issue #6), for the exports and the console. The
+ * tools as a JSON array of {"tool", "ok", "error"?} (empty when none or unreadable); the
+ * tools as text ("Terminal; Disk usage (failed: why)", "" when none); and a one-line summary
+ * such as "Terminal, Disk usage (failed) · sign-out ok" ("granted" when nothing more
+ * happened; NULL when administrator access was never used). */
+JsonNode  *rh_admin_session_elevation_tools   (const RhSessionRecord *session);
+char      *rh_admin_session_elevation_text    (const RhSessionRecord *session);
+char      *rh_admin_session_elevation_summary (const RhSessionRecord *session);
+
 typedef enum
 {
   RH_EXPORT_CSV,

@@ -304,6 +304,13 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_ELEVATION_DENIED, N_("Administrator access was denied"),
     N_("The person declined or did not answer within 5 minutes, the session is not in full control, or the helper's role does not include elevation."),
     N_("Take full control first, check the role's permissions, and ask the person to press Allow.") },
+
+  { RH_ERROR_ELEVATION_NEEDS_CONTROL, N_("Administrator access needs full control"),
+    N_("Administrator access was asked for or granted while the session was not in full control (view-only, or before the sharer consented)."),
+    N_("Ask for full control first; once the sharer allowed it, ask for administrator access.") },
+  { RH_ERROR_ELEVATION_NO_GRANT, N_("Administrator access was not granted"),
+    N_("The sharer's app reported an administrator tool or the end of administrator access in a pairing where administrator access was never granted."),
+    N_("Report a bug against the sharer's app: it must report the grant first.") },
 };
 
 const RhErrorInfo *

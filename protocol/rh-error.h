@@ -129,6 +129,10 @@ typedef enum
   RH_ERROR_ELEVATION_CLEANUP     = 7204,
   RH_ERROR_AUTH_PROMPT_WATCH     = 7205,
   RH_ERROR_ELEVATION_DENIED      = 7206,
+
+  /* Issue #6 server side: administrator access in a pairing (4104-4109) */
+  RH_ERROR_ELEVATION_NEEDS_CONTROL = 4104,
+  RH_ERROR_ELEVATION_NO_GRANT    = 4105,
 } RhErrorCode;
 
 typedef struct

@@ -137,6 +137,8 @@ gboolean        rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *s
 /* Sharer: tells the service what happened with administrator access (issue #6), for the
  * session record and the audit log. @fields holds "event" ("granted", "denied",
  * "tool-started", "ending", "ended") and that event's members; the type and pairing are added.
+ * After the pairing ended (the helper left), it names the pairing that ended last: the service
+ * takes the end of administrator access from the sharer for 10 minutes after the pairing.
  * Completes when the service recorded it (or refused it with an RH- error). */
 void            rh_rendezvous_client_report_elevation_async  (RhRendezvousClient  *self,
                                                               JsonObject          *fields,

@@ -56,6 +56,13 @@
 /* Every message is written to the database: a runaway app must not be able to fill it. */
 #define CHAT_RATE_WINDOW_US (10 * G_USEC_PER_SEC)
 #define CHAT_RATE_MAX       30
+/* Administrator-access reports are written to the database too. */
+#define ELEVATION_RATE_WINDOW_US (10 * G_USEC_PER_SEC)
+#define ELEVATION_RATE_MAX       30
+#define MAX_ELEVATION_TOOL_CHARS  64
+#define MAX_ELEVATION_ERROR_CHARS 300
+#define MAX_ELEVATION_STEPS_CHARS 2000
+#define ELEVATION_TAIL_US        (10 * 60 * G_USEC_PER_SEC)
 
 typedef enum
 {
@@ -91,7 +98,24 @@ typedef struct
   /* What the helper may do towards this sharer, from the role assignments at redeem time. */
   RhPermissions       permissions;
   char               *reported_mode;  /* the sharer's last session report */
+  /* Administrator access (issue #6): the sharer's app reported that the person allowed it. */
+  gboolean            elevation_granted;
+  /* The row a relay started and ended: late elevation reports still belong to it. */
+  gint64              relay_session_id;
 } Rendezvous;
+
+/* What the sharer's connection keeps of its last pairing once it ended: the end of
+ * administrator access (ending tools, signing out) is usually reported after the helper left,
+ * which ends the pairing. Accepted for ELEVATION_TAIL_US on that connection only. */
+typedef struct
+{
+  char     pairing_id[33];
+  char    *helper_login;
+  char    *sharer_login;
+  gint64   session_id;
+  gboolean granted;
+  gint64   expires_at;  /* monotonic µs */
+} ElevationTail;
 
 /* The blind relay of a paired rendezvous: two further connections, one from each app, that
  * present the relay id both apps derived from the PAKE key. The server keeps only its hash and
@@ -127,6 +151,9 @@ struct _Conn
   RhWsFlowGate        gate;        /* back-pressure on what is queued towards this end */
   gint64              chat_window; /* start of the current rate window, monotonic µs */
   guint               chat_count;
+  gint64              elevation_window; /* the same for administrator-access reports */
+  guint               elevation_count;
+  ElevationTail      *elevation_tail;   /* the sharer's last ended pairing */
 };
 
 struct _RhRendezvousServer
@@ -526,9 +553,34 @@ set_slot_state (RhRendezvousServer *self,
     g_warning ("Could not update code state: %s", error->message);
 }
 
+static gint64 session_row_of (Rendezvous *rv);
+
+static void
+elevation_tail_free (ElevationTail *tail)
+{
+  if (tail == NULL)
+    return;
+  g_free (tail->helper_login);
+  g_free (tail->sharer_login);
+  g_free (tail);
+}
+
 static void
 rendezvous_remove (Rendezvous *rv)
 {
+  if (rv->state == RV_PAIRED && rv->sharer != NULL)
+    {
+      ElevationTail *tail = g_new0 (ElevationTail, 1);
+
+      memcpy (tail->pairing_id, rv->pairing_id, sizeof tail->pairing_id);
+      tail->helper_login = g_strdup (rv->helper_login);
+      tail->sharer_login = g_strdup (rv->sharer_login);
+      tail->session_id = session_row_of (rv);
+      tail->granted = rv->elevation_granted;
+      tail->expires_at = g_get_monotonic_time () + ELEVATION_TAIL_US;
+      elevation_tail_free (rv->sharer->elevation_tail);
+      rv->sharer->elevation_tail = tail;
+    }
   if (rv->helper)
     rv->helper->rendezvous = NULL;
   if (rv->sharer)
@@ -1279,6 +1331,8 @@ relay_end (Relay       *relay,
     {
       relay->rv->relay = NULL;
       relay->rv->relay_bytes = relay->bytes;
+      if (relay->owns_session)
+        relay->rv->relay_session_id = relay->session_id;
     }
   relay->rv = NULL;
   relay->helper = NULL;
@@ -1650,6 +1704,354 @@ handle_session_report (Conn       *conn,
   send_ok (conn, id);
 }
 
+/* Administrator access (issue #6) */
+
+static void
+audit_object (RhRendezvousServer *self,
+              const char         *actor,
+              const char         *action,
+              JsonObject         *detail)
+{
+  g_autofree char *json = rh_message_to_string (detail);
+  g_autoptr(GError) error = NULL;
+
+  if (!rh_store_audit_append (self->store, now_seconds (), actor ? actor : "-", action, json,
+                              &error))
+    g_warning ("Could not write audit entry %s: %s", action, error->message);
+}
+
+/* The session row of a pairing, wherever it was started; 0 when there is none. */
+static gint64
+session_row_of (Rendezvous *rv)
+{
+  if (rv->session_id > 0)
+    return rv->session_id;
+  if (rv->relay != NULL && rv->relay->session_id > 0)
+    return rv->relay->session_id;
+  return rv->relay_session_id;
+}
+
+/* Full control, as the sharer last reported it; "no consent yet" is not control. */
+static gboolean
+in_full_control (Rendezvous *rv)
+{
+  return g_strcmp0 (rv->reported_mode, "control") == 0;
+}
+
+/* The helper's app asks before offering the sharer the choice: administrator access needs
+ * the role's elevation permission and a session already in full control. */
+static void
+handle_elevation_request (Conn       *conn,
+                          gint64      id,
+                          Rendezvous *rv)
+{
+  RhRendezvousServer *self = conn->server;
+
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) &
+       RH_PERMISSION_ELEVATION) == 0)
+    {
+      audit (self, rv->helper_login, "elevation.refused", "reason", "role", "sharer",
+             rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       "Your role does not let you use administrator access on this person's "
+                       "computer");
+      return;
+    }
+  if (!in_full_control (rv))
+    {
+      audit (self, rv->helper_login, "elevation.refused", "reason", "not-in-control", "sharer",
+             rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_ELEVATION_NEEDS_CONTROL,
+                       "Administrator access needs full control: take control first");
+      return;
+    }
+  audit (self, rv->helper_login, "elevation.requested", "sharer", rv->sharer_login, NULL, NULL);
+  send_ok (conn, id);
+}
+
+/* What the sharer's app reports ends up in the audit log and in front of administrators:
+ * bounded, and with no control characters that could hide or reorder text (line breaks only
+ * where multi-line text is expected). */
+static const char *
+elevation_text (JsonObject  *msg,
+                const char  *field,
+                gboolean     optional,
+                glong        min_chars,
+                glong        max_chars,
+                gboolean     multiline,
+                GError     **error)
+{
+  const char *text;
+  glong chars = 0;
+
+  text = optional ? rh_message_get_string_or_null (msg, field, 4 * max_chars, error)
+                  : rh_message_get_string (msg, field, 4 * max_chars, error);
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if ((c == '\n' && !multiline) ||
+          (c != '\n' && (c < 0x20 || (c >= 0x7f && c < 0xa0))))
+        {
+          g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                       "Field “%s” has control characters", field);
+          return NULL;
+        }
+      chars++;
+    }
+  if (chars > max_chars || chars < min_chars)
+    {
+      g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                   "Field “%s” must have %ld to %ld characters", field, min_chars, max_chars);
+      return NULL;
+    }
+  return text;
+}
+
+static const char *
+elevation_end_action (JsonObject  *msg,
+                      GError     **error)
+{
+  const char *action = rh_message_get_string (msg, "action", 16, error);
+
+  if (action != NULL && !g_str_equal (action, "sign-out") && !g_str_equal (action, "lock"))
+    {
+      g_set_error_literal (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                           "Field “action” must be sign-out or lock");
+      return NULL;
+    }
+  return action;
+}
+
+static void
+warn_store (GError *error)
+{
+  if (error != NULL)
+    g_warning ("Could not record administrator access in a session: %s", error->message);
+}
+
+static void
+elevation_granted (Conn       *conn,
+                   gint64      id,
+                   Rendezvous *rv)
+{
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  gint64 session_id = session_row_of (rv);
+
+  if ((permissions_of (self, rv->helper_login, rv->sharer_login) &
+       RH_PERMISSION_ELEVATION) == 0)
+    {
+      audit (self, rv->sharer_login, "elevation.refused", "reason", "role", "helper",
+             rv->helper_login);
+      g_message ("Ending pairing %s: %s granted administrator access beyond the helper's role",
+                 rv->pairing_id, rv->sharer_login);
+      send_error_code (conn, id, RH_ERROR_MODE_NOT_PERMITTED,
+                       "The helper's role does not allow administrator access");
+      server_end_pairing (rv, "not-permitted");
+      return;
+    }
+  if (!in_full_control (rv))
+    {
+      audit (self, rv->sharer_login, "elevation.refused", "reason", "not-in-control", "helper",
+             rv->helper_login);
+      send_error_code (conn, id, RH_ERROR_ELEVATION_NEEDS_CONTROL,
+                       "Administrator access needs a session in full control");
+      return;
+    }
+  /* "elevation" joins the modes used; the session stays in control (reported_mode). */
+  if (session_id > 0 &&
+      !rh_store_session_add_mode (self->store, session_id, "elevation", TRUE, &error))
+    warn_store (error);
+  rv->elevation_granted = TRUE;
+  audit (self, rv->sharer_login, "elevation.granted", "helper", rv->helper_login, NULL, NULL);
+  send_ok (conn, id);
+}
+
+static void
+handle_elevation_report (Conn       *conn,
+                         gint64      id,
+                         JsonObject *msg)
+{
+  static const char * const deny_reasons[] = {
+    "declined", "no-answer", "not-permitted", "not-in-control", "busy", NULL
+  };
+  RhRendezvousServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) store_error = NULL;
+  g_autoptr(JsonObject) detail = json_object_new ();
+  const char *pairing = rh_message_get_string (msg, "pairing", 64, &error);
+  Rendezvous *rv = conn->rendezvous;
+  ElevationTail *tail = conn->elevation_tail;
+  const char *event, *helper_login, *sharer_login;
+  gint64 session_id;
+  gboolean granted;
+
+  if (pairing == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  /* The live pairing, or (sharer only) the one that just ended. */
+  if (rv == NULL || rv->state != RV_PAIRED || g_strcmp0 (rv->pairing_id, pairing) != 0)
+    rv = NULL;
+  if (rv != NULL || tail == NULL || g_strcmp0 (tail->pairing_id, pairing) != 0 ||
+      g_get_monotonic_time () > tail->expires_at)
+    tail = NULL;
+  if (rv == NULL && tail == NULL)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "This connection is not part of that pairing");
+      return;
+    }
+  if (rv != NULL && rv->sharer != conn)
+    {
+      send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                       "Only the sharer reports administrator access");
+      return;
+    }
+  if (g_get_monotonic_time () - conn->elevation_window > ELEVATION_RATE_WINDOW_US)
+    {
+      conn->elevation_window = g_get_monotonic_time ();
+      conn->elevation_count = 0;
+    }
+  if (++conn->elevation_count > ELEVATION_RATE_MAX)
+    {
+      send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
+                       "Too many administrator-access reports in a short time");
+      return;
+    }
+  event = rh_message_get_string (msg, "event", 32, &error);
+  if (event == NULL)
+    {
+      send_error (conn, id, error);
+      return;
+    }
+  helper_login = rv != NULL ? rv->helper_login : tail->helper_login;
+  sharer_login = rv != NULL ? rv->sharer_login : tail->sharer_login;
+  session_id = rv != NULL ? session_row_of (rv) : tail->session_id;
+  granted = rv != NULL ? rv->elevation_granted : tail->granted;
+
+  if (g_str_equal (event, "granted"))
+    {
+      if (rv == NULL)
+        send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
+                         "The pairing has ended: administrator access cannot start now");
+      else
+        elevation_granted (conn, id, rv);
+      return;
+    }
+  if (g_str_equal (event, "denied"))
+    {
+      const char *reason = rh_message_get_string (msg, "reason", 32, &error);
+
+      if (reason != NULL && !g_strv_contains (deny_reasons, reason))
+        g_set_error_literal (&error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE,
+                             "Field “reason” is not a known reason for a refusal");
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      audit (self, sharer_login, "elevation.denied", "reason", reason, "helper",
+             helper_login);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "tool-started"))
+    {
+      const char *tool, *tool_error = NULL;
+      gboolean ok = FALSE;
+
+      tool = elevation_text (msg, "tool", FALSE, 1, MAX_ELEVATION_TOOL_CHARS, FALSE,
+                             &error);
+      if (tool != NULL && rh_message_get_bool (msg, "ok", &ok, &error))
+        tool_error = elevation_text (msg, "error", TRUE, 0, MAX_ELEVATION_ERROR_CHARS, TRUE,
+                                     &error);
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!granted)
+        goto not_granted;
+      if (session_id > 0 &&
+          !rh_store_session_add_elevation_tool (self->store, session_id, tool, ok, tool_error,
+                                                &store_error))
+        warn_store (store_error);
+      json_object_set_string_member (detail, "tool", tool);
+      json_object_set_boolean_member (detail, "ok", ok);
+      if (tool_error != NULL)
+        json_object_set_string_member (detail, "error", tool_error);
+      audit_object (self, sharer_login, "elevation.tool-started", detail);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "ending"))
+    {
+      const char *action = elevation_end_action (msg, &error);
+      g_autofree char *end = NULL;
+
+      if (action == NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!granted)
+        goto not_granted;
+      /* The sign-out may take the sharer's app with it before it reports the outcome. */
+      end = g_strdup_printf ("%s: started", action);
+      if (session_id > 0 &&
+          !rh_store_session_set_elevation_end (self->store, session_id, end, FALSE,
+                                               &store_error))
+        warn_store (store_error);
+      audit (self, sharer_login, "elevation.ending", "action", action, NULL, NULL);
+      send_ok (conn, id);
+      return;
+    }
+  if (g_str_equal (event, "ended"))
+    {
+      const char *action, *steps = NULL;
+      gboolean ok = FALSE;
+      g_autofree char *end = NULL;
+
+      action = elevation_end_action (msg, &error);
+      if (action != NULL && rh_message_get_bool (msg, "ok", &ok, &error))
+        steps = elevation_text (msg, "steps", FALSE, 0, MAX_ELEVATION_STEPS_CHARS, TRUE,
+                               &error);
+      if (error != NULL)
+        {
+          send_error (conn, id, error);
+          return;
+        }
+      if (!granted)
+        goto not_granted;
+      end = ok ? g_strdup_printf ("%s: ok", action)
+               : g_strdup_printf ("%s: failed — %s", action,
+                                  *steps ? steps : "no details");
+      if (session_id > 0 &&
+          !rh_store_session_set_elevation_end (self->store, session_id, end, TRUE,
+                                               &store_error))
+        warn_store (store_error);
+      json_object_set_string_member (detail, "action", action);
+      json_object_set_boolean_member (detail, "ok", ok);
+      json_object_set_string_member (detail, "steps", steps);
+      audit_object (self, sharer_login, "elevation.ended", detail);
+      send_ok (conn, id);
+      return;
+    }
+  send_error_code (conn, id, RH_ERROR_MALFORMED_MESSAGE,
+                   "Field “event” is not a known administrator-access event");
+  return;
+
+not_granted:
+  audit (self, sharer_login, "elevation.refused", "reason", "not-granted", "event", event);
+  send_error_code (conn, id, RH_ERROR_ELEVATION_NO_GRANT,
+                   "Administrator access was not granted in this pairing");
+}
+
 /* The helper's app declares the mode it is about to ask the sharer for (at the start, or to
  * upgrade to control), and asks only once the server agreed. The sharer's app enforces the
  * same rule from the signed card; this makes the refusal the server's, audited, and
@@ -1672,10 +2074,16 @@ handle_mode_request (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  if (rv->helper != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control")))
+  if (rv->helper != conn || (!g_str_equal (mode, "view") && !g_str_equal (mode, "control") &&
+                             !g_str_equal (mode, "elevation")))
     {
       send_error_code (conn, id, RH_ERROR_UNEXPECTED_MESSAGE,
-                       "Only the helper requests a mode, view or control");
+                       "Only the helper requests a mode, view, control or elevation");
+      return;
+    }
+  if (g_str_equal (mode, "elevation"))
+    {
+      handle_elevation_request (conn, id, rv);
       return;
     }
   if ((permissions_of (self, rv->helper_login, rv->sharer_login) & mode_permission (mode)) == 0)
@@ -1829,6 +2237,7 @@ static const struct
   { "chat-send", handle_chat_send, TRUE },
   { "mode-request", handle_mode_request, TRUE },
   { "relay-join", handle_relay_join, TRUE },
+  { "elevation-report", handle_elevation_report, TRUE },
 };
 
 static void
@@ -1900,6 +2309,7 @@ on_peer_message (RhWsServer *ws,
 static void
 conn_free (Conn *conn)
 {
+  elevation_tail_free (conn->elevation_tail);
   g_free (conn->login);
   g_free (conn);
 }

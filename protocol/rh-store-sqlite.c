@@ -169,6 +169,13 @@ static const char * const migrations[] = {
   "  WHEN old.at >= (SELECT horizon FROM audit_purge) OR old.at >= unixepoch () - 86400"
   "  BEGIN SELECT RAISE (ABORT, 'audit rows can only be deleted by the retention purge'); END;"
   "PRAGMA user_version = 4;",
+
+  /* 5: administrator access in a session (issue #6): the tools started, a JSON array of
+   * {"tool", "ok", "error"?} objects, and how it ended ("sign-out: ok", "lock: failed — …"). */
+  "ALTER TABLE sessions ADD COLUMN elevation_tools TEXT NOT NULL DEFAULT '[]'"
+  "  CHECK (json_valid (elevation_tools) AND json_type (elevation_tools) = 'array');"
+  "ALTER TABLE sessions ADD COLUMN elevation_end TEXT;"
+  "PRAGMA user_version = 5;",
 };
 
 typedef enum
@@ -238,6 +245,8 @@ typedef enum
   STMT_AUDIT_HORIZON,
   STMT_PURGE_AUDIT,
   STMT_SESSION_SET_DEVICE,
+  STMT_SESSION_ADD_ELEVATION_TOOL,
+  STMT_SESSION_SET_ELEVATION_END,
   N_STMTS
 } StmtId;
 
@@ -391,7 +400,8 @@ static const char * const stmt_sql[N_STMTS] = {
     "SELECT id, at, actor, action, detail FROM audit WHERE at >= ?1 ORDER BY at, id",
   [STMT_SESSION_LIST] =
     "SELECT id, pairing, helper_login, sharer_login, device, mode, modes, elevation_used,"
-    "  started_at, ended_at, bytes_relayed, end_reason FROM sessions WHERE started_at >= ?1"
+    "  started_at, ended_at, bytes_relayed, end_reason, elevation_tools, elevation_end"
+    " FROM sessions WHERE started_at >= ?1"
     " ORDER BY started_at, id",
   [STMT_SESSION_ADD_MODE] =
     "UPDATE sessions SET"
@@ -407,6 +417,20 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_AUDIT_HORIZON] = "UPDATE audit_purge SET horizon = ?1",
   [STMT_PURGE_AUDIT] = "DELETE FROM audit WHERE at < ?1",
   [STMT_SESSION_SET_DEVICE] = "UPDATE sessions SET device = ?2 WHERE id = ?1 AND device IS NULL",
+  /* The row is matched whatever the cap, so that a full list is not mistaken for an unknown
+   * session. */
+  [STMT_SESSION_ADD_ELEVATION_TOOL] =
+    "UPDATE sessions SET elevation_tools = CASE"
+    "  WHEN json_array_length (elevation_tools) >= ?5 THEN elevation_tools"
+    "  WHEN ?4 IS NULL THEN json_insert (elevation_tools, '$[#]',"
+    "    json_object ('tool', ?2, 'ok', json (CASE WHEN ?3 THEN 'true' ELSE 'false' END)))"
+    "  ELSE json_insert (elevation_tools, '$[#]',"
+    "    json_object ('tool', ?2, 'ok', json (CASE WHEN ?3 THEN 'true' ELSE 'false' END),"
+    "                 'error', ?4)) END"
+    " WHERE id = ?1",
+  [STMT_SESSION_SET_ELEVATION_END] =
+    "UPDATE sessions SET elevation_end = CASE WHEN ?3 OR elevation_end IS NULL THEN ?2"
+    "  ELSE elevation_end END WHERE id = ?1",
 };
 
 static const char * const slot_state_names[] = {
@@ -2321,6 +2345,8 @@ rh_store_sqlite_session_list (RhStore *store,
       record->ended_at = sqlite3_column_int64 (stmt, 9);
       record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
       record->end_reason = column_strdup (stmt, 11);
+      record->elevation_tools = column_strdup (stmt, 12);
+      record->elevation_end = column_strdup (stmt, 13);
       g_ptr_array_add (list, record);
     }
   return g_steal_pointer (&list);
@@ -2372,6 +2398,65 @@ rh_store_sqlite_session_set_device (RhStore    *store,
       !bind_text (self, stmt, 2, device, error) ||
       !stmt_run (self, stmt, "Cannot record a session's device", error))
     return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_session_add_elevation_tool (RhStore    *store,
+                                            gint64      id,
+                                            const char *tool,
+                                            gboolean    ok,
+                                            const char *error_text,
+                                            GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_ADD_ELEVATION_TOOL, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_text (self, stmt, 2, tool, error) ||
+      !bind_int64 (self, stmt, 3, ok ? 1 : 0, error) ||
+      !bind_text (self, stmt, 4, error_text, error) ||
+      !bind_int64 (self, stmt, 5, RH_STORE_MAX_ELEVATION_TOOLS, error) ||
+      !stmt_run (self, stmt, "Cannot record an administrator tool", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
+      return tx_abort (self);
+    }
+  return tx_commit (self, error);
+}
+
+static gboolean
+rh_store_sqlite_session_set_elevation_end (RhStore    *store,
+                                           gint64      id,
+                                           const char *end,
+                                           gboolean    replace,
+                                           GError    **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+  g_autoptr(BorrowedStmt) stmt = NULL;
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  stmt = borrow_stmt (self, STMT_SESSION_SET_ELEVATION_END, error);
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_text (self, stmt, 2, end, error) ||
+      !bind_int64 (self, stmt, 3, replace ? 1 : 0, error) ||
+      !stmt_run (self, stmt, "Cannot record the end of administrator access", error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
+      return tx_abort (self);
+    }
   return tx_commit (self, error);
 }
 
@@ -2768,13 +2853,19 @@ rh_store_sqlite_session_query (RhStore              *store,
 
   /* instr() on lower(): a plain substring test, with no LIKE wildcards to escape. */
   sql = g_strdup_printf ("SELECT id, pairing, helper_login, sharer_login, device, mode, modes,"
-                         " elevation_used, started_at, ended_at, bytes_relayed, end_reason"
+                         " elevation_used, started_at, ended_at, bytes_relayed, end_reason,"
+                         " elevation_tools, elevation_end"
                          " FROM sessions"
                          " WHERE ?1 IS NULL OR instr (lower (helper_login), ?1) > 0"
                          "  OR instr (lower (sharer_login), ?1) > 0"
                          "  OR instr (lower (coalesce (device, '')), ?1) > 0"
                          "  OR instr (lower (mode), ?1) > 0 OR instr (lower (modes), ?1) > 0"
                          "  OR instr (lower (coalesce (end_reason, '')), ?1) > 0"
+                         /* The names, not the JSON text, whose escapes a search would
+                          * not match. */
+                         "  OR EXISTS (SELECT 1 FROM json_each (elevation_tools) t"
+                         "   WHERE instr (lower (t.value ->> 'tool'), ?1) > 0)"
+                         "  OR instr (lower (coalesce (elevation_end, '')), ?1) > 0"
                          " ORDER BY %s %s, id %s LIMIT ?2",
                          sort_columns[query->sort], order, order);
   if (query->search != NULL && query->search[0] != '\0')
@@ -2807,6 +2898,8 @@ rh_store_sqlite_session_query (RhStore              *store,
       record->ended_at = sqlite3_column_int64 (stmt, 9);
       record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
       record->end_reason = column_strdup (stmt, 11);
+      record->elevation_tools = column_strdup (stmt, 12);
+      record->elevation_end = column_strdup (stmt, 13);
       g_ptr_array_add (records, record);
     }
   return g_steal_pointer (&records);
@@ -2962,6 +3055,8 @@ rh_store_sqlite_iface_init (RhStoreInterface *iface)
   iface->session_add_mode = rh_store_sqlite_session_add_mode;
   iface->purge_history = rh_store_sqlite_purge_history;
   iface->session_set_device = rh_store_sqlite_session_set_device;
+  iface->session_add_elevation_tool = rh_store_sqlite_session_add_elevation_tool;
+  iface->session_set_elevation_end = rh_store_sqlite_session_set_elevation_end;
   iface->session_query = rh_store_sqlite_session_query;
   iface->session_stats = rh_store_sqlite_session_stats;
   iface->audit_query = rh_store_sqlite_audit_query;

@@ -511,6 +511,8 @@ rh_session_record_free (RhSessionRecord *record)
   g_free (record->mode);
   g_free (record->modes);
   g_free (record->end_reason);
+  g_free (record->elevation_tools);
+  g_free (record->elevation_end);
   g_free (record);
 }
 
@@ -834,4 +836,32 @@ rh_store_audit_query (RhStore    *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return RH_STORE_GET_IFACE (self)->audit_query (self, search, limit, error);
+}
+
+gboolean
+rh_store_session_add_elevation_tool (RhStore    *self,
+                                     gint64      id,
+                                     const char *tool,
+                                     gboolean    ok,
+                                     const char *error_text,
+                                     GError    **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (tool != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_add_elevation_tool (self, id, tool, !!ok,
+                                                                 error_text, error);
+}
+
+gboolean
+rh_store_session_set_elevation_end (RhStore    *self,
+                                    gint64      id,
+                                    const char *end,
+                                    gboolean    replace,
+                                    GError    **error)
+{
+  CHECK_STORE (FALSE);
+  g_return_val_if_fail (end != NULL, FALSE);
+
+  return RH_STORE_GET_IFACE (self)->session_set_elevation_end (self, id, end, !!replace, error);
 }

@@ -149,6 +149,12 @@ typedef struct
   gint64    ended_at;       /* 0 while the session is active */
   guint64   bytes_relayed;
   char     *end_reason;     /* NULL while active */
+  /* Administrator access (issue #6): the tools the sharer's app started, as a JSON array of
+   * {"tool": name, "ok": bool, "error": text (only when one was given)} in the order started,
+   * "[]" when none; and how it ended ("sign-out: ok", "lock: failed — STEPS", or
+   * "sign-out: started" while the end is under way), NULL when it never ended. */
+  char     *elevation_tools;
+  char     *elevation_end;
 } RhSessionRecord;
 
 void    rh_session_record_free (RhSessionRecord *record);
@@ -261,6 +267,13 @@ struct _RhStoreInterface
                                   GError **error);
   GPtrArray*(*audit_query)       (RhStore *self, const char *search, guint limit,
                                   GError **error);
+
+  /* Administrator access in a session (issue #6). */
+  gboolean  (*session_add_elevation_tool) (RhStore *self, gint64 id, const char *tool,
+                                           gboolean ok, const char *error_text,
+                                           GError **error);
+  gboolean  (*session_set_elevation_end)  (RhStore *self, gint64 id, const char *end,
+                                           gboolean replace, GError **error);
 };
 
 /* Adds a user; RH_ERROR_USER_EXISTS if the login is taken. */
@@ -467,5 +480,19 @@ gboolean   rh_store_session_stats     (RhStore *self, gint64 since, guint *out_a
  * action or detail (NULL: all). */
 GPtrArray *rh_store_audit_query       (RhStore *self, const char *search, guint limit,
                                        GError **error);
+
+/* Administrator access (issue #6). Both work on ended sessions too (the end of administrator
+ * access is often reported after the relay closed) and fail with RH_ERROR_STORE for an
+ * unknown session. A session keeps at most RH_STORE_MAX_ELEVATION_TOOLS tools: later ones
+ * succeed without being added (the audit log still has them). error_text may be NULL. */
+#define RH_STORE_MAX_ELEVATION_TOOLS 100
+
+gboolean   rh_store_session_add_elevation_tool (RhStore *self, gint64 id, const char *tool,
+                                                gboolean ok, const char *error_text,
+                                                GError **error);
+/* Sets how administrator access ended; with replace FALSE only when nothing was set yet (the
+ * "started" mark never hides a reported outcome). */
+gboolean   rh_store_session_set_elevation_end  (RhStore *self, gint64 id, const char *end,
+                                                gboolean replace, GError **error);
 
 G_END_DECLS

@@ -686,6 +686,76 @@ test_monitor_and_sessions (Fixture      *f,
   g_assert_nonnull (strstr (csv_all->body, "\"console.signed-in\""));
 }
 
+/* Administrator access (issue #6) in the sessions API and its CSV. */
+static void
+test_sessions_elevation (Fixture      *f,
+                         gconstpointer user_data)
+{
+  g_autofree char *path = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhStore) store = rh_store_sqlite_new (path, &error);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(Response) sessions = NULL;
+  g_autoptr(Response) found = NULL;
+  g_autoptr(Response) csv = NULL;
+  JsonArray *list, *tools;
+  JsonObject *object;
+  gint64 id, plain;
+
+  g_assert_no_error (error);
+  g_assert_true (rh_store_session_start (store, "0000000000000000000000000000000a", "helen",
+                                         "sam", "admin-pc", "control", now - 100, &id, &error));
+  g_assert_true (rh_store_session_add_mode (store, id, "elevation", TRUE, &error));
+  g_assert_true (rh_store_session_add_elevation_tool (store, id, "Terminal", TRUE, NULL,
+                                                      &error));
+  g_assert_true (rh_store_session_add_elevation_tool (store, id, "Disks", FALSE, "<b>no</b>",
+                                                      &error));
+  g_assert_true (rh_store_session_set_elevation_end (store, id, "sign-out: ok", TRUE, &error));
+  g_assert_true (rh_store_session_end (store, id, now - 10, 5, "helper-left", &error));
+  g_assert_true (rh_store_session_start (store, "0000000000000000000000000000000b", "helen",
+                                         "sam", "plain-pc", "view", now - 50, &plain, &error));
+  g_assert_no_error (error);
+
+  sessions = admin_call (f, "GET", "/api/sessions?sort=started&order=asc", NULL);
+  g_assert_cmpuint (sessions->status, ==, 200);
+  list = json_object_get_array_member (json_node_get_object (sessions->json), "sessions");
+  g_assert_cmpuint (json_array_get_length (list), ==, 2);
+  object = json_array_get_object_element (list, 0);
+  g_assert_true (json_object_get_boolean_member (object, "elevation_used"));
+  g_assert_cmpstr (json_object_get_string_member (object, "elevation"), ==,
+                   "Terminal, Disks (failed) · sign-out ok");
+  g_assert_cmpstr (json_object_get_string_member (object, "elevation_end"), ==, "sign-out: ok");
+  tools = json_object_get_array_member (object, "elevation_tools");
+  g_assert_cmpuint (json_array_get_length (tools), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 1),
+                                                  "error"), ==, "<b>no</b>");
+  object = json_array_get_object_element (list, 1);
+  g_assert_false (json_object_get_boolean_member (object, "elevation_used"));
+  g_assert_true (json_object_get_null_member (object, "elevation"));
+  g_assert_true (json_object_get_null_member (object, "elevation_end"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object,
+                                                                         "elevation_tools")),
+                    ==, 0);
+
+  /* The search finds a session by its tools. */
+  found = admin_call (f, "GET", "/api/sessions?q=disks", NULL);
+  g_assert_cmpuint (found->status, ==, 200);
+  list = json_object_get_array_member (json_node_get_object (found->json), "sessions");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
+                                                  "device"), ==, "admin-pc");
+
+  csv = admin_call (f, "GET", "/api/sessions.csv?sort=started&order=asc", NULL);
+  g_assert_cmpuint (csv->status, ==, 200);
+  g_test_message ("%s", csv->body);
+  g_assert_true (g_str_has_prefix (csv->body, "id,helper,sharer,device,mode,started,ended,"
+                                   "duration_seconds,bytes_relayed,end_reason,elevation_used,"
+                                   "elevation_tools,elevation_end\r\n"));
+  g_assert_nonnull (strstr (csv->body, "\"helper-left\",\"true\",\"Terminal; Disks (failed: "
+                                       "<b>no</b>)\",\"sign-out: ok\"\r\n"));
+  g_assert_nonnull (strstr (csv->body, "\"false\",\"\",\"\"\r\n"));
+}
+
 static gint64
 count_rows (Fixture    *f,
             const char *path,
@@ -868,6 +938,7 @@ main (int   argc,
   ADD ("/admin-console/settings", test_settings);
   ADD ("/admin-console/bad-input", test_bad_input);
   ADD ("/admin-console/monitor-and-sessions", test_monitor_and_sessions);
+  ADD ("/admin-console/sessions-elevation", test_sessions_elevation);
   ADD ("/admin-console/roles-groups-assignments", test_roles_groups_assignments);
   ADD ("/admin-console/sign-in-backoff", test_sign_in_backoff);
 

@@ -583,10 +583,10 @@ test_export (Fixture      *f,
   g_assert_no_error (error);
   g_assert_cmpstr (csv, ==,
                    "id,helper,sharer,device,started_at,ended_at,duration_seconds,active,mode,"
-                   "modes,elevation_used,end_reason,bytes_relayed\r\n"
+                   "modes,elevation_used,end_reason,bytes_relayed,elevation_tools,elevation_end\r\n"
                    "\"1\",\"alice\",\"carol\",\"'=HYPERLINK(\"\"x\"\")\",\"1970-01-01T00:16:40Z\","
                    "\"1970-01-01T00:18:10Z\",\"90\",\"false\",\"view\",\"view,control\","
-                   "\"false\",\"helper ended\",\"1234\"\r\n");
+                   "\"false\",\"helper ended\",\"1234\",\"\",\"\"\r\n");
 
   json = rh_admin_export_sessions (f->store, RH_EXPORT_JSON, 0, &error);
   g_assert_no_error (error);
@@ -598,6 +598,10 @@ test_export (Fixture      *f,
   g_assert_cmpstr (json_object_get_string_member (first, "device"), ==, "=HYPERLINK(\"x\")");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (first, "modes")), ==, 2);
   g_assert_false (json_object_get_boolean_member (first, "active"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (first,
+                                                                         "elevation_tools")),
+                    ==, 0);
+  g_assert_true (json_object_get_null_member (first, "elevation_end"));
 
   /* Since: nothing after the session. */
   g_clear_pointer (&json, g_free);
@@ -643,6 +647,100 @@ test_session_report (Fixture      *f,
   g_assert_cmpint (s->ended_at, ==, 0);
 }
 
+/* Administrator access (issue #6) in the exports. */
+static void
+test_export_elevation (Fixture      *f,
+                       gconstpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(JsonNode) tools = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *first;
+  JsonArray *array;
+  sqlite3 *db;
+  gint64 id, plain, odd;
+
+  g_assert_true (rh_store_session_start (f->store, "p1", "alice", "carol", "pc", "control", 1000,
+                                         &id, &error));
+  g_assert_true (rh_store_session_add_mode (f->store, id, "elevation", TRUE, &error));
+  g_assert_true (rh_store_session_add_elevation_tool (f->store, id, "Terminal", TRUE, NULL,
+                                                      &error));
+  g_assert_true (rh_store_session_add_elevation_tool (f->store, id, "=Disk", FALSE,
+                                                      "not \"authorised\"", &error));
+  g_assert_true (rh_store_session_set_elevation_end (f->store, id, "sign-out: failed — sudo: x",
+                                                     TRUE, &error));
+  g_assert_true (rh_store_session_start (f->store, "p2", "alice", "carol", "pc", "control", 1001,
+                                         &plain, &error));
+  g_assert_true (rh_store_session_start (f->store, "p3", "alice", "carol", "pc", "control", 1002,
+                                         &odd, &error));
+  g_assert_true (rh_store_session_add_mode (f->store, odd, "elevation", TRUE, &error));
+  g_assert_no_error (error);
+
+  /* A row someone edited by hand: still a JSON array, but not of the store's shape. */
+  db = raw_open (f->path);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE sessions SET elevation_tools ="
+                                     " '[1, {\"tool\": 5}, {\"tool\": \"X\", \"ok\": \"yes\","
+                                     " \"error\": 7}, null]', elevation_end = 'lock: ok'"
+                                     " WHERE pairing = 'p3'", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  csv = rh_admin_export_sessions (f->store, RH_EXPORT_CSV, 0, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", csv);
+  g_assert_nonnull (strstr (csv, "\"true\",\"\",\"0\",\"Terminal; =Disk (failed: not "
+                                 "\"\"authorised\"\")\",\"sign-out: failed — sudo: x\"\r\n"));
+  g_assert_nonnull (strstr (csv, "\"false\",\"\",\"0\",\"\",\"\"\r\n"));
+  g_assert_nonnull (strstr (csv, "\"true\",\"\",\"0\",\"X (failed)\",\"lock: ok\"\r\n"));
+
+  json = rh_admin_export_sessions (f->store, RH_EXPORT_JSON, 0, &error);
+  g_assert_no_error (error);
+  parsed = json_from_string (json, &error);
+  g_assert_no_error (error);
+  first = json_array_get_object_element (json_node_get_array (parsed), 0);
+  g_assert_true (json_object_get_boolean_member (first, "elevation_used"));
+  g_assert_cmpstr (json_object_get_string_member (first, "elevation_end"), ==,
+                   "sign-out: failed — sudo: x");
+  array = json_object_get_array_member (first, "elevation_tools");
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 1),
+                                                  "error"), ==, "not \"authorised\"");
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (array, 1),
+                                                  "ok"));
+
+  sessions = rh_store_session_list (f->store, 0, &error);
+  g_assert_no_error (error);
+  summary = rh_admin_session_elevation_summary (g_ptr_array_index (sessions, 0));
+  g_assert_cmpstr (summary, ==, "Terminal, =Disk (failed) · sign-out failed");
+  g_clear_pointer (&summary, g_free);
+  g_assert_null (rh_admin_session_elevation_summary (g_ptr_array_index (sessions, 1)));
+  summary = rh_admin_session_elevation_summary (g_ptr_array_index (sessions, 2));
+  g_assert_cmpstr (summary, ==, "X (failed) · lock ok");
+  g_clear_pointer (&summary, g_free);
+  tools = rh_admin_session_elevation_tools (g_ptr_array_index (sessions, 2));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (tools)), ==, 1);
+  text = rh_admin_session_elevation_text (g_ptr_array_index (sessions, 1));
+  g_assert_cmpstr (text, ==, "");
+
+  /* Granted, and nothing more happened (yet). */
+  g_assert_true (rh_store_session_add_mode (f->store, plain, "elevation", TRUE, &error));
+  g_clear_pointer (&sessions, g_ptr_array_unref);
+  sessions = rh_store_session_list (f->store, 0, &error);
+  summary = rh_admin_session_elevation_summary (g_ptr_array_index (sessions, 1));
+  g_assert_cmpstr (summary, ==, "granted");
+  g_clear_pointer (&summary, g_free);
+  g_assert_true (rh_store_session_set_elevation_end (f->store, plain, "lock: started", FALSE,
+                                                     &error));
+  g_clear_pointer (&sessions, g_ptr_array_unref);
+  sessions = rh_store_session_list (f->store, 0, &error);
+  summary = rh_admin_session_elevation_summary (g_ptr_array_index (sessions, 1));
+  g_assert_cmpstr (summary, ==, "lock started");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -658,6 +756,7 @@ main (int   argc,
   ADD ("/admin/retention", test_retention);
   ADD ("/admin/export", test_export);
   ADD ("/admin/session-report", test_session_report);
+  ADD ("/admin/export/elevation", test_export_elevation);
 #undef ADD
 
   return g_test_run ();

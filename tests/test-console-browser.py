@@ -101,6 +101,10 @@ def add_sessions(db_path):
                 " ended_at, bytes_relayed, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ("%032x" % (i + 1), helper, sharer, device, mode, start,
                  start + duration if duration is not None else None, 1000000 * (i + 1), reason))
+        # Administrator access in the second session (issue #6): the Elevation column.
+        db.execute("UPDATE sessions SET elevation_used = 1, modes = 'control,elevation',"
+                   " elevation_tools = '[{\"tool\":\"Terminal\",\"ok\":true}]',"
+                   " elevation_end = 'sign-out: ok' WHERE pairing = ?", ("%032x" % 2,))
     db.close()
     return len(rows)
 
@@ -387,6 +391,10 @@ def browse(wd, url, data_dir, n_sessions, real):
     first = wd.text("#sessions-table tbody tr:first-child")
     check("helen" in first and "sam" in first and "active" not in first,
           f"the newest session first is the real one, ended: {first!r}")
+    elevation = wd.js("return [...document.querySelectorAll('#sessions-table tbody tr')]"
+                      ".map(r => r.cells[r.cells.length - 1].textContent);")
+    check(sorted(elevation) == sorted(["Terminal · sign-out ok"] + ["—"] * (n_sessions - 1)),
+          f"the Elevation column {elevation}")
     wd.click('#sessions-table th[data-sort="duration"]')
     wd.wait("sorting by duration",
             lambda: "sorted-asc" in wd.js("return document.querySelector('th[data-sort=duration]').className"))

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 #include "rh-error.h"
@@ -240,7 +241,7 @@ test_open_pragmas (Fixture      *fixture,
   db = raw_open (fixture->path);
   mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
                                 " name IN ('users', 'settings', 'tokens', 'slots', 'backoff',"
                                 " 'audit', 'sessions')"), ==, 7);
@@ -1061,7 +1062,7 @@ test_persistence (Fixture      *fixture,
 
   /* Reopening does not run the migrations again. */
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
   sqlite3_close (db);
 }
@@ -1221,7 +1222,7 @@ test_first_open_race (Fixture      *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (users->len, ==, G_N_ELEMENTS (threads));
   db = raw_open (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 5);
   sqlite3_close (db);
 }
 
@@ -1417,6 +1418,217 @@ test_audit_query (Fixture      *fixture,
   g_assert_cmpuint (list->len, ==, 2);
 }
 
+/* Administrator access (issue #6) */
+
+static RhSessionRecord *
+session_by_id (RhStore *store,
+               gint64   id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = rh_store_session_list (store, 0, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    {
+      RhSessionRecord *record = g_ptr_array_index (list, i);
+
+      if (record->id == id)
+        return g_ptr_array_steal_index (list, i);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_session_elevation (Fixture      *fixture,
+                        gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RhSessionRecord) record = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  RhSessionQuery query = { 0 };
+  JsonArray *tools;
+  gint64 id = 0, other = 0;
+
+  g_assert_true (rh_store_session_start (store, "00112233445566778899aabbccddeeff", "helen",
+                                         "sam", "pc-1", "control", 1000, &id, &error));
+  g_assert_true (rh_store_session_start (store, "ffeeddccbbaa99887766554433221100", "helen",
+                                         "zoe", "pc-2", "control", 1001, &other, &error));
+  g_assert_no_error (error);
+
+  /* A new session: no tools, no end. */
+  record = session_by_id (store, id);
+  g_assert_cmpstr (record->elevation_tools, ==, "[]");
+  g_assert_null (record->elevation_end);
+  g_assert_false (record->elevation_used);
+  g_clear_pointer (&record, rh_session_record_free);
+
+  g_assert_true (rh_store_session_add_mode (store, id, "elevation", TRUE, &error));
+  /* Quotes, a backslash, a line break and non-ASCII go through JSON intact. */
+  g_assert_true (rh_store_session_add_elevation_tool (store, id, "Terminal", TRUE, NULL,
+                                                      &error));
+  g_assert_true (rh_store_session_add_elevation_tool (store, id, "Disk \"Usage\" \\ é", FALSE,
+                                                      "pkexec: not authorised\nby polkit",
+                                                      &error));
+  g_assert_no_error (error);
+  /* "started" is only a mark: it never hides an outcome, and the outcome replaces it. */
+  g_assert_true (rh_store_session_set_elevation_end (store, id, "sign-out: started", FALSE,
+                                                     &error));
+  g_assert_true (rh_store_session_end (store, id, 1200, 10, "sharer-left", &error));
+  g_assert_no_error (error);
+  /* Late reports after the session ended still belong to it. */
+  g_assert_true (rh_store_session_set_elevation_end (store, id, "sign-out: ok", TRUE, &error));
+  g_assert_true (rh_store_session_set_elevation_end (store, id, "sign-out: started", FALSE,
+                                                     &error));
+  g_assert_no_error (error);
+
+  /* Unknown sessions fail and change nothing. */
+  g_assert_false (rh_store_session_add_elevation_tool (store, 9999, "Terminal", TRUE, NULL,
+                                                       &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_false (rh_store_session_set_elevation_end (store, 9999, "lock: ok", TRUE, &error));
+  g_assert_error (error, RH_STORE_ERROR, RH_ERROR_STORE);
+  g_clear_error (&error);
+
+  /* Reopened: the fields round-trip. */
+  g_clear_object (&store);
+  store = open_store (fixture);
+  record = session_by_id (store, id);
+  g_assert_true (record->elevation_used);
+  g_assert_cmpstr (record->modes, ==, "control,elevation");
+  g_assert_cmpstr (record->mode, ==, "control");
+  g_assert_cmpstr (record->elevation_end, ==, "sign-out: ok");
+  g_assert_true (json_parser_load_from_data (parser, record->elevation_tools, -1, &error));
+  g_assert_no_error (error);
+  tools = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (tools), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 0),
+                                                  "tool"), ==, "Terminal");
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (tools, 0), "ok"));
+  g_assert_false (json_object_has_member (json_array_get_object_element (tools, 0), "error"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 1),
+                                                  "tool"), ==, "Disk \"Usage\" \\ é");
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (tools, 1),
+                                                  "ok"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 1),
+                                                  "error"), ==,
+                   "pkexec: not authorised\nby polkit");
+  g_clear_pointer (&record, rh_session_record_free);
+
+  /* The other session was not touched. */
+  record = session_by_id (store, other);
+  g_assert_cmpstr (record->elevation_tools, ==, "[]");
+  g_assert_null (record->elevation_end);
+  g_assert_false (record->elevation_used);
+  g_clear_pointer (&record, rh_session_record_free);
+
+  /* The console's search finds sessions by tool and by end. */
+  query.search = "disk \"usage";
+  found = rh_store_session_query (store, &query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpint (((RhSessionRecord *) g_ptr_array_index (found, 0))->id, ==, id);
+  g_assert_cmpstr (((RhSessionRecord *) g_ptr_array_index (found, 0))->elevation_end, ==,
+                   "sign-out: ok");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  query.search = "SIGN-OUT: OK";
+  found = rh_store_session_query (store, &query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  /* A runaway app cannot grow a record without bound: the list stops at the cap. */
+  for (int i = 0; i < RH_STORE_MAX_ELEVATION_TOOLS + 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("tool %d", i);
+
+      g_assert_true (rh_store_session_add_elevation_tool (store, other, name, TRUE, NULL,
+                                                          &error));
+      g_assert_no_error (error);
+    }
+  record = session_by_id (store, other);
+  g_assert_true (json_parser_load_from_data (parser, record->elevation_tools, -1, &error));
+  tools = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (tools), ==, RH_STORE_MAX_ELEVATION_TOOLS);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 99),
+                                                  "tool"), ==, "tool 99");
+}
+
+/* A database made by a server of schema 4 (before administrator access) keeps its sessions and
+ * gains the new fields with their empty values. */
+static void
+test_migration_from_4 (Fixture      *fixture,
+                       gconstpointer user_data)
+{
+  g_autoptr(RhStore) store = open_store (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *schema = NULL;
+  RhSessionRecord *record;
+  sqlite3 *db;
+
+  add_user (store, "helen");
+  g_clear_object (&store);
+
+  /* Schema 5 only added two columns: without them, and at version 4, the file is what a
+   * schema-4 server left. */
+  db = raw_open (fixture->path);
+  raw_exec (db, "ALTER TABLE sessions DROP COLUMN elevation_tools");
+  raw_exec (db, "ALTER TABLE sessions DROP COLUMN elevation_end");
+  raw_exec (db, "PRAGMA user_version = 4");
+  raw_exec (db, "INSERT INTO sessions (pairing, helper_login, sharer_login, device, mode,"
+                " started_at, ended_at, bytes_relayed, end_reason, modes, elevation_used)"
+                " VALUES ('aa', 'helen', 'sam', 'pc-1', 'view', 1000, 1100, 77, 'helper-left',"
+                " 'view,control', 1), ('bb', 'helen', 'zoe', NULL, 'unknown', 2000, NULL, 0, NULL,"
+                " '', 0)");
+  raw_exec (db, "INSERT INTO audit (at, actor, action, detail) VALUES (1000, 'helen',"
+                " 'pairing.paired', '{\"pairing\":\"aa\"}')");
+  sqlite3_close (db);
+
+  store = open_store (fixture);
+  db = raw_open (fixture->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 5);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM users"), ==, 1);
+  /* The constraint holds for rows written by other paths too. */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE sessions SET elevation_tools = 'x'", NULL, NULL,
+                                 NULL), ==, SQLITE_CONSTRAINT);
+  schema = raw_text (db, "SELECT sql FROM sqlite_schema WHERE name = 'sessions'");
+  g_assert_nonnull (strstr (schema, "elevation_end"));
+  sqlite3_close (db);
+
+  list = rh_store_session_list (store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  record = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (record->pairing, ==, "aa");
+  g_assert_cmpstr (record->device, ==, "pc-1");
+  g_assert_cmpstr (record->modes, ==, "view,control");
+  g_assert_true (record->elevation_used);
+  g_assert_cmpint (record->ended_at, ==, 1100);
+  g_assert_cmpuint (record->bytes_relayed, ==, 77);
+  g_assert_cmpstr (record->end_reason, ==, "helper-left");
+  g_assert_cmpstr (record->elevation_tools, ==, "[]");
+  g_assert_null (record->elevation_end);
+  record = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (record->pairing, ==, "bb");
+  g_assert_cmpint (record->ended_at, ==, 0);
+
+  /* And the migrated rows take the new fields. */
+  g_assert_true (rh_store_session_add_elevation_tool (store, record->id, "Terminal", TRUE, NULL,
+                                                      &error));
+  g_assert_true (rh_store_session_set_elevation_end (store, record->id, "lock: ok", TRUE,
+                                                     &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = rh_store_session_list (store, 0, &error);
+  record = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (record->elevation_tools, ==, "[{\"tool\":\"Terminal\",\"ok\":true}]");
+  g_assert_cmpstr (record->elevation_end, ==, "lock: ok");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1448,6 +1660,8 @@ main (int   argc,
   ADD ("/store/rollback", test_rollback);
   ADD ("/store/sessions/query", test_session_queries);
   ADD ("/store/audit/query", test_audit_query);
+  ADD ("/store/sessions/elevation", test_session_elevation);
+  ADD ("/store/migration/from-4", test_migration_from_4);
 
 #undef ADD
 

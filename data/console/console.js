@@ -253,6 +253,15 @@ async function loadSessions() {
       duration.append(el('span', 'badge', 'active'), ' ' + formatDuration(s.duration));
     }
     tr.append(duration, el('td', 'num', formatBytes(s.bytes)), el('td', null, s.end_reason || ''));
+    // Administrator access: the tools and how it ended, with the details (steps of a failed
+    // end, why a tool failed) on hover.
+    const elevation = el('td', 'elevation', s.elevation || '—');
+    if (s.elevation) {
+      const tools = (s.elevation_tools || []).map(
+        (t) => t.tool + (t.ok ? '' : ' (failed' + (t.error ? ': ' + t.error : '') + ')'));
+      elevation.title = [...tools, s.elevation_end || ''].filter(Boolean).join('\n');
+    }
+    tr.append(elevation);
     return tr;
   });
   body.replaceChildren(...rows);

@@ -18,6 +18,7 @@
 
 #include <glib/gstdio.h>
 
+#include "rh-test-dbusmock.h"
 #include "rh-test-server.h"
 
 #define WAIT_S 30
@@ -31,6 +32,7 @@ typedef struct
   GDataInputStream *out;
   GString          *seen;
   char             *state_home;
+  const char       *system_bus;   /* DBUS_SYSTEM_BUS_ADDRESS for the app, or NULL */
 } App;
 
 typedef struct
@@ -241,6 +243,12 @@ app_start (Fixture    *f,
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   g_subprocess_launcher_setenv (launcher, "RH_UI_TRACE", "1", TRUE);
+  if (app->system_bus != NULL)
+    {
+      /* Mock polkit and logind (RH_TEST_SESSION_ID) stand in for the system's. */
+      g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", app->system_bus, TRUE);
+      g_subprocess_launcher_setenv (launcher, "XDG_SESSION_ID", RH_TEST_SESSION_ID, TRUE);
+    }
   /* A critical in the app fails the test (it exits before the next trace line). */
   g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
@@ -1023,6 +1031,90 @@ test_wrong_code (Fixture       *f,
   screenshot (f, &f->sharer, "get-help-denied.png");
 }
 
+/* Administrator access through both windows: the sharer is asked in words, the helper gets
+ * the tools menu, and Stop Sharing warns about the sign-out and then runs the end against
+ * mock polkit and logind. */
+static void
+test_elevation (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = g_build_filename (f->server->tmpdir, "elevation.conf", NULL);
+  g_autoptr(RhTestCallLog) log = NULL;
+
+  config = g_strdup_printf ("[remote-help]\nserver=%s\nserver-fingerprint=%s\norg-key=%s\n"
+                            "acceptTerms=1\nelevated-tools=Disk Check=/bin/true\n",
+                            f->server->url, f->server->tls_fingerprint,
+                            f->server->org_fingerprint);
+  rh_test_write_file (config_path, config);
+  /* The fixture's private bus plays the system bus for the sharer's app and the mocks. */
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", f->bus_address, TRUE);
+  rh_test_dbusmock_start (TRUE);
+  log = rh_test_call_log_new ();
+  f->sharer.system_bus = f->bus_address;
+
+  app_start (f, &f->helper, config_path);
+  app_start (f, &f->sharer, config_path);
+  sign_in (&f->helper, "helen", "helen-password");
+  sign_in (&f->sharer, "sam", "sam-password");
+  wait_trace (&f->helper, "state", "start");
+  wait_trace (&f->sharer, "state", "start");
+  press (&f->helper, "Down");
+  press (&f->helper, "Return");
+  wait_trace (&f->helper, "state", "give-help");
+  press (&f->helper, "Return");
+  code = wait_trace (&f->helper, "code", NULL);
+  press (&f->sharer, "Return");
+  wait_trace (&f->sharer, "state", "get-help");
+  type_text (&f->sharer, code);
+  press (&f->sharer, "Return");
+  wait_trace (&f->helper, "state", "sharer-card");
+  press (&f->helper, "Return");
+  wait_trace (&f->sharer, "state", "consent-control");
+  press (&f->sharer, "alt+a");
+  wait_trace (&f->helper, "state", "session-window");
+  wait_trace (&f->helper, "session", "first-frame");
+  wait_trace (&f->sharer, "state", "sharer-window");
+
+  /* Helper: the request is in the header bar of a full-control session. */
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "512", "18", "click", "1", NULL));
+  screenshot (f, &f->helper, "give-help-elevation-offer.png");
+  press (&f->helper, "alt+a");
+  wait_trace (&f->helper, "elevation", "requested");
+  wait_trace (&f->sharer, "state", "consent-elevation");
+  screenshot (f, &f->sharer, "get-help-elevation-consent.png");
+  focus_window_named (&f->sharer, "Allow Administrator Access");
+  press (&f->sharer, "alt+a");
+  wait_trace (&f->sharer, "elevation-answer", "allow");
+  wait_trace (&f->sharer, "elevation", "granted");
+  wait_trace (&f->helper, "elevation", "granted");
+  screenshot (f, &f->sharer, "get-help-elevation-granted.png");
+  g_free (run_x (&f->helper, "xdotool", "mousemove", "512", "18", "click", "1", NULL));
+  press (&f->helper, "alt+t");
+  g_usleep (500 * 1000);
+  screenshot (f, &f->helper, "give-help-elevation-tools.png");
+  press (&f->helper, "Escape");
+
+  /* Sharer: Stop Sharing first warns about the sign-out; Keep Sharing keeps it. */
+  focus_window_named (&f->sharer, "Sharing Your Screen");
+  press (&f->sharer, "alt+s");
+  g_usleep (800 * 1000);
+  screenshot (f, &f->sharer, "get-help-elevation-stop-warning.png");
+  focus_window_named (&f->sharer, "Stop Sharing and Sign Out");
+  press (&f->sharer, "alt+s");
+  wait_trace (&f->sharer, "state", "ending-elevation");
+  wait_trace (&f->helper, "elevation", "ending: sign-out");
+  g_assert_true (rh_test_call_log_wait (log, RH_TEST_POLKIT_PATH
+                                        " RevokeTemporaryAuthorizations"));
+  g_assert_true (rh_test_call_log_wait (log, RH_TEST_SESSION_PATH " Terminate"));
+  wait_trace (&f->sharer, "state", "ended");
+  screenshot (f, &f->helper, "give-help-elevation-ended.png");
+  rh_test_call_log_free (g_steal_pointer (&log));
+  rh_test_dbusmock_stop ();
+  g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1052,6 +1144,8 @@ main (int   argc,
   g_test_add ("/ui-shell/code-expired", Fixture, NULL, fixture_setup, test_code_expired,
               fixture_teardown);
   g_test_add ("/ui-shell/view-only-role", Fixture, NULL, fixture_setup, test_view_only_role,
+              fixture_teardown);
+  g_test_add ("/ui-shell/elevation", Fixture, NULL, fixture_setup, test_elevation,
               fixture_teardown);
   g_test_add ("/ui-shell/wrong-code", Fixture, NULL, fixture_setup, test_wrong_code,
               fixture_teardown);

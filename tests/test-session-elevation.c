@@ -184,6 +184,22 @@ fixture_setup (Fixture       *f,
 
   f->display = rh_test_xvfb_start ("800x600x24", &f->xvfb);
   f->server = rh_test_server_new ();
+  if (data != NULL)
+    {
+      /* A helper whose role has control but not elevation. */
+      rh_test_server_add_user (f->server, "carl", "Carl Controller", "carl-password");
+      g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "group", "update",
+                                             "Test helpers", "--remove-member", "carl", NULL),
+                       ==, 0);
+      g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "role", "create",
+                                             "Controller", "--permissions",
+                                             "view-screen,take-full-control", NULL), ==, 0);
+      g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "group", "create",
+                                             "Controllers", "--member", "carl", NULL), ==, 0);
+      g_assert_cmpint (rh_test_server_admin (f->server, NULL, NULL, "assignment", "create",
+                                             "--role", "Controller", "--helpers", "Controllers",
+                                             "--scope-all", NULL), ==, 0);
+    }
   rh_test_server_start (f->server, NULL);
   rh_test_dbusmock_start (TRUE);
   f->log = rh_test_call_log_new ();
@@ -201,7 +217,8 @@ fixture_setup (Fixture       *f,
   f->config->elevated_tools = rh_elevated_tools_parse (tools, &error);
   g_assert_no_error (error);
 
-  f->helper_client = rh_test_server_signed_in (f->server, "helen", "helen-password");
+  f->helper_client = rh_test_server_signed_in (f->server, data ? "carl" : "helen",
+                                              data ? "carl-password" : "helen-password");
   f->sharer_client = rh_test_server_signed_in (f->server, "sam", "sam-password");
 }
 
@@ -479,6 +496,29 @@ test_deny_by_default (Fixture       *f,
   g_assert_cmpuint (f->asked, ==, 0);
 }
 
+/* A helper whose role lacks elevation: the service refuses, and a helper app that asks the
+ * sharer directly is refused there, without the person being asked. */
+static void
+test_not_permitted (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) raw = rh_message_new ("elevation-request");
+  g_autofree char *audit = NULL;
+
+  start_session (f, RH_RDP_MODE_CONTROL, RH_SESSION_ELEVATION_ASK);
+  wait_line (&f->h, "mode: control");
+  rh_session_request_elevation (f->helper);
+  wait_line (&f->h, "elevation: refused: RH-4103");
+  g_assert_true (rh_rendezvous_client_send_peer (f->helper_client, raw, NULL));
+  wait_line (&f->s, "elevation: denied: not-permitted");
+  g_assert_cmpuint (f->asked, ==, 0);
+  rh_session_leave (f->helper);
+  wait_done (&f->h);
+  wait_done (&f->s);
+  audit = elevation_audit (f);
+  g_assert_cmpstr (audit, ==, "elevation.refused elevation.denied");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -502,6 +542,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/session-elevation/view-only", Fixture, NULL, fixture_setup, test_view_only,
               fixture_teardown);
+  g_test_add ("/session-elevation/not-permitted", Fixture, "carl", fixture_setup,
+              test_not_permitted, fixture_teardown);
   g_test_add ("/session-elevation/deny-by-default", Fixture, NULL, fixture_setup,
               test_deny_by_default, fixture_teardown);
   {

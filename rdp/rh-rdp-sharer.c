@@ -583,6 +583,19 @@ stock_apply_private (SharerLink      *link,
                      rdpShadowServer *server,
                      gboolean         private)
 {
+  rdpShadowSurface *surface = server->surface;
+
+  /* While output was suppressed, FreeRDP's capture went on filling the surface, prompt
+   * included. Blank it before any viewer may encode from it again: that capture compares the
+   * screen with the surface, so its next grab finds everything changed and copies the screen
+   * as it is now (the prompt gone) before it publishes. */
+  if (!private && surface && surface->data)
+    {
+      EnterCriticalSection (&surface->lock);
+      memset (surface->data, 0, (gsize) surface->scanline * surface->height);
+      region16_clear (&surface->invalidRegion);
+      LeaveCriticalSection (&surface->lock);
+    }
   g_mutex_lock (&link->suppress_lock);
   ArrayList_Lock (server->clients);
   for (int i = 0; i < ArrayList_Count (server->clients); i++)

@@ -984,12 +984,26 @@ rh_shadow_x11_set_guard_classes (rdpShadowSubsystem *subsystem,
         g_strv_builder_add (builder, lower);
         n++;
       }
-  g_mutex_lock (&self->private_lock);
-  g_strfreev (self->guard_classes);
-  self->guard_classes = n > 0 ? g_strv_builder_end (builder) : NULL;
-  self->classes_dirty = TRUE;
-  g_mutex_unlock (&self->private_lock);
-  wake_capture (self);
+  {
+    g_auto(GStrv) wanted = n > 0 ? g_strv_builder_end (builder) : NULL;
+    gboolean same;
+
+    g_mutex_lock (&self->private_lock);
+    same = (wanted == NULL && self->guard_classes == NULL) ||
+           (wanted && self->guard_classes &&
+            g_strv_equal ((const char * const *) wanted,
+                          (const char * const *) self->guard_classes));
+    if (!same)
+      {
+        /* A new list: the capture thread looks at every top-level again. */
+        g_strfreev (self->guard_classes);
+        self->guard_classes = g_steal_pointer (&wanted);
+        self->classes_dirty = TRUE;
+      }
+    g_mutex_unlock (&self->private_lock);
+    if (!same)
+      wake_capture (self);
+  }
 }
 
 void

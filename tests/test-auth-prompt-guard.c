@@ -407,6 +407,16 @@ test_builtin_detects (void)
     g_test_message ("notice: %d light pixels", letters);
     g_assert_cmpint (letters, >, 300);
   }
+  /* RH_TEST_SCREENSHOTS=dir keeps what the viewer showed, for a look at the notice. */
+  if (g_getenv ("RH_TEST_SCREENSHOTS"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_build_filename (g_getenv ("RH_TEST_SCREENSHOTS"),
+                                                "auth-prompt-masked.png", NULL);
+
+      g_assert_true (rh_rdp_viewer_save_png (s.viewer, path, &error));
+      g_assert_no_error (error);
+    }
   /* The app's watcher would now set the same region: nothing changes for the viewer. */
   {
     RhRdpRect r = { 400, 250, 480, 220 };

@@ -1344,7 +1344,9 @@ paint_panel (RhShadowX11        *self,
                    h - PANEL_BORDER);
   cairo_stroke (cr);
 
-  lines = g_strsplit (notice && *notice ? notice : "Password prompt hidden", "\n", 4);
+  lines = g_strsplit (notice && *notice ? notice
+                                         : "Password prompt hidden \xe2\x80\x94\n"
+                                           "the person is typing privately", "\n", 4);
   n_lines = g_strv_length (lines);
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   /* 20 px reads well at 1280x800; smaller only when the panel is narrow. */

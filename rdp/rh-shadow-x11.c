@@ -891,6 +891,7 @@ send_pointer_position (RhShadowX11 *self)
 #define PANEL_BORDER 3
 #define GUARD_DEPTH 3         /* root child → WM frame → (decoration) → client */
 #define GUARD_MAX_CHILDREN 32
+#define GUARD_MAX_WINDOWS 64   /* windows looked at per mapped top-level */
 
 static int client_count (RhShadowX11 *self);
 
@@ -1042,17 +1043,22 @@ class_guarded (RhShadowX11 *self,
   return g_strv_contains ((const char * const *) self->classes, lower);
 }
 
-/* Does window, or a window below it (a WM frame holds the client), have a guarded class? */
+/* Does window, or a window below it (a WM frame holds the client), have a guarded class?
+ * *budget bounds the windows looked at: a large application can have hundreds of children,
+ * and each costs round trips on the capture thread. */
 static gboolean
-window_guarded (RhShadowX11 *self,
-                Window       window,
-                int          depth)
+window_guarded_within (RhShadowX11 *self,
+                       Window       window,
+                       int          depth,
+                       int         *budget)
 {
   XClassHint hint = { NULL, NULL };
   gboolean match = FALSE;
   Window root_ret, parent, *children = NULL;
   unsigned int n = 0;
 
+  if (--*budget < 0)
+    return FALSE;
   if (XGetClassHint (self->display, window, &hint))
     {
       match = class_guarded (self, hint.res_name) || class_guarded (self, hint.res_class);
@@ -1065,12 +1071,22 @@ window_guarded (RhShadowX11 *self,
     return match;
   if (XQueryTree (self->display, window, &root_ret, &parent, &children, &n))
     {
-      for (unsigned int i = 0; i < n && i < GUARD_MAX_CHILDREN && !match; i++)
-        match = window_guarded (self, children[i], depth - 1);
+      for (unsigned int i = 0; i < n && i < GUARD_MAX_CHILDREN && !match && *budget > 0; i++)
+        match = window_guarded_within (self, children[i], depth - 1, budget);
     }
   if (children)
     XFree (children);
   return match;
+}
+
+static gboolean
+window_guarded (RhShadowX11 *self,
+                Window       window,
+                int          depth)
+{
+  int budget = GUARD_MAX_WINDOWS;
+
+  return window_guarded_within (self, window, depth, &budget);
 }
 
 static GuardWindow *

@@ -542,6 +542,39 @@ test_builtin_regions (void)
   session_stop (&s);
 }
 
+/* Elevation granted: the guarded classes are taken away while a prompt is up, and the helper
+ * sees it and may type; given back (elevation ended), the prompt already on screen is found
+ * again and masked at once. */
+static void
+test_builtin_classes_switch (void)
+{
+  Session s;
+  Window prompt;
+  const char *classes[] = { PROMPT_CLASS, NULL };
+
+  fill (0, 0, WIDTH, HEIGHT, 0x404040);
+  session_start (&s, RH_RDP_CAPTURE_BUILTIN, PROMPT_CLASS);
+  prompt = map_prompt (PROMPT_CLASS, 300, 200, 400, 200);
+  g_assert_true (wait_private (&s, TRUE, 5000));
+  g_assert_true (wait_viewer_pixel (&s, 310, 250, PANEL_RGB, 10000));
+
+  rh_rdp_sharer_set_guarded_classes (s.sharer, NULL);
+  g_assert_true (wait_private (&s, FALSE, 5000));
+  g_assert_true (wait_viewer_pixel (&s, 310, 250, PROMPT_RGB, 10000));
+  assert_input_reaches (&s, 500, 300);
+
+  g_atomic_int_set (&leaked_pixels, 0);
+  rh_rdp_sharer_set_guarded_classes (s.sharer, classes);
+  g_assert_true (wait_private (&s, TRUE, 5000));
+  g_assert_true (wait_viewer_pixel (&s, 310, 250, PANEL_RGB, 10000));
+  g_assert_cmpint (g_atomic_int_get (&leaked_pixels), ==, 0);
+  assert_input_dropped (&s, prompt, 400, 250);
+  XDestroyWindow (dpy, prompt);
+  XSync (dpy, False);
+  g_assert_true (wait_private (&s, FALSE, 5000));
+  session_stop (&s);
+}
+
 /* FreeRDP's capture cannot mask: while a region is set, no frame goes out at all and input is
  * dropped; cleared, frames come again (with what changed meanwhile). */
 static void
@@ -637,6 +670,7 @@ main (int   argc,
   g_test_add_func ("/auth-prompt-guard/builtin-detects", test_builtin_detects);
   g_test_add_func ("/auth-prompt-guard/builtin-race", test_builtin_race);
   g_test_add_func ("/auth-prompt-guard/builtin-regions", test_builtin_regions);
+  g_test_add_func ("/auth-prompt-guard/builtin-classes-switch", test_builtin_classes_switch);
   g_test_add_func ("/auth-prompt-guard/stock-fails-closed", test_stock_fails_closed);
   ret = g_test_run ();
 

@@ -24,6 +24,7 @@
 #include "rh-rdp-viewer.h"
 #include "rh-relay-client.h"
 #include "rh-laser-overlay.h"
+#include "rh-auth-prompt-watch.h"
 #include "rh-session.h"
 
 struct _RhSession
@@ -81,6 +82,11 @@ struct _RhSession
   gboolean            elevation_requesting;
   GStrv               elevated_tools;
   char               *elevated_tool;      /* headless: start this once granted */
+  /* Authentication-prompt guard (sharer): see update_auth_prompt_guard(). */
+  RhAuthPromptWatch  *auth_watch;
+  gboolean            auth_visible;     /* the watch sees a prompt on screen */
+  int                 auth_reported;    /* -1: nothing said yet; else the last "masked" said */
+  guint               auth_snapshot_timer;   /* helper: headless snapshot once unmasked */
 };
 
 enum
@@ -119,9 +125,12 @@ unref_later (gpointer object)
   return G_SOURCE_REMOVE;
 }
 
+static void stop_auth_prompt_guard (RhSession *self);
+
 static void
 teardown (RhSession *self)
 {
+  stop_auth_prompt_guard (self);
   g_clear_handle_id (&self->laser_timer, g_source_remove);
   g_clear_handle_id (&self->laser_demo_timer, g_source_remove);
   g_clear_pointer (&self->laser, rh_laser_overlay_free);
@@ -589,6 +598,179 @@ report_session (RhSession *self)
   rh_rendezvous_client_report_session (self->client, mode_name (self->mode), device);
 }
 
+/* ---- Authentication-prompt guard (issue #6) ----
+ *
+ * Sharer: a watch on the shared display reports system authentication prompts (polkit agents,
+ * askpass, pinentry; the config's auth-prompt-classes extend the list). Unless elevation is
+ * granted, the sharer's RDP server makes their areas private (paused frame with a notice, all
+ * helper input dropped) and also looks for those classes itself as windows map, so that no
+ * frame captured before the watch reacts can show a prompt (rh-shadow-x11.c). Both sides get
+ * status "auth-prompt" "masked"/"clear"; the helper learns it from the peer message
+ * auth-prompt {"visible": bool, "masked": bool}. */
+
+/* The lead replaces this with the session's elevation state: with elevation granted the helper
+ * sees and uses the prompt (they type the administrator credentials). */
+static gboolean
+elevation_granted (RhSession *self)
+{
+  return FALSE;
+}
+
+/* The classes the sharer's capture looks for itself: the built-in list and the config's
+ * (its "title=" entries only the watch can check). */
+static GStrv
+auth_prompt_classes (RhSession *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_addv (builder, (const char **) rh_auth_prompt_default_classes ());
+  if (self->config->auth_prompt_classes)
+    g_strv_builder_addv (builder, (const char **) self->config->auth_prompt_classes);
+  return g_strv_builder_end (builder);
+}
+
+/* Re-applies the guard to the sharer's server and tells both sides when masking changes. Call
+ * it whenever elevation is granted or ends. */
+static void
+update_auth_prompt_guard (RhSession *self)
+{
+  gboolean masked = FALSE;
+
+  if (self->is_helper || self->sharer == NULL)
+    return;
+  if (elevation_granted (self))
+    {
+      rh_rdp_sharer_set_guarded_classes (self->sharer, NULL);
+      rh_rdp_sharer_set_private_regions (self->sharer, NULL, 0);
+    }
+  else
+    {
+      g_auto(GStrv) classes = auth_prompt_classes (self);
+      GArray *rects = self->auth_watch ? rh_auth_prompt_watch_get_rects (self->auth_watch)
+                                       : NULL;
+      g_autofree RhRdpRect *regions = g_new0 (RhRdpRect, rects && rects->len ? rects->len : 1);
+      guint n = 0;
+
+      rh_rdp_sharer_set_guarded_classes (self->sharer, (const char * const *) classes);
+      for (guint i = 0; self->auth_visible && rects && i < rects->len; i++)
+        {
+          const RhAuthPromptRect *r = &g_array_index (rects, RhAuthPromptRect, i);
+
+          regions[n++] = (RhRdpRect) { r->x, r->y, r->width, r->height };
+        }
+      rh_rdp_sharer_set_private_regions (self->sharer, regions, n);
+      masked = n > 0;
+    }
+  if (self->auth_reported == (int) masked)
+    return;
+  /* "clear" needs no announcement at the start. */
+  if (self->auth_reported < 0 && !masked)
+    {
+      self->auth_reported = 0;
+      return;
+    }
+  self->auth_reported = masked;
+  g_message ("Authentication prompt %s", masked ? "masked for the helper" : "no longer masked");
+  status (self, "auth-prompt", masked ? "masked" : "clear");
+  {
+    g_autoptr(JsonObject) msg = rh_message_new ("auth-prompt");
+
+    json_object_set_boolean_member (msg, "visible", self->auth_visible);
+    json_object_set_boolean_member (msg, "masked", masked);
+    send_peer (self, msg);
+  }
+}
+
+static void
+on_auth_prompt_changed (gboolean  visible,
+                        GArray   *rects,
+                        gpointer  user_data)
+{
+  RhSession *self = user_data;
+
+  self->auth_visible = visible;
+  update_auth_prompt_guard (self);
+}
+
+/* Before the server starts, so that a prompt already on screen is never shared. */
+static gboolean
+start_auth_prompt_guard (RhSession  *self,
+                         GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  self->auth_reported = -1;
+  self->auth_visible = FALSE;
+  self->auth_watch = rh_auth_prompt_watch_new (self->display,
+                                               (const char * const *)
+                                               self->config->auth_prompt_classes,
+                                               on_auth_prompt_changed, self, &local_error);
+  if (self->auth_watch == NULL)
+    {
+      g_warning ("Authentication prompts cannot be watched: %s", local_error->message);
+      g_set_error (error, RH_PROTOCOL_ERROR, RH_ERROR_AUTH_PROMPT_GUARD,
+                   _("Screen sharing was not started: system password prompts on this screen "
+                     "could not be hidden from the helper (%s)"), local_error->message);
+      return FALSE;
+    }
+  /* The panel's words, in the sharer's language. */
+  rh_rdp_sharer_set_private_notice (self->sharer,
+                                    _("Password prompt hidden —\n"
+                                      "the person is typing privately"));
+  update_auth_prompt_guard (self);
+  return TRUE;
+}
+
+static void
+stop_auth_prompt_guard (RhSession *self)
+{
+  g_clear_pointer (&self->auth_watch, rh_auth_prompt_watch_free);
+  g_clear_handle_id (&self->auth_snapshot_timer, g_source_remove);
+}
+
+/* Headless helper with --snapshot: once the prompt is gone, what it sees again is saved next to
+ * the first snapshot (NAME-clear.png), a moment later so the resumed frames have arrived. */
+static gboolean
+on_auth_snapshot_timeout (gpointer user_data)
+{
+  RhSession *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+
+  self->auth_snapshot_timer = 0;
+  if (self->viewer == NULL || self->snapshot_path == NULL)
+    return G_SOURCE_REMOVE;
+  base = g_str_has_suffix (self->snapshot_path, ".png")
+         ? g_strndup (self->snapshot_path, strlen (self->snapshot_path) - 4)
+         : g_strdup (self->snapshot_path);
+  path = g_strconcat (base, "-clear.png", NULL);
+  if (rh_rdp_viewer_save_png (self->viewer, path, &error))
+    status (self, "snapshot-clear", path);
+  else
+    g_warning ("Could not save %s: %s", path, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* Helper: what the sharer says about prompts on its screen. */
+static void
+handle_auth_prompt (RhSession  *self,
+                    JsonObject *msg)
+{
+  gboolean masked = FALSE;
+
+  if (!rh_message_get_bool (msg, "masked", &masked, NULL) &&
+      !rh_message_get_bool (msg, "visible", &masked, NULL))
+    {
+      g_debug ("Ignoring an auth-prompt message without a boolean");
+      return;
+    }
+  status (self, "auth-prompt", masked ? "masked" : "clear");
+  g_clear_handle_id (&self->auth_snapshot_timer, g_source_remove);
+  if (!masked && self->snapshot_path != NULL && self->viewer != NULL)
+    self->auth_snapshot_timer = g_timeout_add (1000, on_auth_snapshot_timeout, self);
+}
+
 static void
 apply_answer (RhSession      *self,
               RhSessionAllow  allow)
@@ -620,6 +802,15 @@ apply_answer (RhSession      *self,
     if (rh_rdp_capture_from_string (self->config->capture, &capture))
       rh_rdp_sharer_set_capture (self->sharer, capture);
   }
+  if (!start_auth_prompt_guard (self, &error))
+    {
+      /* Never share unguarded: a password typed into a prompt would be seen. */
+      json_object_set_string_member (answer, "mode", "deny");
+      send_peer (self, answer);
+      status (self, "auth-prompt", "unavailable");
+      finish (self, g_steal_pointer (&error), "error");
+      return;
+    }
   if (!rh_rdp_sharer_start (self->sharer, &error))
     {
       json_object_set_string_member (answer, "mode", "deny");
@@ -1666,6 +1857,8 @@ on_peer_message (RhRendezvousClient *client,
     handle_elevated_tool_result (self, msg);
   else if (self->is_helper && g_str_equal (type, "elevation-ending"))
     handle_elevation_ending (self, msg);
+  else if (self->is_helper && g_str_equal (type, "auth-prompt"))
+    handle_auth_prompt (self, msg);
   else
     g_debug ("Ignoring a peer message of type %.32s", type);
 }

@@ -311,6 +311,12 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_ELEVATION_NO_GRANT, N_("Administrator access was not granted"),
     N_("The sharer's app reported an administrator tool or the end of administrator access in a pairing where administrator access was never granted."),
     N_("Report a bug against the sharer's app: it must report the grant first.") },
+
+  /* Authentication-prompt guard in sessions (7211-7215) */
+  { RH_ERROR_AUTH_PROMPT_GUARD, N_("Screen sharing refused: password prompts could not be hidden"),
+    N_("The shared display could not be watched for system authentication prompts, so the "
+       "helper might have seen a password being typed; the session was not started."),
+    N_("Check that the display is reachable and start the session again.") },
 };
 
 const RhErrorInfo *

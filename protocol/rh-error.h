@@ -133,6 +133,9 @@ typedef enum
   /* Issue #6 server side: administrator access in a pairing (4104-4109) */
   RH_ERROR_ELEVATION_NEEDS_CONTROL = 4104,
   RH_ERROR_ELEVATION_NO_GRANT    = 4105,
+
+  /* Authentication-prompt guard in sessions (7211-7215) */
+  RH_ERROR_AUTH_PROMPT_GUARD     = 7211,
 } RhErrorCode;
 
 typedef struct

@@ -66,6 +66,8 @@
 #include "rh-shadow-x11.h"
 
 #define CREDENTIAL_LENGTH 16
+
+static void apply_private_to_subsystem (RhRdpSharer *self);
 #define CERT_VALIDITY_DAYS 30
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
@@ -87,6 +89,14 @@ typedef struct
   pfnShadowUnicodeKeyboardEvent chained_unicode;
   pfnShadowMouseEvent chained_mouse;
   pfnShadowExtendedMouseEvent chained_extended_mouse;
+
+  /* The authentication-prompt guard */
+  gint private_active;         /* (atomic) regions are set: drop input, pause frames */
+  gint private_logged;         /* (atomic) a drop was logged since private_active changed */
+  gboolean builtin;            /* our capture runs (it masks); else stock (fail closed) */
+  rdpShadowSubsystem *subsystem;
+  GMutex suppress_lock;        /* private_active changes vs. viewers' SuppressOutput */
+  pSuppressOutput chained_suppress;
 } SharerLink;
 
 struct _RhRdpSharer
@@ -112,6 +122,11 @@ struct _RhRdpSharer
   char *username;
   char *password;
   GBytes *cert_sha256;
+
+  /* The guard's state, kept across start/stop and applied to each server (main thread) */
+  GArray *private_rects;       /* RhRdpRect */
+  char **guarded_classes;
+  char *notice;
 };
 
 enum
@@ -456,6 +471,14 @@ gate_allows (rdpShadowSubsystem *subsystem,
   if (client && client->encomsp &&
       client->encomsp->ChangeParticipantControlLevel != on_control_level_request)
     client->encomsp->ChangeParticipantControlLevel = on_control_level_request;
+  /* An authentication prompt is private, whatever the mode. */
+  if (g_atomic_int_get (&link->private_active) ||
+      (link->builtin && rh_shadow_x11_is_masked (subsystem)))
+    {
+      if (g_atomic_int_compare_and_exchange (&link->private_logged, FALSE, TRUE))
+        g_message ("Dropping the viewer's input: an authentication prompt is private");
+      return FALSE;
+    }
   if (g_atomic_int_get (&link->mode) == RH_RDP_MODE_CONTROL)
     return TRUE;
   if (g_atomic_int_compare_and_exchange (&link->drop_logged, FALSE, TRUE))
@@ -531,6 +554,65 @@ gate_extended_mouse (rdpShadowSubsystem *subsystem,
          link->chained_extended_mouse (subsystem, client, flags, x, y) : TRUE;
 }
 
+/* A viewer's Suppress Output PDU (its window minimised, or a viewer trying to lift our
+ * pause): with FreeRDP's capture, while anything is private, output stays suppressed. Called on
+ * the client's thread. */
+static BOOL
+on_suppress_output (rdpContext         *context,
+                    BYTE                allow,
+                    const RECTANGLE_16 *area)
+{
+  rdpShadowClient *client = (rdpShadowClient *) context;
+  SharerLink *link = client->server->ext;
+  BOOL ok = TRUE;
+
+  g_mutex_lock (&link->suppress_lock);
+  if (!link->builtin && g_atomic_int_get (&link->private_active))
+    client->suppressOutput = TRUE;
+  else if (link->chained_suppress)
+    ok = link->chained_suppress (context, allow, area);
+  g_mutex_unlock (&link->suppress_lock);
+  return ok;
+}
+
+/* FreeRDP's capture cannot mask: while anything is private, every viewer's output is
+ * suppressed (the shadow server then only records what changed); afterwards each viewer gets a
+ * full refresh. Main thread. */
+static void
+stock_apply_private (SharerLink      *link,
+                     rdpShadowServer *server,
+                     gboolean         private)
+{
+  rdpShadowSurface *surface = server->surface;
+
+  /* While output was suppressed, FreeRDP's capture went on filling the surface, prompt
+   * included. Blank it before any viewer may encode from it again: that capture compares the
+   * screen with the surface, so its next grab finds everything changed and copies the screen
+   * as it is now (the prompt gone) before it publishes. */
+  if (!private && surface && surface->data)
+    {
+      EnterCriticalSection (&surface->lock);
+      memset (surface->data, 0, (gsize) surface->scanline * surface->height);
+      region16_clear (&surface->invalidRegion);
+      LeaveCriticalSection (&surface->lock);
+    }
+  g_mutex_lock (&link->suppress_lock);
+  ArrayList_Lock (server->clients);
+  for (int i = 0; i < ArrayList_Count (server->clients); i++)
+    {
+      rdpShadowClient *client = ArrayList_GetItem (server->clients, i);
+
+      if (private)
+        client->suppressOutput = TRUE;
+      else if (link->chained_suppress)
+        link->chained_suppress (&client->context, 1, NULL);
+      else
+        client->suppressOutput = FALSE;
+    }
+  ArrayList_Unlock (server->clients);
+  g_mutex_unlock (&link->suppress_lock);
+}
+
 /* Called on a FreeRDP client thread once the client is authenticated and active. */
 static BOOL
 on_client_connect (rdpShadowSubsystem *subsystem,
@@ -538,6 +620,20 @@ on_client_connect (rdpShadowSubsystem *subsystem,
 {
   SharerLink *link = subsystem->server->ext;
   BOOL ok = TRUE;
+  rdpUpdate *update = client->context.update;
+
+  /* The shadow server installed its handler when the client's thread started; every client
+   * has the same one. */
+  g_mutex_lock (&link->suppress_lock);
+  if (update && update->SuppressOutput != on_suppress_output)
+    {
+      if (!link->chained_suppress)
+        link->chained_suppress = update->SuppressOutput;
+      update->SuppressOutput = on_suppress_output;
+    }
+  if (!link->builtin && g_atomic_int_get (&link->private_active))
+    client->suppressOutput = TRUE;
+  g_mutex_unlock (&link->suppress_lock);
 
   /* FreeRDP starts ENCOMSP (if the client joined it) before this call; the gate below also
    * takes the handler over, should it appear later. */
@@ -619,6 +715,7 @@ rh_rdp_sharer_stop (RhRdpSharer *self)
     {
       g_weak_ref_clear (&self->link->sharer);
       g_main_context_unref (self->link->context);
+      g_mutex_clear (&self->link->suppress_lock);
       g_clear_pointer (&self->link, g_free);
     }
 
@@ -765,6 +862,8 @@ rh_rdp_sharer_start (RhRdpSharer *self,
     goto fail;
 
   self->link = g_new0 (SharerLink, 1);
+  g_mutex_init (&self->link->suppress_lock);
+  g_atomic_int_set (&self->link->private_active, self->private_rects->len > 0);
   g_weak_ref_init (&self->link->sharer, self);
   self->link->context = g_main_context_ref (self->context);
   g_atomic_int_set (&self->link->mode, g_atomic_int_get (&self->mode));
@@ -792,6 +891,15 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   self->server_initialized = TRUE;
 
   subsystem = self->server->subsystem;
+  self->link->subsystem = subsystem;
+  self->link->builtin = self->capture_running == RH_RDP_CAPTURE_BUILTIN;
+  if (self->link->builtin)
+    {
+      /* Before the capture thread starts: a prompt already up is never captured. */
+      rh_shadow_x11_set_notice (subsystem, self->notice);
+      rh_shadow_x11_set_guard_classes (subsystem, (const char * const *) self->guarded_classes);
+      apply_private_to_subsystem (self);
+    }
   /* Belt and braces: with authentication off and NLA required, FreeRDP never calls the X11
    * subsystem's PAM Authenticate; without it, any path that would fails closed. */
   subsystem->Authenticate = NULL;
@@ -830,6 +938,101 @@ rh_rdp_sharer_start (RhRdpSharer *self,
 fail:
   rh_rdp_sharer_stop (self);
   return FALSE;
+}
+
+static void
+apply_private_to_subsystem (RhRdpSharer *self)
+{
+  g_autofree int *xywh = g_new0 (int, 4 * MAX (self->private_rects->len, 1));
+
+  for (guint i = 0; i < self->private_rects->len; i++)
+    {
+      const RhRdpRect *r = &g_array_index (self->private_rects, RhRdpRect, i);
+
+      xywh[4 * i] = r->x;
+      xywh[4 * i + 1] = r->y;
+      xywh[4 * i + 2] = r->width;
+      xywh[4 * i + 3] = r->height;
+    }
+  rh_shadow_x11_set_private (self->link->subsystem, xywh, self->private_rects->len);
+}
+
+void
+rh_rdp_sharer_set_private_regions (RhRdpSharer     *self,
+                                   const RhRdpRect *rects,
+                                   guint            n)
+{
+  gboolean private;
+  gboolean was_private;
+
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+  g_return_if_fail (n == 0 || rects != NULL);
+
+  g_array_set_size (self->private_rects, 0);
+  for (guint i = 0; i < n; i++)
+    if (rects[i].width > 0 && rects[i].height > 0)
+      g_array_append_val (self->private_rects, rects[i]);
+  /* A region set with nothing in it is still a prompt somewhere: keep it private. */
+  if (n > 0 && self->private_rects->len == 0)
+    {
+      RhRdpRect none = { 0, 0, 1, 1 };
+
+      g_array_append_val (self->private_rects, none);
+    }
+  private = self->private_rects->len > 0;
+  if (!self->link)
+    return;
+
+  /* Input first: from here on nothing reaches the display. */
+  was_private = g_atomic_int_get (&self->link->private_active);
+  g_atomic_int_set (&self->link->private_active, private);
+  if (was_private != private)
+    g_atomic_int_set (&self->link->private_logged, FALSE);
+  if (!self->link->subsystem)
+    return;
+  if (self->link->builtin)
+    apply_private_to_subsystem (self);
+  else if (was_private != private)
+    stock_apply_private (self->link, self->server, private);
+  if (was_private != private)
+    g_message ("%s", private ? "Screen sharing paused: an authentication prompt is private" :
+               "Screen sharing resumed");
+}
+
+void
+rh_rdp_sharer_set_guarded_classes (RhRdpSharer        *self,
+                                   const char * const *classes)
+{
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+
+  g_strfreev (self->guarded_classes);
+  self->guarded_classes = classes && classes[0] ? g_strdupv ((char **) classes) : NULL;
+  if (self->link && self->link->subsystem && self->link->builtin)
+    rh_shadow_x11_set_guard_classes (self->link->subsystem,
+                                     (const char * const *) self->guarded_classes);
+}
+
+void
+rh_rdp_sharer_set_private_notice (RhRdpSharer *self,
+                                  const char  *notice)
+{
+  g_return_if_fail (RH_IS_RDP_SHARER (self));
+
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  if (self->link && self->link->subsystem && self->link->builtin)
+    rh_shadow_x11_set_notice (self->link->subsystem, self->notice);
+}
+
+gboolean
+rh_rdp_sharer_is_private (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), FALSE);
+
+  if (self->private_rects->len > 0)
+    return TRUE;
+  return self->link && self->link->subsystem && self->link->builtin &&
+         rh_shadow_x11_is_masked (self->link->subsystem);
 }
 
 const char *
@@ -950,6 +1153,9 @@ rh_rdp_sharer_finalize (GObject *object)
 
   g_clear_pointer (&self->display, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->private_rects, g_array_unref);
+  g_clear_pointer (&self->guarded_classes, g_strfreev);
+  g_clear_pointer (&self->notice, g_free);
   G_OBJECT_CLASS (rh_rdp_sharer_parent_class)->finalize (object);
 }
 
@@ -973,6 +1179,7 @@ static void
 rh_rdp_sharer_init (RhRdpSharer *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  self->private_rects = g_array_new (FALSE, FALSE, sizeof (RhRdpRect));
 }
 
 RhRdpSharer *

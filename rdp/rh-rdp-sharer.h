@@ -51,6 +51,37 @@ RhRdpMode    rh_rdp_sharer_get_mode            (RhRdpSharer  *self);
 void         rh_rdp_sharer_set_capture         (RhRdpSharer  *self,
                                                 RhRdpCapture  capture);
 RhRdpCapture rh_rdp_sharer_get_capture         (RhRdpSharer  *self);
+/* The authentication-prompt guard (issue #6). Call these on the thread that created the sharer
+ * (safe against FreeRDP's threads, which they reach through atomics and locks); before start()
+ * they apply to the next server.
+ *
+ * While any private region is set (root coordinates; n = 0 clears), no captured pixel of the
+ * screen reaches the viewers and all their input (keys, text, pointer) is dropped:
+ * - our capture pauses: the frame stays as it was, each region clipped to the shared area is
+ *   covered by an opaque panel with the notice, and that frame is sent once; when cleared,
+ *   capture resumes with a full refresh;
+ * - FreeRDP's capture (capture=stock), which we cannot change, fails closed: no frame goes out
+ *   at all (every viewer's output is suppressed, and a viewer cannot lift that) until cleared.
+ * Guarded classes (WM_CLASS names, "title=" entries ignored): our capture also looks for
+ * windows of these classes itself, as they map, so that a prompt is covered even before the
+ * caller's watcher sets its region (see rh-shadow-x11.c). NULL: none (elevation granted). */
+typedef struct
+{
+  int x, y, width, height;
+} RhRdpRect;
+
+void         rh_rdp_sharer_set_private_regions (RhRdpSharer       *self,
+                                                const RhRdpRect   *rects,
+                                                guint              n);
+void         rh_rdp_sharer_set_guarded_classes (RhRdpSharer       *self,
+                                                const char * const *classes);
+/* The text on the panels, one line per '\n' (the caller translates it). */
+void         rh_rdp_sharer_set_private_notice  (RhRdpSharer       *self,
+                                                const char        *notice);
+/* TRUE while input is dropped and frames are paused (regions set, or our capture found a
+ * window of a guarded class). */
+gboolean     rh_rdp_sharer_is_private          (RhRdpSharer       *self);
+
 /* "builtin" or "stock"; FALSE for anything else. */
 gboolean     rh_rdp_capture_from_string        (const char   *name,
                                                 RhRdpCapture *capture);

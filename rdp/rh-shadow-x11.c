@@ -72,6 +72,8 @@
 #include <X11/extensions/XTest.h>
 #include <X11/extensions/Xrandr.h>
 
+#include <cairo.h>
+
 #include <freerdp/freerdp.h>
 #include <freerdp/settings.h>
 #include <freerdp/codec/color.h>
@@ -150,7 +152,34 @@ typedef struct
   /* Client threads (capabilities) and the capture thread */
   GMutex clients_lock;
   GArray *client_codecs;           /* ClientCodecs */
+
+  /* Authentication-prompt guard: set from any thread under private_lock, applied by the
+   * capture thread (woken through wake_pipe). */
+  GMutex private_lock;
+  GArray *private_wanted;          /* RECTANGLE_16, root coordinates, from the sharer */
+  char **guard_classes;            /* lowercase; NULL: no detection of our own */
+  char *notice;
+  gboolean private_dirty;
+  gboolean classes_dirty;
+  gint masked_flag;                /* (atomic) what rh_shadow_x11_is_masked() says */
+  int wake_pipe[2];
+
+  /* Capture thread only */
+  char **classes;                  /* the capture thread's copy of guard_classes */
+  GArray *wanted;                  /* its copy of private_wanted */
+  GArray *guard_windows;           /* GuardWindow: guarded top-levels we saw mapped */
+  gboolean guard_tripped;          /* a guarded window mapped since this was cleared */
+  gboolean masked;
+  gboolean mask_dirty;             /* the masked frame must be composed and published again */
+  guint8 *frozen;                  /* the surface when masking began */
+  gsize frozen_size;
 } RhShadowX11;
+
+typedef struct
+{
+  Window window;                   /* a child of the root */
+  int x, y, width, height;         /* with its border */
+} GuardWindow;
 
 static int selected_monitor = -1;
 
@@ -163,6 +192,8 @@ static struct
   guint64 cursor_updates;
   guint64 deferred;
   guint64 remotefx_updates;
+  guint64 masked_frames;
+  guint64 guard_trips;
 } stats;
 
 void
@@ -183,6 +214,8 @@ rh_shadow_x11_get_stats (RhShadowX11Stats *out)
   out->cursor_updates = __atomic_load_n (&stats.cursor_updates, __ATOMIC_RELAXED);
   out->deferred = __atomic_load_n (&stats.deferred, __ATOMIC_RELAXED);
   out->remotefx_updates = __atomic_load_n (&stats.remotefx_updates, __ATOMIC_RELAXED);
+  out->masked_frames = __atomic_load_n (&stats.masked_frames, __ATOMIC_RELAXED);
+  out->guard_trips = __atomic_load_n (&stats.guard_trips, __ATOMIC_RELAXED);
 }
 
 static void
@@ -618,6 +651,28 @@ plan_rects (RhShadowX11 *self)
   return out;
 }
 
+static void handle_x_events (RhShadowX11 *self);
+static void fill_rect (rdpShadowSurface   *surface,
+                       const RECTANGLE_16 *r,
+                       guint32             rgb);
+#define PANEL_RGB 0x1e2a38
+
+/* After a capture, with the surface locked: did a prompt map (or the sharer make an area
+ * private) since the events were last handled? Queued events are handled now: a MapNotify for
+ * a window mapped before the X server answered our capture came before that answer. */
+static gboolean
+guard_tripped_during_capture (RhShadowX11 *self)
+{
+  gboolean private_set;
+
+  self->guard_tripped = FALSE;
+  handle_x_events (self);
+  g_mutex_lock (&self->private_lock);
+  private_set = self->private_dirty && self->private_wanted->len > 0;
+  g_mutex_unlock (&self->private_lock);
+  return self->guard_tripped || private_set;
+}
+
 static void
 send_frame (RhShadowX11 *self)
 {
@@ -640,6 +695,9 @@ send_frame (RhShadowX11 *self)
     total += rect_area (&g_array_index (rects, RECTANGLE_16, i));
   self->busy_frames = total >= LARGE_RECT_PIXELS ? self->busy_frames + 1 : 0;
 
+  /* Damage that the check below picks up belongs to the next frame. */
+  region16_clear (&self->pending);
+
   /* Capture everything first, so the rectangles of one frame show one moment. */
   EnterCriticalSection (&surface->lock);
   for (guint i = 0; i < rects->len && ok; i++)
@@ -652,8 +710,24 @@ send_frame (RhShadowX11 *self)
       root_rect.bottom += surface->y;
       ok = capture_rect (self, surface, &root_rect);
     }
+  if (ok && guard_tripped_during_capture (self))
+    {
+      /* A prompt mapped while we captured: what we took may show it. Paint over all of it
+       * before anyone can encode it; the caller pauses, and captures these areas again when
+       * nothing is private any more. */
+      for (guint i = 0; i < rects->len; i++)
+        {
+          const RECTANGLE_16 *r = &g_array_index (rects, RECTANGLE_16, i);
+
+          fill_rect (surface, r, PANEL_RGB);
+          region16_union_rect (&self->pending, &self->pending, r);
+        }
+      LeaveCriticalSection (&surface->lock);
+      stat_add (&stats.guard_trips, 1);
+      g_message ("Screen capture: a frame raced an authentication prompt; not sent");
+      return;
+    }
   LeaveCriticalSection (&surface->lock);
-  region16_clear (&self->pending);
   if (!ok)
     {
       g_warning ("Could not capture the screen");
@@ -789,6 +863,638 @@ send_pointer_position (RhShadowX11 *self)
                                SHADOW_MSG_OUT_POINTER_POSITION_UPDATE_ID, &msg->common, NULL);
 }
 
+/* ---- Authentication-prompt guard ----
+ *
+ * While any area is private (rh_shadow_x11_set_private from the sharer, or a window of a guarded
+ * class that this thread saw map), nothing is captured: the surface is frozen as it was, each
+ * private area (clipped to the shared area) is covered by an opaque panel with a notice, and
+ * that composed frame is published once (and again for a viewer that asks for a refresh). When
+ * the last private area goes, a full refresh is captured.
+ *
+ * The race this closes: a prompt maps, its pixels are drawn, and a capture may run before the
+ * app's watcher (another connection, the main loop) reacts. The X server sends events in order
+ * on each connection, and MapNotify (SubstructureNotify on the root, and on each top-level so
+ * that a client mapped inside a window manager's frame is seen too) is generated before the
+ * window is painted. So:
+ * - events are handled before each capture: a prompt that mapped before that is known, and its
+ *   area is never captured;
+ * - a prompt that maps while a frame is being captured: its MapNotify was queued before the
+ *   reply to our XShmGetImage/XGetImage. After capturing, still holding the surface lock (so
+ *   no client thread can encode from it), the queued events are handled; if a guarded window
+ *   mapped, everything just captured is painted over and not published.
+ * Residual risks (README): a window whose WM_CLASS is set or changed only after it mapped, and
+ * "title=" entries, are only seen by the app's watcher, a few milliseconds later; a prompt
+ * drawn by a compositor into another window, or one that maps and is destroyed before we look
+ * at its class, is not recognised here. */
+
+#define PANEL_BORDER_RGB 0xffcc00
+#define PANEL_BORDER 3
+#define GUARD_DEPTH 3         /* root child → WM frame → (decoration) → client */
+#define GUARD_MAX_CHILDREN 32
+#define GUARD_MAX_WINDOWS 64   /* windows looked at per mapped top-level */
+
+static int client_count (RhShadowX11 *self);
+
+static Display *guarded_display;   /* (atomic) the capture connection of the running server */
+static XErrorHandler guard_previous_handler;
+
+/* Windows vanish while we look at their class (BadWindow): on the capture connection that is
+ * expected and harmless; errors on other connections go to the handler that was there before.
+ * Installed once, on the thread that starts the first server. */
+static int
+guard_error_handler (Display     *display,
+                     XErrorEvent *event)
+{
+  if (display == g_atomic_pointer_get (&guarded_display))
+    return 0;
+  return guard_previous_handler ? guard_previous_handler (display, event) : 0;
+}
+
+static void
+guard_install_error_handler (Display *display)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      guard_previous_handler = XSetErrorHandler (guard_error_handler);
+      g_once_init_leave (&once, 1);
+    }
+  g_atomic_pointer_set (&guarded_display, display);
+}
+
+static void
+wake_capture (RhShadowX11 *self)
+{
+  char byte = 1;
+
+  /* Non-blocking: a full pipe already means "look again". */
+  if (self->wake_pipe[1] >= 0 && write (self->wake_pipe[1], &byte, 1) < 0 && errno != EAGAIN)
+    g_debug ("Could not wake the capture thread: %s", g_strerror (errno));
+}
+
+void
+rh_shadow_x11_set_private (rdpShadowSubsystem *subsystem,
+                           const int          *xywh,
+                           guint               n)
+{
+  RhShadowX11 *self = (RhShadowX11 *) subsystem;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (n == 0 || xywh != NULL);
+
+  g_mutex_lock (&self->private_lock);
+  g_array_set_size (self->private_wanted, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 x = xywh[4 * i], y = xywh[4 * i + 1];
+      gint64 w = xywh[4 * i + 2], h = xywh[4 * i + 3];
+      RECTANGLE_16 r;
+
+      if (w <= 0 || h <= 0)
+        continue;
+      r.left = (UINT16) CLAMP (x, 0, G_MAXUINT16);
+      r.top = (UINT16) CLAMP (y, 0, G_MAXUINT16);
+      r.right = (UINT16) CLAMP (x + w, 0, G_MAXUINT16);
+      r.bottom = (UINT16) CLAMP (y + h, 0, G_MAXUINT16);
+      g_array_append_val (self->private_wanted, r);
+    }
+  /* Input is dropped from now on, before the capture thread gets to it. */
+  if (n > 0)
+    g_atomic_int_set (&self->masked_flag, TRUE);
+  self->private_dirty = TRUE;
+  g_mutex_unlock (&self->private_lock);
+  wake_capture (self);
+}
+
+void
+rh_shadow_x11_set_guard_classes (rdpShadowSubsystem *subsystem,
+                                 const char * const *classes)
+{
+  RhShadowX11 *self = (RhShadowX11 *) subsystem;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = 0;
+
+  g_return_if_fail (self != NULL);
+
+  for (guint i = 0; classes && classes[i]; i++)
+    if (*classes[i] && !g_str_has_prefix (classes[i], "title="))
+      {
+        g_autofree char *lower = g_ascii_strdown (classes[i], -1);
+
+        g_strv_builder_add (builder, lower);
+        n++;
+      }
+  {
+    g_auto(GStrv) wanted = n > 0 ? g_strv_builder_end (builder) : NULL;
+    gboolean same;
+
+    g_mutex_lock (&self->private_lock);
+    same = (wanted == NULL && self->guard_classes == NULL) ||
+           (wanted && self->guard_classes &&
+            g_strv_equal ((const char * const *) wanted,
+                          (const char * const *) self->guard_classes));
+    if (!same)
+      {
+        /* A new list: the capture thread looks at every top-level again. */
+        g_strfreev (self->guard_classes);
+        self->guard_classes = g_steal_pointer (&wanted);
+        self->classes_dirty = TRUE;
+      }
+    g_mutex_unlock (&self->private_lock);
+    if (!same)
+      wake_capture (self);
+  }
+}
+
+void
+rh_shadow_x11_set_notice (rdpShadowSubsystem *subsystem,
+                          const char         *notice)
+{
+  RhShadowX11 *self = (RhShadowX11 *) subsystem;
+
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->private_lock);
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  self->private_dirty = TRUE;
+  g_mutex_unlock (&self->private_lock);
+  wake_capture (self);
+}
+
+gboolean
+rh_shadow_x11_is_masked (rdpShadowSubsystem *subsystem)
+{
+  RhShadowX11 *self = (RhShadowX11 *) subsystem;
+
+  return self && g_atomic_int_get (&self->masked_flag);
+}
+
+static gboolean
+class_guarded (RhShadowX11 *self,
+               const char  *name)
+{
+  g_autofree char *lower = NULL;
+
+  if (!name || !self->classes)
+    return FALSE;
+  lower = g_ascii_strdown (name, -1);
+  return g_strv_contains ((const char * const *) self->classes, lower);
+}
+
+/* Does window, or a window below it (a WM frame holds the client), have a guarded class?
+ * *budget bounds the windows looked at: a large application can have hundreds of children,
+ * and each costs round trips on the capture thread. */
+static gboolean
+window_guarded_within (RhShadowX11 *self,
+                       Window       window,
+                       int          depth,
+                       int         *budget)
+{
+  XClassHint hint = { NULL, NULL };
+  gboolean match = FALSE;
+  Window root_ret, parent, *children = NULL;
+  unsigned int n = 0;
+
+  if (--*budget < 0)
+    return FALSE;
+  if (XGetClassHint (self->display, window, &hint))
+    {
+      match = class_guarded (self, hint.res_name) || class_guarded (self, hint.res_class);
+      if (hint.res_name)
+        XFree (hint.res_name);
+      if (hint.res_class)
+        XFree (hint.res_class);
+    }
+  if (match || depth <= 1)
+    return match;
+  if (XQueryTree (self->display, window, &root_ret, &parent, &children, &n))
+    {
+      for (unsigned int i = 0; i < n && i < GUARD_MAX_CHILDREN && !match && *budget > 0; i++)
+        match = window_guarded_within (self, children[i], depth - 1, budget);
+    }
+  if (children)
+    XFree (children);
+  return match;
+}
+
+static gboolean
+window_guarded (RhShadowX11 *self,
+                Window       window,
+                int          depth)
+{
+  int budget = GUARD_MAX_WINDOWS;
+
+  return window_guarded_within (self, window, depth, &budget);
+}
+
+static GuardWindow *
+find_guard (RhShadowX11 *self,
+            Window       window,
+            guint       *index)
+{
+  for (guint i = 0; i < self->guard_windows->len; i++)
+    {
+      GuardWindow *g = &g_array_index (self->guard_windows, GuardWindow, i);
+
+      if (g->window == window)
+        {
+          if (index)
+            *index = i;
+          return g;
+        }
+    }
+  return NULL;
+}
+
+/* A guarded top-level: until we know better, all of the shared area is private (it may have
+ * been destroyed already, and then its geometry is unknown). */
+static void
+guard_add (RhShadowX11 *self,
+           Window       window)
+{
+  XWindowAttributes attrs;
+  GuardWindow g = { window, 0, 0, self->screen_width, self->screen_height };
+
+  if (find_guard (self, window, NULL))
+    return;
+  if (XGetWindowAttributes (self->display, window, &attrs))
+    {
+      if (attrs.map_state == IsUnmapped)
+        return;
+      g.x = attrs.x;
+      g.y = attrs.y;
+      g.width = attrs.width + 2 * attrs.border_width;
+      g.height = attrs.height + 2 * attrs.border_width;
+    }
+  g_array_append_val (self->guard_windows, g);
+  g_message ("Screen capture: an authentication prompt appeared (%dx%d); covering it",
+             g.width, g.height);
+}
+
+static void
+guard_remove (RhShadowX11 *self,
+              Window       window)
+{
+  guint index;
+
+  if (find_guard (self, window, &index))
+    {
+      g_array_remove_index_fast (self->guard_windows, index);
+      g_message ("Screen capture: an authentication prompt went away");
+    }
+}
+
+/* Re-reads every top-level when the classes change (a prompt may already be up). */
+static void
+guard_scan (RhShadowX11 *self)
+{
+  Window root_ret, parent, *children = NULL;
+  unsigned int n = 0;
+
+  g_array_set_size (self->guard_windows, 0);
+  if (!self->classes)
+    return;
+  if (!XQueryTree (self->display, self->root, &root_ret, &parent, &children, &n))
+    return;
+  for (unsigned int i = 0; i < n; i++)
+    {
+      XWindowAttributes attrs;
+
+      if (!XGetWindowAttributes (self->display, children[i], &attrs) ||
+          attrs.map_state != IsViewable)
+        continue;
+      XSelectInput (self->display, children[i], SubstructureNotifyMask);
+      if (window_guarded (self, children[i], GUARD_DEPTH))
+        guard_add (self, children[i]);
+    }
+  if (children)
+    XFree (children);
+}
+
+/* Structure events on the root (top-levels) and on top-levels (what a WM frame holds). */
+static void
+guard_handle_event (RhShadowX11 *self,
+                    XEvent      *event)
+{
+  switch (event->type)
+    {
+    case MapNotify:
+      if (!self->classes)
+        return;
+      if (event->xmap.event == self->root)
+        {
+          /* Before the class check, so a client mapped into this frame later is seen. */
+          XSelectInput (self->display, event->xmap.window, SubstructureNotifyMask);
+          if (window_guarded (self, event->xmap.window, GUARD_DEPTH))
+            {
+              self->guard_tripped = TRUE;
+              guard_add (self, event->xmap.window);
+            }
+        }
+      else if (window_guarded (self, event->xmap.window, GUARD_DEPTH - 1))
+        {
+          /* A client mapped inside a top-level (frame): the top-level is what is private. */
+          self->guard_tripped = TRUE;
+          guard_add (self, event->xmap.event);
+        }
+      break;
+    case UnmapNotify:
+      if (event->xunmap.event == self->root)
+        guard_remove (self, event->xunmap.window);
+      break;
+    case DestroyNotify:
+      if (event->xdestroywindow.event == self->root)
+        guard_remove (self, event->xdestroywindow.window);
+      break;
+    case ReparentNotify:
+      if (event->xreparent.event == self->root && event->xreparent.parent != self->root)
+        guard_remove (self, event->xreparent.window);
+      break;
+    case ConfigureNotify:
+      if (event->xconfigure.event == self->root)
+        {
+          GuardWindow *g = find_guard (self, event->xconfigure.window, NULL);
+
+          if (g)
+            {
+              g->x = event->xconfigure.x;
+              g->y = event->xconfigure.y;
+              g->width = event->xconfigure.width + 2 * event->xconfigure.border_width;
+              g->height = event->xconfigure.height + 2 * event->xconfigure.border_width;
+            }
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+/* Takes over what the sharer set (capture thread). */
+static void
+guard_apply_settings (RhShadowX11 *self)
+{
+  gboolean rescan = FALSE;
+
+  g_mutex_lock (&self->private_lock);
+  if (self->private_dirty)
+    {
+      g_array_set_size (self->wanted, 0);
+      g_array_append_vals (self->wanted, self->private_wanted->data,
+                           self->private_wanted->len);
+      self->private_dirty = FALSE;
+      self->mask_dirty = TRUE;
+    }
+  if (self->classes_dirty)
+    {
+      g_strfreev (self->classes);
+      self->classes = g_strdupv (self->guard_classes);
+      self->classes_dirty = FALSE;
+      rescan = TRUE;
+    }
+  g_mutex_unlock (&self->private_lock);
+  if (rescan)
+    {
+      guard_scan (self);
+      self->mask_dirty = TRUE;
+    }
+}
+
+static void
+append_clipped (RhShadowX11 *self,
+                GArray      *out,
+                gint64       left,
+                gint64       top,
+                gint64       right,
+                gint64       bottom)
+{
+  rdpShadowSurface *surface = self->base.server->surface;
+  RECTANGLE_16 r;
+
+  left = MAX (left, self->area.left);
+  top = MAX (top, self->area.top);
+  right = MIN (right, self->area.right);
+  bottom = MIN (bottom, self->area.bottom);
+  if (right <= left || bottom <= top)
+    return;
+  r.left = (UINT16) (left - surface->x);
+  r.top = (UINT16) (top - surface->y);
+  r.right = (UINT16) (right - surface->x);
+  r.bottom = (UINT16) (bottom - surface->y);
+  g_array_append_val (out, r);
+}
+
+/* Every private area in surface coordinates, clipped to the shared area. */
+static GArray *
+private_rects (RhShadowX11 *self)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (RECTANGLE_16));
+
+  for (guint i = 0; i < self->wanted->len; i++)
+    {
+      const RECTANGLE_16 *w = &g_array_index (self->wanted, RECTANGLE_16, i);
+
+      append_clipped (self, out, w->left, w->top, w->right, w->bottom);
+    }
+  for (guint i = 0; i < self->guard_windows->len; i++)
+    {
+      const GuardWindow *g = &g_array_index (self->guard_windows, GuardWindow, i);
+
+      append_clipped (self, out, g->x, g->y, (gint64) g->x + g->width,
+                      (gint64) g->y + g->height);
+    }
+  return out;
+}
+
+static void
+fill_rect (rdpShadowSurface   *surface,
+           const RECTANGLE_16 *r,
+           guint32             rgb)
+{
+  freerdp_image_fill (surface->data, surface->format, surface->scanline, r->left, r->top,
+                      r->right - r->left, r->bottom - r->top,
+                      FreeRDPGetColor (surface->format, (rgb >> 16) & 0xff, (rgb >> 8) & 0xff,
+                                       rgb & 0xff, 0xff));
+}
+
+static void
+set_source_rgb (cairo_t *cr,
+                guint32  rgb)
+{
+  cairo_set_source_rgb (cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
+                        (rgb & 0xff) / 255.0);
+}
+
+/* An opaque panel with the notice, one line per '\n', centred, as large as fits. Drawn with
+ * cairo straight into the surface (32-bit BGRX, which is cairo's RGB24 in memory). Called with
+ * the surface locked. */
+static void
+paint_panel (RhShadowX11        *self,
+             rdpShadowSurface   *surface,
+             const RECTANGLE_16 *r,
+             const char         *notice)
+{
+  int w = r->right - r->left;
+  int h = r->bottom - r->top;
+  cairo_surface_t *target;
+  cairo_t *cr;
+  g_auto(GStrv) lines = NULL;
+  guint n_lines;
+  double size;
+  double widest = 0;
+
+  fill_rect (surface, r, PANEL_RGB);
+  if (GetBytesPerPixel (surface->format) != 4 || w < 16 || h < 16)
+    return;
+  target = cairo_image_surface_create_for_data (surface->data + (gsize) r->top * surface->scanline +
+                                                (gsize) r->left * 4,
+                                                CAIRO_FORMAT_RGB24, w, h, surface->scanline);
+  cr = cairo_create (target);
+  if (cairo_status (cr) != CAIRO_STATUS_SUCCESS)
+    goto out;
+
+  set_source_rgb (cr, PANEL_BORDER_RGB);
+  cairo_set_line_width (cr, PANEL_BORDER);
+  cairo_rectangle (cr, PANEL_BORDER / 2.0, PANEL_BORDER / 2.0, w - PANEL_BORDER,
+                   h - PANEL_BORDER);
+  cairo_stroke (cr);
+
+  lines = g_strsplit (notice && *notice ? notice
+                                         : "Password prompt hidden \xe2\x80\x94\n"
+                                           "the person is typing privately", "\n", 4);
+  n_lines = g_strv_length (lines);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  /* 20 px reads well at 1280x800; smaller only when the panel is narrow. */
+  for (size = MIN (20.0, (h - 2 * PANEL_BORDER) / (n_lines * 1.5 + 0.5)); size >= 7.0;
+       size -= 1.0)
+    {
+      widest = 0;
+      cairo_set_font_size (cr, size);
+      for (guint i = 0; i < n_lines; i++)
+        {
+          cairo_text_extents_t ext;
+
+          cairo_text_extents (cr, lines[i], &ext);
+          widest = MAX (widest, ext.x_advance);
+        }
+      if (widest <= w - 4 * PANEL_BORDER - 8)
+        break;
+    }
+  if (size >= 7.0)
+    {
+      cairo_font_extents_t fext;
+      double line_h;
+      double y;
+
+      cairo_font_extents (cr, &fext);
+      line_h = size * 1.5;
+      y = (h - line_h * n_lines) / 2.0 + (line_h - fext.height) / 2.0 + fext.ascent;
+      set_source_rgb (cr, 0xffffff);
+      for (guint i = 0; i < n_lines; i++)
+        {
+          cairo_text_extents_t ext;
+
+          cairo_text_extents (cr, lines[i], &ext);
+          cairo_move_to (cr, (int) ((w - ext.x_advance) / 2.0), (int) (y + i * line_h));
+          cairo_show_text (cr, lines[i]);
+        }
+    }
+out:
+  cairo_destroy (cr);
+  cairo_surface_flush (target);
+  cairo_surface_destroy (target);
+}
+
+/* Publishes the frozen frame with a panel over each private area, losslessly. */
+static void
+publish_masked (RhShadowX11 *self,
+                GArray      *rects)
+{
+  rdpShadowServer *server = self->base.server;
+  rdpShadowSurface *surface = server->surface;
+  RECTANGLE_16 all = { 0, 0, (UINT16) surface->width, (UINT16) surface->height };
+  g_autofree char *notice = NULL;
+
+  g_mutex_lock (&self->private_lock);
+  notice = g_strdup (self->notice);
+  g_mutex_unlock (&self->private_lock);
+
+  EnterCriticalSection (&surface->lock);
+  if (self->frozen && self->frozen_size == (gsize) surface->scanline * surface->height)
+    memcpy (surface->data, self->frozen, self->frozen_size);
+  else
+    fill_rect (surface, &all, PANEL_RGB);
+  for (guint i = 0; i < rects->len; i++)
+    paint_panel (self, surface, &g_array_index (rects, RECTANGLE_16, i), notice);
+  region16_clear (&surface->invalidRegion);
+  region16_union_rect (&surface->invalidRegion, &surface->invalidRegion, &all);
+  LeaveCriticalSection (&surface->lock);
+
+  ArrayList_Lock (server->clients);
+  prepare_clients (self, FALSE, NULL);
+  ArrayList_Unlock (server->clients);
+  shadow_subsystem_frame_update (&self->base);
+
+  EnterCriticalSection (&surface->lock);
+  region16_clear (&surface->invalidRegion);
+  LeaveCriticalSection (&surface->lock);
+  stat_add (&stats.masked_frames, 1);
+}
+
+/* Enters, updates or leaves the masked state (capture thread, every turn of the loop). */
+static void
+guard_update (RhShadowX11 *self)
+{
+  rdpShadowSurface *surface = self->base.server->surface;
+  gsize size = (gsize) surface->scanline * surface->height;
+  gboolean private = self->wanted->len > 0 || self->guard_windows->len > 0;
+  g_autoptr(GArray) rects = NULL;
+
+  g_atomic_int_set (&self->masked_flag, private);
+  if (!private)
+    {
+      if (self->masked)
+        {
+          g_message ("Screen capture resumed: no private area left");
+          self->masked = FALSE;
+          g_clear_pointer (&self->frozen, g_free);
+          self->frozen_size = 0;
+          region16_clear (&self->pending);
+          region16_clear (&self->lossy);
+          self->need_full = TRUE;
+          self->cursor_changed = TRUE;
+          self->pointer_moved = TRUE;
+        }
+      return;
+    }
+  if (!self->masked || self->frozen_size != size)
+    {
+      /* The surface holds only what was published or captured before any prompt was known
+       * (a capture that raced a prompt was painted over): the paused frame. */
+      EnterCriticalSection (&surface->lock);
+      g_free (self->frozen);
+      self->frozen = g_memdup2 (surface->data, size);
+      self->frozen_size = size;
+      LeaveCriticalSection (&surface->lock);
+      if (!self->masked)
+        g_message ("Screen capture paused: an authentication prompt is private");
+      self->masked = TRUE;
+      self->mask_dirty = TRUE;
+      region16_clear (&self->pending);
+      region16_clear (&self->lossy);
+    }
+  if ((self->mask_dirty || self->need_full || self->surface_stale) && client_count (self) > 0)
+    {
+      rects = private_rects (self);
+      publish_masked (self, rects);
+      self->mask_dirty = FALSE;
+      self->need_full = FALSE;
+      self->surface_stale = FALSE;
+    }
+  region16_clear (&self->pending);
+}
+
 /* ---- The capture thread ---- */
 
 static void
@@ -843,6 +1549,8 @@ handle_x_events (RhShadowX11 *self)
       else if (event.type == GenericEvent && event.xcookie.extension == self->xi_opcode &&
                self->xi_opcode != 0)
         self->pointer_moved = TRUE;   /* raw motion carries no data we need */
+      else
+        guard_handle_event (self, &event);
     }
   if (damaged)
     {
@@ -931,9 +1639,10 @@ capture_thread (gpointer data)
   self->surface_stale = TRUE;
   for (;;)
     {
-      struct pollfd fds[3] = {
+      struct pollfd fds[4] = {
         { .fd = ConnectionNumber (self->display), .events = POLLIN },
         { .fd = self->stop_pipe[0], .events = POLLIN },
+        { .fd = self->wake_pipe[0], .events = POLLIN },
         { .fd = msg_fd, .events = POLLIN },
       };
       gint64 due = G_MAXINT64;
@@ -957,20 +1666,47 @@ capture_thread (gpointer data)
        * came with them already wait in its queue, and poll() would not see them. */
       if (XEventsQueued (self->display, QueuedAlready) > 0)
         timeout = 0;
-      if (poll (fds, msg_fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
+      if (poll (fds, msg_fd >= 0 ? 4 : 3, timeout) < 0 && errno != EINTR)
         {
           g_warning ("Screen capture stopped: poll: %s", g_strerror (errno));
           break;
         }
       if (fds[1].revents)
         break;
-      if (msg_fd >= 0 && fds[2].revents)
+      if (fds[2].revents)
+        {
+          char buf[64];
+
+          while (read (self->wake_pipe[0], buf, sizeof buf) > 0)
+            ;
+        }
+      if (msg_fd >= 0 && fds[3].revents)
         handle_messages (self);
       handle_x_events (self);
       if (self->resized)
         {
           self->resized = FALSE;
           handle_resize (self);
+        }
+      /* The guard first: while anything is private, nothing below runs. */
+      guard_apply_settings (self);
+      guard_update (self);
+      if (self->masked)
+        {
+          if (client_count (self) == 0)
+            {
+              /* A viewer that connects later asks for a refresh and gets the paused frame. */
+              self->surface_stale = TRUE;
+              self->need_full = FALSE;
+            }
+          if (self->cursor_changed && client_count (self) > 0)
+            {
+              self->cursor_changed = FALSE;
+              send_cursor_shape (self);
+            }
+          /* Where the pointer is stays private too. */
+          self->pointer_moved = FALSE;
+          continue;
         }
 
       if (client_count (self) == 0)
@@ -1340,6 +2076,15 @@ rh_shadow_x11_new (void)
   g_mutex_init (&self->clients_lock);
   self->client_codecs = g_array_new (FALSE, FALSE, sizeof (ClientCodecs));
   self->stop_pipe[0] = self->stop_pipe[1] = -1;
+  self->wake_pipe[0] = self->wake_pipe[1] = -1;
+  if (!g_unix_open_pipe (self->wake_pipe, FD_CLOEXEC, NULL) ||
+      !g_unix_set_fd_nonblocking (self->wake_pipe[0], TRUE, NULL) ||
+      !g_unix_set_fd_nonblocking (self->wake_pipe[1], TRUE, NULL))
+    g_warning ("Screen capture: could not create a pipe");
+  g_mutex_init (&self->private_lock);
+  self->private_wanted = g_array_new (FALSE, FALSE, sizeof (RECTANGLE_16));
+  self->wanted = g_array_new (FALSE, FALSE, sizeof (RECTANGLE_16));
+  self->guard_windows = g_array_new (FALSE, FALSE, sizeof (GuardWindow));
   region16_init (&self->pending);
   region16_init (&self->lossy);
   self->pointer_x = self->pointer_y = -1;
@@ -1365,6 +2110,17 @@ rh_shadow_x11_free (rdpShadowSubsystem *subsystem)
   region16_uninit (&self->pending);
   region16_uninit (&self->lossy);
   g_array_unref (self->client_codecs);
+  for (int i = 0; i < 2; i++)
+    if (self->wake_pipe[i] >= 0)
+      close (self->wake_pipe[i]);
+  g_array_unref (self->private_wanted);
+  g_array_unref (self->wanted);
+  g_array_unref (self->guard_windows);
+  g_strfreev (self->guard_classes);
+  g_strfreev (self->classes);
+  g_free (self->notice);
+  g_free (self->frozen);
+  g_mutex_clear (&self->private_lock);
   g_mutex_clear (&self->input_lock);
   g_mutex_clear (&self->clients_lock);
   free (self);
@@ -1396,6 +2152,7 @@ rh_shadow_x11_uninit (rdpShadowSubsystem *subsystem)
         XDamageDestroy (self->display, self->damage);
       self->damage_parts = 0;
       self->damage = 0;
+      g_atomic_pointer_compare_and_exchange (&guarded_display, self->display, NULL);
       XCloseDisplay (self->display);
       self->display = NULL;
     }
@@ -1467,6 +2224,9 @@ rh_shadow_x11_init (rdpShadowSubsystem *subsystem)
   }
 
   setup_area (self);
+  /* The guard: top-levels mapping, moving, going (see "Authentication-prompt guard"). */
+  guard_install_error_handler (self->display);
+  XSelectInput (self->display, self->root, SubstructureNotifyMask);
   self->damage = XDamageCreate (self->display, self->root, XDamageReportNonEmpty);
   self->damage_parts = XFixesCreateRegion (self->display, NULL, 0);
   XFixesSelectCursorInput (self->display, self->root, XFixesDisplayCursorNotifyMask);

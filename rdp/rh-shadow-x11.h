@@ -31,8 +31,26 @@ typedef struct
   guint64 cursor_updates;    /* cursor shapes sent */
   guint64 deferred;          /* frames put off because a client had too many unacknowledged */
   guint64 remotefx_updates;  /* rectangles sent with RemoteFX to some client (lossy) */
+  guint64 masked_frames;     /* paused frames published with private areas covered */
+  guint64 guard_trips;       /* captures thrown away: a guarded window mapped meanwhile */
 } RhShadowX11Stats;
 
 void rh_shadow_x11_get_stats       (RhShadowX11Stats       *stats);
+
+/* The authentication-prompt guard (any thread; rh-rdp-sharer.c calls these on its running
+ * subsystem). rects are root coordinates (x, y, width, height each); n = 0 clears. */
+struct rdp_shadow_subsystem;
+
+void     rh_shadow_x11_set_private        (struct rdp_shadow_subsystem *subsystem,
+                                           const int                   *xywh,
+                                           guint                        n);
+/* Window classes (WM_CLASS name or class, any case) the capture thread itself looks for when
+ * a window maps; NULL or empty: none. */
+void     rh_shadow_x11_set_guard_classes  (struct rdp_shadow_subsystem *subsystem,
+                                           const char * const          *classes);
+void     rh_shadow_x11_set_notice         (struct rdp_shadow_subsystem *subsystem,
+                                           const char                  *notice);
+/* TRUE while any area is private (the sharer's or our own detection): input must be dropped. */
+gboolean rh_shadow_x11_is_masked          (struct rdp_shadow_subsystem *subsystem);
 
 G_END_DECLS

@@ -613,6 +613,137 @@ test_server_dies (Fixture       *f,
   result_clear (&helper_result);
 }
 
+/* ---- Authentication-prompt guard (issue #6) ---- */
+
+#define PROMPT_RGB 0x12ab34
+#define PANEL_RGB 0x1e2a38
+
+/* Pixels of the prompt's colour in a helper's snapshot (what the helper saw). */
+static int
+count_prompt_pixels (const char *path,
+                     guint32    *centre)
+{
+  cairo_surface_t *png = cairo_image_surface_create_from_png (path);
+  const guint8 *data;
+  int stride, w, h, n = 0;
+
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  w = cairo_image_surface_get_width (png);
+  h = cairo_image_surface_get_height (png);
+  data = cairo_image_surface_get_data (png);
+  stride = cairo_image_surface_get_stride (png);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 p = *(const guint32 *) (data + y * stride + x * 4);
+
+        if (ABS ((int) ((p >> 16) & 0xff) - 0x12) <= 24 &&
+            ABS ((int) ((p >> 8) & 0xff) - 0xab) <= 24 && ABS ((int) (p & 0xff) - 0x34) <= 24)
+          n++;
+      }
+  *centre = *(const guint32 *) (data + 350 * stride + 500 * 4) & 0xffffff;
+  cairo_surface_destroy (png);
+  return n;
+}
+
+/* A polkit agent's window (xmessage with the agent's class name) is on the sharer's screen: the
+ * helper's frames show the notice and none of the prompt, its click is dropped, both sides say
+ * "auth-prompt: masked"; the window goes, both say "clear", and the helper sees the desktop
+ * again. */
+static void
+test_auth_prompt (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "prompt.png", NULL);
+  g_autofree char *png_clear = g_build_filename (f->server->tmpdir, "prompt-clear.png", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocess) prompt = NULL;
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  Result helper_result = { 0 }, sharer_result = { 0 };
+  gint64 deadline;
+  guint32 centre = 0;
+  int x0, y0, x1, y1;
+
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  prompt = g_subprocess_launcher_spawn (launcher, &error, "xmessage", "-name",
+                                        "polkit-gnome-authentication-agent-1", "-bg", "#12ab34",
+                                        "-fg", "#12ab34", "-geometry", "400x200+300+250",
+                                        "Authentication is needed", NULL);
+  g_assert_no_error (error);
+  /* Mapped before the session starts. */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      const char *argv[] = { "xdotool", "search", "--classname",
+                             "polkit-gnome-authentication-agent-1", NULL };
+      g_autoptr(GSubprocess) search = g_subprocess_launcher_spawnv (launcher, argv, &error);
+
+      g_assert_no_error (error);
+      g_subprocess_wait (search, NULL, NULL);
+      if (g_subprocess_get_successful (search))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100 * 1000);
+    }
+  pointer_location (f, &x0, &y0);
+
+  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                         "--mode", "control", "--path", "relay", "--snapshot", png,
+                         "--click", "500,350", "--duration", "8", NULL);
+  code = read_code (helper, &in);
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", "control", "--display", f->display, "--direct", "off",
+                         NULL);
+  /* The first snapshot is written with the first frame; the click follows it. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!g_file_test (png, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100 * 1000);
+    }
+  g_usleep (2500 * 1000);
+  pointer_location (f, &x1, &y1);
+  g_subprocess_send_signal (prompt, SIGTERM);
+  g_subprocess_wait (prompt, NULL, NULL);
+
+  collect (helper, in, &helper_result);
+  collect (sharer, NULL, &sharer_result);
+  g_assert_cmpint (helper_result.status, ==, 0);
+  g_assert_cmpint (sharer_result.status, ==, 0);
+  g_assert_nonnull (strstr (helper_result.out, "mode: control"));
+  g_assert_nonnull (strstr (helper_result.out, "input: sent"));
+  for (int i = 0; i < 2; i++)
+    {
+      const char *out = i == 0 ? helper_result.out : sharer_result.out;
+      const char *masked = strstr (out, "auth-prompt: masked\n");
+
+      g_assert_nonnull (masked);
+      g_assert_nonnull (strstr (masked, "auth-prompt: clear\n"));
+    }
+  /* The click never reached the display. */
+  g_assert_cmpint (x1, ==, x0);
+  g_assert_cmpint (y1, ==, y0);
+
+  /* Masked: not one pixel of the prompt, the notice panel where it is. */
+  g_assert_cmpint (count_prompt_pixels (png, &centre), ==, 0);
+  g_test_message ("masked snapshot: %06x where the prompt is", centre);
+  g_assert_cmpuint (centre, ==, PANEL_RGB);
+  /* Cleared: frames resumed and show the desktop where the prompt was. */
+  g_assert_nonnull (strstr (helper_result.out, "snapshot-clear: "));
+  g_assert_cmpint (count_prompt_pixels (png_clear, &centre), ==, 0);
+  g_assert_cmpint (ABS ((int) ((centre >> 16) & 0xff) - 0x33), <=, 8);
+  g_assert_cmpint (ABS ((int) ((centre >> 8) & 0xff) - 0x66), <=, 8);
+  g_assert_cmpint (ABS ((int) (centre & 0xff) - 0xcc), <=, 8);
+  assert_nothing_left (f);
+  result_clear (&helper_result);
+  result_clear (&sharer_result);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -632,6 +763,8 @@ main (int   argc,
   g_test_add ("/session/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
   g_test_add ("/session/laser", Fixture, NULL, fixture_setup, test_laser, fixture_teardown);
   g_test_add ("/session/server-dies", Fixture, NULL, fixture_setup, test_server_dies,
+              fixture_teardown);
+  g_test_add ("/session/auth-prompt", Fixture, NULL, fixture_setup, test_auth_prompt,
               fixture_teardown);
 
   return g_test_run ();

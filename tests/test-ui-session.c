@@ -730,6 +730,35 @@ test_helper_window (void)
   g_assert_true (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
   sleep_ms (300);
 
+  /* An authentication prompt on the sharer's screen (issue #6): the sharer covers it with its
+   * notice panel, and the window shows the banner until it is gone. */
+  {
+    RhRdpRect prompt = { SHARER_W / 4, SHARER_H / 4, SHARER_W / 2, SHARER_H / 2 };
+
+    g_assert_false (rh_session_window_get_auth_prompt_masked (window));
+    rh_rdp_sharer_set_private_regions (sharer, &prompt, 1);
+    rh_session_window_set_auth_prompt_masked (window, TRUE);
+    g_assert_true (rh_session_window_get_auth_prompt_masked (window));
+    sleep_ms (1500);
+    g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
+    g_clear_pointer (&shot, shot_free);
+    shot = take_screenshot (xid, "session-window-auth-prompt.png");
+    /* Between the notice's lines: the panel's own colour. */
+    widget_to_surface (view, area.origin.x + area.size.width * 0.30,
+                       area.origin.y + area.size.height * 0.30, &sx, &sy);
+    assert_shot_colour (shot, sx, sy, 0x1e, 0x2a, 0x38);
+    rh_rdp_sharer_set_private_regions (sharer, NULL, 0);
+    rh_session_window_set_auth_prompt_masked (window, FALSE);
+    g_assert_false (rh_session_window_get_auth_prompt_masked (window));
+    sleep_ms (1500);
+    g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
+    g_clear_pointer (&shot, shot_free);
+    shot = take_screenshot (xid, "session-window-auth-prompt-clear.png");
+    widget_to_surface (view, area.origin.x + area.size.width * 0.30,
+                       area.origin.y + area.size.height * 0.30, &sx, &sy);
+    assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
+  }
+
   /* View only: nothing is sent, the window says so and offers to ask for control */
   rh_session_window_set_mode (window, RH_RDP_MODE_VIEW);
   rh_rdp_viewer_set_mode (viewer, RH_RDP_MODE_VIEW);

@@ -32,6 +32,8 @@ struct _RhSessionWindow
   GtkToggleButton *laser_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
+  GtkRevealer *auth_prompt_revealer;
+  GtkLabel *auth_prompt_label;
 
   RhRdpMode mode;
   gboolean can_control;
@@ -389,11 +391,31 @@ on_chat_toggled (RhSessionWindow *self)
 }
 
 void
+rh_session_window_set_auth_prompt_masked (RhSessionWindow *self,
+                                          gboolean         masked)
+{
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  /* The sharer's app pauses the picture and drops our input by itself; this only says why the
+   * screen stopped moving and nothing we type arrives. */
+  gtk_revealer_set_reveal_child (self->auth_prompt_revealer, masked && !self->ended);
+}
+
+gboolean
+rh_session_window_get_auth_prompt_masked (RhSessionWindow *self)
+{
+  g_return_val_if_fail (RH_IS_SESSION_WINDOW (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->auth_prompt_revealer);
+}
+
+void
 rh_session_window_session_ended (RhSessionWindow *self)
 {
   g_return_if_fail (RH_IS_SESSION_WINDOW (self));
 
   self->ended = TRUE;
+  gtk_revealer_set_reveal_child (self->auth_prompt_revealer, FALSE);
   rh_chat_view_set_ended (self->chat_view);
   if (self->confirm_dialog != NULL)
     gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
@@ -518,6 +540,8 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, laser_button);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, auth_prompt_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, auth_prompt_label);
 
   gtk_widget_class_install_action (widget_class, "session.leave", NULL, leave_activated);
   gtk_widget_class_install_action (widget_class, "session.request-control", NULL,

@@ -45,6 +45,11 @@ void             rh_session_window_add_chat_message (RhSessionWindow     *self,
 /* A short notice over the remote screen (e.g. the person kept view only). */
 void             rh_session_window_show_notice      (RhSessionWindow *self,
                                                      const char      *text);
+/* The banner "The person is entering a password…" while the sharer's authentication prompt is
+ * masked (session status auth-prompt masked/clear). */
+void             rh_session_window_set_auth_prompt_masked (RhSessionWindow *self,
+                                                           gboolean         masked);
+gboolean         rh_session_window_get_auth_prompt_masked (RhSessionWindow *self);
 /* The session is over (ended elsewhere): closing no longer asks. */
 void             rh_session_window_session_ended (RhSessionWindow *self);
 /* Administrator access: offered in full control when the role has elevation

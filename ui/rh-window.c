@@ -96,6 +96,7 @@ struct _RhWindow
   gboolean              is_helper;
   gboolean              laser_traced;
   GtkWindow            *elevation_dialog;   /* sharer: Allow administrator access? */
+  gboolean              auth_prompt_masked;   /* the sharer's password prompt is masked */
   GCancellable         *cancellable;
   char                 *code;
   gint64                code_expires_at;
@@ -900,6 +901,14 @@ on_session_status (RhWindow   *self,
 
       rh_session_window_show_notice (RH_SESSION_WINDOW (self->session_window), text);
     }
+  else if (g_str_equal (key, "auth-prompt"))
+    {
+      /* May come before the session window opens (a prompt was already up). */
+      self->auth_prompt_masked = g_str_equal (value, "masked");
+      if (self->session_window)
+        rh_session_window_set_auth_prompt_masked (RH_SESSION_WINDOW (self->session_window),
+                                                  self->auth_prompt_masked);
+    }
   else if (g_str_equal (key, "mode") && self->session_window)
     rh_session_window_set_mode (RH_SESSION_WINDOW (self->session_window),
                                 g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
@@ -1003,6 +1012,8 @@ on_viewer_ready (RhWindow    *self,
                                      (rh_session_get_helper_permissions (self->session) &
                                       RH_PERMISSION_ELEVATION) != 0);
   attach_chat (self, rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window)));
+  rh_session_window_set_auth_prompt_masked (RH_SESSION_WINDOW (self->session_window),
+                                            self->auth_prompt_masked);
   gtk_window_present (GTK_WINDOW (self->session_window));
   trace (self, "state", "session-window");
 }
@@ -1050,6 +1061,7 @@ start_session (RhWindow               *self,
                const RhSessionOptions *options)
 {
   self->is_helper = is_helper;
+  self->auth_prompt_masked = FALSE;
   self->session = rh_session_new (self->client, self->config, is_helper, options);
   g_signal_connect_swapped (self->session, "status", G_CALLBACK (on_session_status), self);
   g_signal_connect_swapped (self->session, "chat-message", G_CALLBACK (on_session_chat), self);

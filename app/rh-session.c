@@ -608,12 +608,13 @@ report_session (RhSession *self)
  * status "auth-prompt" "masked"/"clear"; the helper learns it from the peer message
  * auth-prompt {"visible": bool, "masked": bool}. */
 
-/* The lead replaces this with the session's elevation state: with elevation granted the helper
- * sees and uses the prompt (they type the administrator credentials). */
+/* With administrator access granted the helper sees and uses the prompt: they type the
+ * administrator credentials. */
 static gboolean
 elevation_granted (RhSession *self)
 {
-  return FALSE;
+  return self->elevation_granted && self->elevation != NULL &&
+         rh_elevation_is_granted (self->elevation);
 }
 
 /* The classes the sharer's capture looks for itself: the built-in list and the config's
@@ -1290,6 +1291,7 @@ on_grant_recorded (GObject      *source,
     self->elevated_menu = rh_elevated_tools_menu (self->config->elevated_tools);
   status (self, "elevation", "granted");
   send_elevation_grant (self);
+  update_auth_prompt_guard (self);
 }
 
 static void
@@ -1591,6 +1593,8 @@ end_elevation (RhSession *self)
 
   status (self, "elevation", line);
   self->elevation_granted = FALSE;
+  /* Prompts are private again for the moment the screen still runs. */
+  update_auth_prompt_guard (self);
   /* The helper, if still there, hears what happens to the person's desktop. */
   json_object_set_string_member (ending, "action", action);
   if (rh_rendezvous_client_is_paired (self->client))

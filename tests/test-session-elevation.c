@@ -50,6 +50,7 @@ typedef struct
   RhSession          *sharer;
   Side                h, s;
   RhTestCallLog      *log;
+  GSubprocess        *prompt;
   guint               asked;
   gboolean            answer;
 } Fixture;
@@ -239,6 +240,12 @@ fixture_teardown (Fixture       *f,
   /* Let the sessions' idle clean-ups run. */
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
+  if (f->prompt)
+    {
+      g_subprocess_force_exit (f->prompt);
+      g_subprocess_wait (f->prompt, NULL, NULL);
+      g_clear_object (&f->prompt);
+    }
   g_clear_pointer (&f->log, rh_test_call_log_free);
   rh_test_dbusmock_stop ();
   rh_test_server_stop (f->server);
@@ -378,9 +385,28 @@ test_granted (Fixture       *f,
   start_session (f, RH_RDP_MODE_CONTROL, RH_SESSION_ELEVATION_ASK);
   wait_line (&f->h, "mode: control");
   g_assert_null (rh_session_get_elevation_end_action (f->sharer));
+
+  /* A polkit agent's window: masked for the helper until administrator access is granted,
+   * then the helper sees it (they type the administrator password there). */
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+    g_autoptr(GError) error = NULL;
+
+    g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
+    f->prompt = g_subprocess_launcher_spawn (launcher, &error, "xmessage", "-name",
+                                             "polkit-gnome-authentication-agent-1",
+                                             "-geometry", "300x120+100+100",
+                                             "Authentication is needed", NULL);
+    g_assert_no_error (error);
+  }
+  wait_line (&f->h, "auth-prompt: masked");
+  g_assert_true (has_line (&f->s, "auth-prompt: masked"));
+
   f->answer = TRUE;
   rh_session_request_elevation (f->helper);
   wait_line (&f->h, "elevation: granted");
+  wait_line (&f->h, "auth-prompt: clear");
+  g_subprocess_force_exit (f->prompt);
   g_assert_cmpuint (f->asked, ==, 1);
   g_assert_true (has_line (&f->s, "elevation: granted"));
   g_assert_true (rh_session_get_elevation_granted (f->helper));

@@ -317,6 +317,17 @@ static const RhErrorInfo error_table[] = {
     N_("The shared display could not be watched for system authentication prompts, so the "
        "helper might have seen a password being typed; the session was not started."),
     N_("Check that the display is reachable and start the session again.") },
+
+  /* Issue #6: monitor selection */
+  { RH_ERROR_MONITOR_INVALID, N_("No such monitor"),
+    N_("The monitor asked for is not a number between 1 and the number of the sharer's monitors (or all), or the sharer's monitors changed meanwhile."),
+    N_("Pick one of the monitors the session lists, or all monitors.") },
+  { RH_ERROR_MONITOR_UNSUPPORTED, N_("This screen capture cannot change monitors"),
+    N_("The sharer uses FreeRDP's stock screen capture (capture=stock, or ours could not run on the display), which picks the monitor it shares when it starts and cannot change it."),
+    N_("Set capture=builtin on the sharer's computer to choose monitors during a session.") },
+  { RH_ERROR_MONITOR_LIST, N_("The monitors could not be listed"),
+    N_("The shared X11 display could not be opened to read its monitors (RandR or Xinerama)."),
+    N_("Check that the display is reachable; all monitors are shared meanwhile.") },
 };
 
 const RhErrorInfo *

@@ -136,6 +136,11 @@ typedef enum
 
   /* Authentication-prompt guard in sessions (7211-7215) */
   RH_ERROR_AUTH_PROMPT_GUARD     = 7211,
+
+  /* Issue #6: monitor selection (7221-7225) */
+  RH_ERROR_MONITOR_INVALID       = 7221,
+  RH_ERROR_MONITOR_UNSUPPORTED   = 7222,
+  RH_ERROR_MONITOR_LIST          = 7223,
 } RhErrorCode;
 
 typedef struct

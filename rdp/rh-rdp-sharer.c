@@ -107,6 +107,7 @@ struct _RhRdpSharer
   gint mode;                   /* RhRdpMode, read by FreeRDP threads through the server */
   RhRdpCapture capture;        /* wanted */
   RhRdpCapture capture_running;
+  int monitor;                 /* RH_RDP_MONITOR_ALL or an index into list_monitors() */
   GMainContext *context;
 
   rdpShadowServer *server;
@@ -835,6 +836,37 @@ create_server (RhRdpSharer  *self,
   return TRUE;
 }
 
+/* FreeRDP's X11 capture shares the first monitor it enumerates (all of the screen only when
+ * the display has no monitors), chosen once at init: which of ours is it? */
+static int
+stock_monitor (RhRdpSharer *self)
+{
+  rdpShadowSubsystem *subsystem = self->server->subsystem;
+  g_autoptr(GArray) monitors = rh_rdp_sharer_list_monitors (self, NULL);
+  const MONITOR_DEF *shared;
+  int index = RH_RDP_MONITOR_ALL;
+
+  if (monitors == NULL || subsystem->numMonitors <= 0 || subsystem->selectedMonitor < 0 ||
+      subsystem->selectedMonitor >= subsystem->numMonitors)
+    return RH_RDP_MONITOR_ALL;
+  shared = &subsystem->monitors[subsystem->selectedMonitor];
+  for (guint i = 0; i < monitors->len; i++)
+    {
+      const RhRdpMonitor *m = &g_array_index (monitors, RhRdpMonitor, i);
+
+      if (m->x == shared->left && m->y == shared->top && m->x + m->width == shared->right &&
+          m->y + m->height == shared->bottom)
+        index = (int) i;
+    }
+  /* One monitor covering the whole screen is "all". */
+  if (monitors->len == 1)
+    index = RH_RDP_MONITOR_ALL;
+  if (self->monitor != index)
+    g_message ("FreeRDP's screen capture shares %s%d", index < 0 ? "all monitors" : "monitor ",
+               index + 1);
+  return index;
+}
+
 gboolean
 rh_rdp_sharer_start (RhRdpSharer *self,
                      GError     **error)
@@ -868,6 +900,8 @@ rh_rdp_sharer_start (RhRdpSharer *self,
   self->link->context = g_main_context_ref (self->context);
   g_atomic_int_set (&self->link->mode, g_atomic_int_get (&self->mode));
 
+  /* Read when the subsystem is created. */
+  rh_shadow_x11_select_monitor (self->monitor);
   {
     g_autoptr (GError) local_error = NULL;
 
@@ -889,6 +923,9 @@ rh_rdp_sharer_start (RhRdpSharer *self,
       goto fail;
     }
   self->server_initialized = TRUE;
+  rh_shadow_x11_select_monitor (RH_RDP_MONITOR_ALL);
+  if (self->capture_running == RH_RDP_CAPTURE_STOCK)
+    self->monitor = stock_monitor (self);
 
   subsystem = self->server->subsystem;
   self->link->subsystem = subsystem;
@@ -1137,6 +1174,76 @@ rh_rdp_capture_from_string (const char   *name,
   return TRUE;
 }
 
+GArray *
+rh_rdp_sharer_list_monitors (RhRdpSharer  *self,
+                             GError      **error)
+{
+  const char *name;
+  GArray *monitors;
+
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), NULL);
+
+  init_x_threads ();
+  name = self->display ? self->display : g_getenv ("DISPLAY");
+  monitors = name && *name ? rh_shadow_x11_list_monitors (name) : NULL;
+  if (monitors == NULL)
+    g_set_error (error, RH_RDP_ERROR, RH_ERROR_MONITOR_LIST,
+                 "Could not open the X11 display %s to list its monitors",
+                 name ? name : "(none)");
+  return monitors;
+}
+
+gboolean
+rh_rdp_sharer_select_monitor (RhRdpSharer  *self,
+                              int           index,
+                              GError      **error)
+{
+  g_autoptr(GArray) monitors = NULL;
+
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (index < RH_RDP_MONITOR_ALL)
+    {
+      g_set_error (error, RH_RDP_ERROR, RH_ERROR_MONITOR_INVALID, "No monitor %d", index);
+      return FALSE;
+    }
+  if (index != RH_RDP_MONITOR_ALL)
+    {
+      monitors = rh_rdp_sharer_list_monitors (self, error);
+      if (monitors == NULL)
+        return FALSE;
+      if ((guint) index >= monitors->len)
+        {
+          g_set_error (error, RH_RDP_ERROR, RH_ERROR_MONITOR_INVALID,
+                       "No monitor %d: the display has %u", index + 1, monitors->len);
+          return FALSE;
+        }
+    }
+  if (self->server && self->capture_running == RH_RDP_CAPTURE_STOCK && index != self->monitor)
+    {
+      g_set_error_literal (error, RH_RDP_ERROR, RH_ERROR_MONITOR_UNSUPPORTED,
+                           "FreeRDP's screen capture cannot change what it shares");
+      return FALSE;
+    }
+  if (self->server && index != self->monitor &&
+      !rh_shadow_x11_switch_monitor (self->server->subsystem, index))
+    {
+      g_set_error_literal (error, RH_RDP_ERROR, RH_ERROR_INTERNAL,
+                           "Could not reach the screen capture");
+      return FALSE;
+    }
+  self->monitor = index;
+  return TRUE;
+}
+
+int
+rh_rdp_sharer_get_monitor (RhRdpSharer *self)
+{
+  g_return_val_if_fail (RH_IS_RDP_SHARER (self), RH_RDP_MONITOR_ALL);
+  return self->monitor;
+}
+
 static void
 rh_rdp_sharer_dispose (GObject *object)
 {
@@ -1180,6 +1287,7 @@ rh_rdp_sharer_init (RhRdpSharer *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->private_rects = g_array_new (FALSE, FALSE, sizeof (RhRdpRect));
+  self->monitor = RH_RDP_MONITOR_ALL;
 }
 
 RhRdpSharer *

@@ -86,4 +86,30 @@ gboolean     rh_rdp_sharer_is_private          (RhRdpSharer       *self);
 gboolean     rh_rdp_capture_from_string        (const char   *name,
                                                 RhRdpCapture *capture);
 
+/* Monitors (issue #6). A monitor in root-window coordinates of the shared X screen. */
+typedef struct
+{
+  int      x, y, width, height;
+  gboolean primary;
+} RhRdpMonitor;
+
+/* Which part of the screen is shared: every monitor (the whole X screen), or one of them. */
+#define RH_RDP_MONITOR_ALL (-1)
+
+/* The display's monitors (RhRdpMonitor), left to right then top to bottom: its RandR 1.5
+ * monitors, else its Xinerama screens, else the whole screen as one. Works before start().
+ * RH_ERROR_MONITOR_LIST when the display cannot be opened. */
+GArray      *rh_rdp_sharer_list_monitors       (RhRdpSharer  *self,
+                                                GError      **error);
+/* Shares one monitor (an index into list_monitors()) or RH_RDP_MONITOR_ALL. Before start() it
+ * is remembered; while running, the viewers get a desktop resize to the monitor's size and a
+ * full repaint, without reconnecting. RH_ERROR_MONITOR_INVALID for an index out of range.
+ * FreeRDP's stock capture picks what it shares itself at start (the X server's first RandR
+ * monitor, or the whole screen without any), whatever was selected before; get_monitor() says
+ * which, and any other choice while running is RH_ERROR_MONITOR_UNSUPPORTED. */
+gboolean     rh_rdp_sharer_select_monitor      (RhRdpSharer  *self,
+                                                int           index,
+                                                GError      **error);
+int          rh_rdp_sharer_get_monitor         (RhRdpSharer  *self);
+
 G_END_DECLS

@@ -71,6 +71,7 @@
 #include <X11/extensions/XInput2.h>
 #include <X11/extensions/XTest.h>
 #include <X11/extensions/Xrandr.h>
+#include <X11/extensions/Xinerama.h>
 
 #include <cairo.h>
 
@@ -84,6 +85,7 @@
 
 #include <freerdp/server/shadow.h>
 
+#include "rh-rdp-sharer.h"
 #include "rh-shadow-x11.h"
 
 #define MAX_FPS 30
@@ -97,6 +99,8 @@
 #define REFINE_USEC (G_USEC_PER_SEC / 4)     /* quiet time before lossy areas are re-sent */
 #define MAX_CURSOR_SIZE 96           /* the largest pointer RDP's PointerNew carries */
 #define N_SPARE_KEYCODES 4
+/* Our own message on the subsystem's input queue (FreeRDP's ids are 1001-1999). */
+#define RH_MSG_SELECT_MONITOR 0x5248
 
 typedef struct
 {
@@ -137,6 +141,8 @@ typedef struct
   gint64 last_damage_time;
   gboolean refining;               /* this frame re-sends lossy areas: never RemoteFX */
   RECTANGLE_16 area;               /* shared part of the screen, root coordinates */
+  int monitor;                     /* what is shared: -1 all, else a monitor index */
+  gboolean area_changed;           /* another monitor was selected: resize the surface */
 
   GThread *thread;
   int stop_pipe[2];
@@ -227,18 +233,31 @@ stat_add (guint64 *counter,
 
 /* ---- Monitors ---- */
 
-/* Fills monitors with RandR's list (RandR 1.5 monitors), or the whole screen when there is
- * none. */
-static UINT32
-enum_monitors_on (Display    *display,
-                  MONITOR_DEF *monitors,
-                  UINT32      max_monitors)
+static gint
+compare_monitors (gconstpointer a,
+                  gconstpointer b)
 {
-  int event_base, error_base, major = 0, minor = 0;
-  UINT32 n = 0;
+  const RhRdpMonitor *ma = a, *mb = b;
 
-  if (max_monitors == 0)
-    return 0;
+  if (ma->x != mb->x)
+    return ma->x < mb->x ? -1 : 1;
+  if (ma->y != mb->y)
+    return ma->y < mb->y ? -1 : 1;
+  return 0;
+}
+
+/* Real multi-monitor desktops expose RandR 1.5 monitors (one per output, or set with xrandr
+ * --setmonitor); servers without RandR 1.5 may still have Xinerama screens. Sorted so that
+ * "monitor 1" is the leftmost one, whatever order the server keeps them in. Only monitors that
+ * lie within the screen are kept: the capture cannot read outside it. */
+static GArray *
+list_monitors_on (Display *display)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (RhRdpMonitor));
+  int screen_w = DisplayWidth (display, DefaultScreen (display));
+  int screen_h = DisplayHeight (display, DefaultScreen (display));
+  int event_base, error_base, major = 0, minor = 0;
+
   if (XRRQueryExtension (display, &event_base, &error_base) &&
       XRRQueryVersion (display, &major, &minor) && (major > 1 || (major == 1 && minor >= 5)))
     {
@@ -246,26 +265,84 @@ enum_monitors_on (Display    *display,
       XRRMonitorInfo *info = XRRGetMonitors (display, DefaultRootWindow (display), True,
                                              &count);
 
-      for (int i = 0; info && i < count && n < max_monitors; i++)
+      for (int i = 0; info && i < count; i++)
         {
-          monitors[n].left = info[i].x;
-          monitors[n].top = info[i].y;
-          monitors[n].right = info[i].x + info[i].width;
-          monitors[n].bottom = info[i].y + info[i].height;
-          monitors[n].flags = info[i].primary ? 1 : 0;
-          n++;
+          RhRdpMonitor m = { info[i].x, info[i].y, info[i].width, info[i].height,
+                             info[i].primary != 0 };
+
+          g_array_append_val (out, m);
         }
       if (info)
         XRRFreeMonitors (info);
     }
-  if (n == 0)
+  if (out->len == 0 && XineramaQueryExtension (display, &event_base, &error_base) &&
+      XineramaIsActive (display))
     {
-      monitors[0].left = 0;
-      monitors[0].top = 0;
-      monitors[0].right = DisplayWidth (display, DefaultScreen (display));
-      monitors[0].bottom = DisplayHeight (display, DefaultScreen (display));
-      monitors[0].flags = 1;
-      n = 1;
+      int count = 0;
+      XineramaScreenInfo *info = XineramaQueryScreens (display, &count);
+
+      for (int i = 0; info && i < count; i++)
+        {
+          RhRdpMonitor m = { info[i].x_org, info[i].y_org, info[i].width, info[i].height,
+                             i == 0 };
+
+          g_array_append_val (out, m);
+        }
+      if (info)
+        XFree (info);
+    }
+  for (guint i = 0; i < out->len; )
+    {
+      const RhRdpMonitor *m = &g_array_index (out, RhRdpMonitor, i);
+
+      if (m->width <= 0 || m->height <= 0 || m->x < 0 || m->y < 0 ||
+          m->x + m->width > screen_w || m->y + m->height > screen_h)
+        g_array_remove_index (out, i);
+      else
+        i++;
+    }
+  if (out->len > 16)
+    g_array_set_size (out, 16);      /* what the shadow server's monitor table holds */
+  if (out->len == 0)
+    {
+      RhRdpMonitor whole = { 0, 0, screen_w, screen_h, TRUE };
+
+      g_array_append_val (out, whole);
+    }
+  g_array_sort (out, compare_monitors);
+  return out;
+}
+
+GArray *
+rh_shadow_x11_list_monitors (const char *display_name)
+{
+  Display *display = XOpenDisplay (display_name);
+  GArray *out;
+
+  if (!display)
+    return NULL;
+  out = list_monitors_on (display);
+  XCloseDisplay (display);
+  return out;
+}
+
+static UINT32
+enum_monitors_on (Display    *display,
+                  MONITOR_DEF *monitors,
+                  UINT32      max_monitors)
+{
+  g_autoptr(GArray) list = list_monitors_on (display);
+  UINT32 n = 0;
+
+  for (guint i = 0; i < list->len && n < max_monitors; i++, n++)
+    {
+      const RhRdpMonitor *m = &g_array_index (list, RhRdpMonitor, i);
+
+      monitors[n].left = m->x;
+      monitors[n].top = m->y;
+      monitors[n].right = m->x + m->width;
+      monitors[n].bottom = m->y + m->height;
+      monitors[n].flags = m->primary ? 1 : 0;
     }
   return n;
 }
@@ -293,7 +370,7 @@ setup_area (RhShadowX11 *self)
   rdpShadowSubsystem *base = &self->base;
   MONITOR_DEF monitors[16];
   UINT32 n = enum_monitors_on (self->display, monitors, G_N_ELEMENTS (monitors));
-  int wanted = g_atomic_int_get (&selected_monitor);
+  int wanted = self->monitor;
 
   if (wanted >= 0 && (UINT32) wanted < n)
     {
@@ -1576,6 +1653,11 @@ handle_messages (RhShadowX11 *self)
           self->cursor_changed = TRUE;
           self->pointer_moved = TRUE;
         }
+      if (message.id == RH_MSG_SELECT_MONITOR)
+        {
+          self->monitor = GPOINTER_TO_INT (message.wParam);
+          self->area_changed = TRUE;
+        }
       if (message.Free)
         message.Free (&message);
     }
@@ -1587,24 +1669,15 @@ client_count (RhShadowX11 *self)
   return ArrayList_Count (self->base.server->clients);
 }
 
-/* The screen changed size (RandR): a new segment, a new area, and the shadow server resizes
- * its surfaces; the publish below makes every client notice and send a desktop resize, after
- * which it reactivates and asks for a full refresh. */
+/* The shared area changed (another monitor, or the screen's size): the shadow server resizes
+ * its surfaces; the publish below makes every client notice and send a desktop resize when the
+ * size differs, after which it reactivates and asks for a full refresh. Either way the whole
+ * new area goes out again. */
 static void
-handle_resize (RhShadowX11 *self)
+reshape_area (RhShadowX11 *self)
 {
-  int screen = DefaultScreen (self->display);
-  int width = DisplayWidth (self->display, screen);
-  int height = DisplayHeight (self->display, screen);
   rdpShadowSurface *surface = self->base.server->surface;
 
-  if (width == self->screen_width && height == self->screen_height)
-    return;
-  g_message ("Screen capture: the screen is now %dx%d", width, height);
-  self->screen_width = width;
-  self->screen_height = height;
-  shm_release (self);
-  self->use_shm = shm_setup (self);
   setup_area (self);
   region16_clear (&self->pending);
   region16_clear (&self->lossy);
@@ -1615,6 +1688,36 @@ handle_resize (RhShadowX11 *self)
     g_warning ("Screen capture: FreeRDP could not resize its surface");
   shadow_subsystem_frame_update (&self->base);
   self->need_full = TRUE;
+  self->pointer_x = self->pointer_y = -1;
+  self->pointer_moved = TRUE;
+}
+
+/* The screen changed size (RandR): a new segment and a new area. */
+static void
+handle_resize (RhShadowX11 *self)
+{
+  int screen = DefaultScreen (self->display);
+  int width = DisplayWidth (self->display, screen);
+  int height = DisplayHeight (self->display, screen);
+
+  if (width == self->screen_width && height == self->screen_height)
+    return;
+  g_message ("Screen capture: the screen is now %dx%d", width, height);
+  self->screen_width = width;
+  self->screen_height = height;
+  shm_release (self);
+  self->use_shm = shm_setup (self);
+  reshape_area (self);
+}
+
+static void
+handle_area_change (RhShadowX11 *self)
+{
+  reshape_area (self);
+  g_message ("Screen capture: sharing %s, area %d,%d %dx%d",
+             self->monitor < 0 ? "all monitors" : "one monitor", self->area.left,
+             self->area.top, self->area.right - self->area.left,
+             self->area.bottom - self->area.top);
 }
 
 /* Typing and pointing get MAX_FPS; a busy screen (large frames in quick succession) gets
@@ -1687,6 +1790,11 @@ capture_thread (gpointer data)
         {
           self->resized = FALSE;
           handle_resize (self);
+        }
+      if (self->area_changed)
+        {
+          self->area_changed = FALSE;
+          handle_area_change (self);
         }
       /* The guard first: while anything is private, nothing below runs. */
       guard_apply_settings (self);
@@ -2088,6 +2196,7 @@ rh_shadow_x11_new (void)
   region16_init (&self->pending);
   region16_init (&self->lossy);
   self->pointer_x = self->pointer_y = -1;
+  self->monitor = g_atomic_int_get (&selected_monitor);
 
   self->base.SynchronizeEvent = rh_shadow_x11_synchronize;
   self->base.KeyboardEvent = rh_shadow_x11_keyboard;
@@ -2292,6 +2401,16 @@ rh_shadow_x11_stop (rdpShadowSubsystem *subsystem)
         self->stop_pipe[i] = -1;
       }
   return 1;
+}
+
+gboolean
+rh_shadow_x11_switch_monitor (rdpShadowSubsystem *subsystem,
+                              int                 monitor)
+{
+  g_return_val_if_fail (subsystem != NULL && subsystem->MsgPipe != NULL, FALSE);
+
+  return MessageQueue_Post (subsystem->MsgPipe->In, NULL, RH_MSG_SELECT_MONITOR,
+                            GINT_TO_POINTER (monitor < 0 ? -1 : monitor), NULL) ? TRUE : FALSE;
 }
 
 int

@@ -18,8 +18,20 @@ struct _RDP_SHADOW_ENTRY_POINTS;
 int  rh_shadow_x11_entry           (struct _RDP_SHADOW_ENTRY_POINTS *entry_points);
 
 /* Which part of the display the next server shares: -1 (the default) is the whole X screen,
- * 0..n-1 one RandR monitor (in XRRGetMonitors order). Read when the subsystem initialises. */
+ * 0..n-1 one monitor of rh_shadow_x11_list_monitors(). Read when the subsystem is created. */
 void rh_shadow_x11_select_monitor  (int                      monitor);
+
+/* The monitors of display_name (NULL: $DISPLAY) as RhRdpMonitor (rh-rdp-sharer.h), left to
+ * right then top to bottom: RandR 1.5 monitors, else Xinerama screens, else the whole screen.
+ * NULL when the display cannot be opened. */
+GArray *rh_shadow_x11_list_monitors (const char             *display_name);
+
+/* Switches a running subsystem (ours: FreeRDP's rdpShadowSubsystem) to another monitor, or -1
+ * for the whole screen; its capture thread resizes the shared surface, which makes every
+ * client get a desktop resize and a full repaint. */
+struct rdp_shadow_subsystem;
+gboolean rh_shadow_x11_switch_monitor (struct rdp_shadow_subsystem *subsystem,
+                                       int                          monitor);
 
 /* Counters since the subsystem started (any thread): for tests and measurements. */
 typedef struct

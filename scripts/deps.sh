@@ -10,6 +10,7 @@ RH_BUILD_PACKAGES=(
   freerdp2-dev libx11-dev libcairo2-dev
   libgtk-4-dev libadwaita-1-dev libnotify-dev
   libxdamage-dev libxext-dev libxfixes-dev libxtst-dev libxrandr-dev libxi-dev
+  libxinerama-dev
 )
 RH_TEST_PACKAGES=(
   iproute2 sqlite3 openssl python3

@@ -18,6 +18,7 @@
 #include "rh-error.h"
 #include "rh-headless.h"
 #include "rh-log.h"
+#include "rh-monitor-list.h"
 #include "rh-terms.h"
 #include "rh-ui.h"
 
@@ -127,6 +128,7 @@ main (int   argc,
   g_autofree char *chat = NULL;
   g_autofree char *laser = NULL;
   g_autofree char *elevate = NULL;
+  g_autofree char *monitor = NULL;
   gboolean allow_elevation = FALSE;
   int duration = 0;
   RhHeadlessOptions options = { 0 };
@@ -150,6 +152,7 @@ main (int   argc,
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, N_("give-help: how the screen travels: auto (direct if possible, else relay), relay or direct"), "auto|relay|direct" },
     { "direct", 0, 0, G_OPTION_ARG_STRING, &direct, N_("get-help: addresses offered for a direct connection: all, loopback (tests on one machine) or off"), "all|loopback|off" },
     { "laser", 0, 0, G_OPTION_ARG_STRING, &laser, N_("give-help: point the laser at this spot (fractions of the screen) before the snapshot"), "X,Y" },
+    { "monitor", 0, 0, G_OPTION_ARG_STRING, &monitor, N_("give-help: share only this monitor of the sharer's (1 is the leftmost), or all, before the snapshot"), "N|all" },
     { "elevate", 0, 0, G_OPTION_ARG_STRING, &elevate, N_("give-help: ask for administrator access after the first frame, then start this tool of the sharer's menu (control only)"), "TOOL" },
     { "allow-elevation", 0, 0, G_OPTION_ARG_NONE, &allow_elevation, N_("get-help: allow administrator access when the helper asks (otherwise it is refused)"), NULL },
     { "chat", 0, 0, G_OPTION_ARG_STRING, &chat, N_("Send this chat message once the screen is shared (with --mode or --allow)"), "TEXT" },
@@ -264,6 +267,13 @@ main (int   argc,
           options.session.laser_x = x;
           options.session.laser_y = y;
         }
+      if (monitor != NULL)
+        {
+          if (!rh_monitor_parse_choice (monitor, &options.session.monitor))
+            return usage_error (context, _("--monitor takes a monitor number (1 is the leftmost) "
+                                           "or all"));
+          options.session.select_monitor = TRUE;
+        }
       if (elevate != NULL)
         {
           if (options.session.requested_mode != RH_RDP_MODE_CONTROL)
@@ -278,9 +288,9 @@ main (int   argc,
           options.session.click = TRUE;
         }
     }
-  else if (snapshot || duration || type_text || click || path || laser || elevate)
-    return usage_error (context, _("--snapshot, --duration, --type, --click, --laser and "
-                                   "--elevate need --mode"));
+  else if (snapshot || duration || type_text || click || path || laser || elevate || monitor)
+    return usage_error (context, _("--snapshot, --duration, --type, --click, --laser, "
+                                   "--elevate and --monitor need --mode"));
   if (allow != NULL)
     {
       if (!g_str_equal (command, "get-help"))

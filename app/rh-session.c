@@ -25,6 +25,7 @@
 #include "rh-relay-client.h"
 #include "rh-laser-overlay.h"
 #include "rh-auth-prompt-watch.h"
+#include "rh-monitor-list.h"
 #include "rh-session.h"
 
 struct _RhSession
@@ -87,6 +88,14 @@ struct _RhSession
   gboolean            auth_visible;     /* the watch sees a prompt on screen */
   int                 auth_reported;    /* -1: nothing said yet; else the last "masked" said */
   guint               auth_snapshot_timer;   /* helper: headless snapshot once unmasked */
+  /* Monitors. Helper: the sharer's list and choice; headless --monitor waits for it. */
+  GArray             *monitors;           /* RhRdpMonitor */
+  int                 monitor;
+  gboolean            monitor_pending;    /* headless: selected, the snapshot waits */
+  gboolean            monitor_confirmed;
+  guint               monitor_timer;
+  gint64              monitor_since;
+  gint64              monitor_last_frame;
 };
 
 enum
@@ -137,6 +146,7 @@ teardown (RhSession *self)
   g_clear_handle_id (&self->consent_timer, g_source_remove);
   g_clear_handle_id (&self->duration_timer, g_source_remove);
   g_clear_handle_id (&self->elevation_timer, g_source_remove);
+  g_clear_handle_id (&self->monitor_timer, g_source_remove);
   if (self->viewer)
     {
       g_signal_handlers_disconnect_by_data (self->viewer, self);
@@ -291,6 +301,8 @@ send_input (RhSession *self)
 }
 
 static void after_first_frame (RhSession *self);
+static void first_frame_next (RhSession *self);
+static gboolean monitor_before_snapshot (RhSession *self);
 
 static gboolean
 on_laser_demo_tick (gpointer user_data)
@@ -318,6 +330,14 @@ on_first_frame (RhRdpViewer *viewer,
   g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
 
   status (self, "first-frame", size);
+  if (monitor_before_snapshot (self))
+    return;   /* first_frame_next() runs once the chosen monitor is shown */
+  first_frame_next (self);
+}
+
+static void
+first_frame_next (RhSession *self)
+{
   if (self->elevated_tool != NULL)
     {
       /* Headless --elevate: the snapshot and input wait for the tool's start. */
@@ -772,6 +792,8 @@ handle_auth_prompt (RhSession  *self,
     self->auth_snapshot_timer = g_timeout_add (1000, on_auth_snapshot_timeout, self);
 }
 
+static void send_monitors (RhSession *self, const GError *refusal);
+
 static void
 apply_answer (RhSession      *self,
               RhSessionAllow  allow)
@@ -867,6 +889,7 @@ apply_answer (RhSession      *self,
   json_object_set_string_member (offer, "password", rh_rdp_sharer_get_password (self->sharer));
   send_peer (self, offer);
   status (self, "mode", mode_name (self->mode));
+  send_monitors (self, NULL);
 }
 
 /* The person's answer to a request for control while the screen is already shared. */
@@ -1128,6 +1151,8 @@ rh_session_laser_off (RhSession *self)
   send_laser (self);
 }
 
+static const RhLaserArea *shared_monitor_area (RhSession *self, RhLaserArea *area);
+
 static void
 handle_laser (RhSession  *self,
               JsonObject *msg)
@@ -1162,7 +1187,10 @@ handle_laser (RhSession  *self,
   y = json_node_get_double (yn);
   if (self->laser == NULL)
     {
-      self->laser = rh_laser_overlay_new (self->display, NULL, RH_LASER_MODE_AUTO, &error);
+      RhLaserArea area;
+
+      self->laser = rh_laser_overlay_new (self->display, shared_monitor_area (self, &area),
+                                          RH_LASER_MODE_AUTO, &error);
       if (self->laser == NULL)
         {
           /* The session goes on without it; say so once. */
@@ -1835,6 +1863,231 @@ rh_session_set_elevation_for_testing (RhSession           *self,
   self->elevation = elevation;
 }
 
+/* ---- Monitors (issue #6) ----
+ * The sharer lists its monitors once the screen is shared and after every change; the helper
+ * picks one or all. The sharer checks the choice against its own list, whatever the helper's
+ * app sends, and the RDP stream follows without a reconnect (rh_rdp_sharer_select_monitor). */
+
+/* Sharer: the laser is drawn over the shared monitor only, in its coordinates. */
+static const RhLaserArea *
+shared_monitor_area (RhSession   *self,
+                     RhLaserArea *area)
+{
+  g_autoptr(GArray) monitors = NULL;
+  int index = self->sharer ? rh_rdp_sharer_get_monitor (self->sharer) : RH_RDP_MONITOR_ALL;
+  const RhRdpMonitor *m;
+
+  if (index < 0)
+    return NULL;
+  monitors = rh_rdp_sharer_list_monitors (self->sharer, NULL);
+  if (monitors == NULL || (guint) index >= monitors->len)
+    return NULL;
+  m = &g_array_index (monitors, RhRdpMonitor, index);
+  *area = (RhLaserArea) { m->x, m->y, m->width, m->height };
+  return area;
+}
+
+static void
+send_monitors (RhSession    *self,
+               const GError *refusal)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) monitors = NULL;
+  g_autoptr(JsonObject) msg = NULL;
+  g_autofree char *text = NULL;
+  int selected;
+
+  if (self->sharer == NULL || self->task == NULL)
+    return;
+  monitors = rh_rdp_sharer_list_monitors (self->sharer, &error);
+  if (monitors == NULL)
+    {
+      g_message ("Not offering a choice of monitors: %s", error->message);
+      return;
+    }
+  selected = rh_rdp_sharer_get_monitor (self->sharer);
+  msg = rh_monitor_list_to_message (monitors, selected, refusal);
+  send_peer (self, msg);
+  text = rh_monitor_describe (monitors, selected);
+  status (self, "monitor", text);
+}
+
+static void
+handle_select_monitor (RhSession  *self,
+                       JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) monitors = NULL;
+  int index;
+
+  /* Only on a screen the person agreed to share; view-only or control alike. */
+  if (self->sharer == NULL)
+    return;
+  monitors = rh_rdp_sharer_list_monitors (self->sharer, &error);
+  if (monitors == NULL ||
+      !rh_monitor_parse_select (msg, monitors->len, &index, &error) ||
+      !rh_rdp_sharer_select_monitor (self->sharer, index, &error))
+    {
+      g_autofree char *text = rh_error_format (error);
+
+      if (g_error_matches (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE))
+        {
+          g_debug ("Ignoring a monitor choice: %s", error->message);
+          return;
+        }
+      status (self, "monitor-refused", text);
+      send_monitors (self, error);
+      return;
+    }
+  /* The laser's window follows on its next position. */
+  g_clear_pointer (&self->laser, rh_laser_overlay_free);
+  send_monitors (self, NULL);
+}
+
+static void
+handle_monitors (RhSession  *self,
+                 JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refusal = NULL;
+  g_autofree char *text = NULL;
+  GArray *monitors;
+  int selected;
+
+  monitors = rh_monitor_list_from_message (msg, &selected, &refusal, &error);
+  if (monitors == NULL)
+    {
+      g_debug ("Ignoring the sharer's monitors: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->monitors, g_array_unref);
+  self->monitors = monitors;
+  self->monitor = selected;
+  if (refusal != NULL)
+    {
+      status (self, "monitor-refused", refusal);
+      if (self->monitor_pending)
+        {
+          /* Headless: the snapshot was to show that monitor; it cannot. */
+          RhErrorCode code = g_str_has_prefix (refusal, "RH-7222")
+                             ? RH_ERROR_MONITOR_UNSUPPORTED : RH_ERROR_MONITOR_INVALID;
+
+          finish (self, g_error_new_literal (RH_RDP_ERROR, code,
+                                             _("The sharer could not share the chosen monitor")),
+                  "error");
+          return;
+        }
+    }
+  text = rh_monitor_describe (self->monitors, self->monitor);
+  status (self, "monitor", text);
+  if (self->monitor_pending && self->monitor == self->options.monitor)
+    self->monitor_confirmed = TRUE;
+}
+
+GArray *
+rh_session_get_monitors (RhSession *self,
+                         int       *selected)
+{
+  g_return_val_if_fail (RH_IS_SESSION (self), NULL);
+
+  if (selected)
+    *selected = self->monitor;
+  return self->monitors;
+}
+
+void
+rh_session_select_monitor (RhSession *self,
+                           int        index)
+{
+  g_autoptr(JsonObject) msg = NULL;
+
+  g_return_if_fail (RH_IS_SESSION (self));
+
+  if (!self->is_helper || self->task == NULL)
+    return;
+  msg = rh_monitor_select_message (index < 0 ? RH_RDP_MONITOR_ALL : index);
+  send_peer (self, msg);
+}
+
+static void
+on_monitor_frame (RhRdpViewer *viewer,
+                  int x, int y, int w, int h,
+                  gpointer     user_data)
+{
+  RhSession *self = user_data;
+
+  self->monitor_last_frame = g_get_monotonic_time ();
+}
+
+/* The size frames have once the chosen part is shared: a monitor's, or for "all" the screen
+ * the monitors span. */
+static void
+expected_size (RhSession *self,
+               int       *width,
+               int       *height)
+{
+  *width = *height = 0;
+  for (guint i = 0; self->monitors && i < self->monitors->len; i++)
+    {
+      const RhRdpMonitor *m = &g_array_index (self->monitors, RhRdpMonitor, i);
+
+      if (self->monitor >= 0 && (guint) self->monitor != i)
+        continue;
+      *width = self->monitor >= 0 ? m->width : MAX (*width, m->x + m->width);
+      *height = self->monitor >= 0 ? m->height : MAX (*height, m->y + m->height);
+    }
+}
+
+#define MONITOR_SETTLE_USEC (G_USEC_PER_SEC * 3 / 10)
+#define MONITOR_WAIT_USEC (G_USEC_PER_SEC * 10)
+
+/* Headless: the snapshot waits until the sharer confirmed the choice, frames have the new size
+ * and the repaint that follows a switch went quiet (bounded: after 10 s it goes on). */
+static gboolean
+on_monitor_wait (gpointer user_data)
+{
+  RhSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  int width = 0, height = 0, want_w, want_h;
+  g_autoptr(GBytes) frame = NULL;
+
+  if (now - self->monitor_since < MONITOR_WAIT_USEC)
+    {
+      if (!self->monitor_confirmed)
+        return G_SOURCE_CONTINUE;
+      frame = rh_rdp_viewer_get_frame (self->viewer, &width, &height);
+      expected_size (self, &want_w, &want_h);
+      if (width != want_w || height != want_h ||
+          now - self->monitor_last_frame < MONITOR_SETTLE_USEC)
+        return G_SOURCE_CONTINUE;
+    }
+  else
+    g_message ("The chosen monitor did not settle in time; going on");
+  self->monitor_timer = 0;
+  self->monitor_pending = FALSE;
+  g_signal_handlers_disconnect_by_func (self->viewer, on_monitor_frame, self);
+  first_frame_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+monitor_before_snapshot (RhSession *self)
+{
+  if (!self->options.select_monitor)
+    return FALSE;
+  self->options.select_monitor = FALSE;
+  /* Already shared (the sharer's list came before the first frame): nothing to wait for. */
+  if (self->monitors != NULL && self->monitor == self->options.monitor)
+    return FALSE;
+  self->monitor_pending = TRUE;
+  self->monitor_confirmed = FALSE;
+  self->monitor_since = self->monitor_last_frame = g_get_monotonic_time ();
+  g_signal_connect (self->viewer, "frame-updated", G_CALLBACK (on_monitor_frame), self);
+  rh_session_select_monitor (self, self->options.monitor);
+  self->monitor_timer = g_timeout_add (50, on_monitor_wait, self);
+  return TRUE;
+}
+
 static void
 on_peer_message (RhRendezvousClient *client,
                  JsonObject         *msg,
@@ -1863,6 +2116,10 @@ on_peer_message (RhRendezvousClient *client,
     handle_elevation_ending (self, msg);
   else if (self->is_helper && g_str_equal (type, "auth-prompt"))
     handle_auth_prompt (self, msg);
+  else if (!self->is_helper && g_str_equal (type, "select-monitor"))
+    handle_select_monitor (self, msg);
+  else if (self->is_helper && g_str_equal (type, "monitors"))
+    handle_monitors (self, msg);
   else
     g_debug ("Ignoring a peer message of type %.32s", type);
 }
@@ -2108,6 +2365,7 @@ rh_session_finalize (GObject *object)
   g_strfreev (self->elevated_tools);
   g_free (self->elevated_tool);
   g_free (self->display);
+  g_clear_pointer (&self->monitors, g_array_unref);
   g_clear_pointer (&self->cert, g_bytes_unref);
   g_clear_pointer (&self->chat, g_ptr_array_unref);
   g_free (self->rdp_user);
@@ -2148,6 +2406,7 @@ rh_session_init (RhSession *self)
 {
   self->cancellable = g_cancellable_new ();
   self->chat = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_chat_message_free);
+  self->monitor = RH_RDP_MONITOR_ALL;
 }
 
 RhSession *

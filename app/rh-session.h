@@ -49,6 +49,8 @@ typedef struct
   double          laser_x;
   double          laser_y;
   const char     *elevated_tool;   /* ask for administrator access, then start this tool */
+  gboolean        select_monitor;  /* share this monitor before the snapshot (headless) */
+  int             monitor;         /* RH_RDP_MONITOR_ALL or a monitor index */
   /* sharer: the person's explicit answer (headless: --allow) */
   RhSessionAllow  allow;
   const char     *display;
@@ -154,5 +156,16 @@ const char *rh_session_get_elevation_end_action (RhSession *self);
 struct _RhElevation;
 void       rh_session_set_elevation_for_testing (RhSession           *self,
                                                  struct _RhElevation *elevation);
+
+/* Monitors (issue #6), allowed in view-only and control sessions. Both sides show the shared
+ * part as status "monitor" ("all" or "2/2 1280x1024", 1-based) whenever it is set or changes;
+ * a refused choice as status "monitor-refused" (the RH- error). Helper: the sharer's monitors
+ * (RhRdpMonitor, left to right; owned by the session, NULL until the sharer sent them) and the
+ * shared one (RH_RDP_MONITOR_ALL: all). */
+GArray    *rh_session_get_monitors   (RhSession               *self,
+                                      int                     *selected);
+/* Helper: asks the sharer to share one monitor (an index of get_monitors()) or all. */
+void       rh_session_select_monitor (RhSession               *self,
+                                      int                      index);
 
 G_END_DECLS

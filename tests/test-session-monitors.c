@@ -1,0 +1,489 @@
+/* test-session-monitors.c: choosing the sharer's monitor in a whole session (issue #6)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The real binaries: a server on 127.0.0.1, a headless sharer on a two-monitor Xvfb (made with
+ * `xrandr --setmonitor`: 1280x800 at 0,0 and 768x600 at 1280,100, painted blue and red), and a
+ * headless helper with `--monitor`. The helper's snapshot must have the chosen monitor's size
+ * and colour; both sides print the choice as "monitor: …"; a monitor the sharer does not have
+ * is refused by the sharer with RH-7221. Also the message checks on hostile input (unit).
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <glib/gstdio.h>
+#include <X11/Xlib.h>
+
+#include "rh-error.h"
+#include "rh-message.h"
+#include "rh-monitor-list.h"
+#include "rh-test-server.h"
+#include "rh-test-xvfb.h"
+
+#define LEFT_RGB 0x2050a0
+#define RIGHT_RGB 0xc03020
+#define OUTSIDE_RGB 0x30c040
+
+typedef struct
+{
+  RhTestServer *server;
+  GPid          xvfb;
+  char         *display;
+  char         *runtime_dir;
+  char         *helper_pw;
+  char         *sharer_pw;
+} Fixture;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Result;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+run_ok (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fill (Display *dpy,
+      int      x,
+      int      y,
+      int      w,
+      int      h,
+      guint32  rgb)
+{
+  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
+
+  XSetForeground (dpy, gc, rgb);
+  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
+  XFreeGC (dpy, gc);
+  XSync (dpy, False);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  Display *dpy;
+
+  f->server = rh_test_server_new ();
+  rh_test_server_start (f->server, NULL);
+
+  f->display = rh_test_xvfb_start ("2048x800x24", &f->xvfb);
+  {
+    const char *left[] = { "xrandr", "-d", f->display, "--setmonitor", "L",
+                           "1280/338x800/211+0+0", "screen", NULL };
+    const char *right[] = { "xrandr", "-d", f->display, "--setmonitor", "R",
+                            "768/203x600/158+1280+100", "none", NULL };
+
+    run_ok (left);
+    run_ok (right);
+  }
+  /* Painted on the root window: Xvfb runs with -noreset, so it stays after we close. */
+  dpy = XOpenDisplay (f->display);
+  g_assert_nonnull (dpy);
+  fill (dpy, 0, 0, 2048, 800, OUTSIDE_RGB);
+  fill (dpy, 0, 0, 1280, 800, LEFT_RGB);
+  fill (dpy, 1280, 100, 768, 600, RIGHT_RGB);
+  XCloseDisplay (dpy);
+
+  f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
+  f->helper_pw = g_build_filename (f->server->tmpdir, "helen.pw", NULL);
+  f->sharer_pw = g_build_filename (f->server->tmpdir, "sam.pw", NULL);
+  rh_test_write_file (f->helper_pw, "helen-password\n");
+  rh_test_write_file (f->sharer_pw, "sam-password\n");
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  rh_test_xvfb_stop (f->xvfb);
+  g_clear_pointer (&f->server, rh_test_server_free);
+  g_free (f->display);
+  g_free (f->runtime_dir);
+  g_free (f->helper_pw);
+  g_free (f->sharer_pw);
+}
+
+static GSubprocess *
+spawn_client (Fixture     *f,
+              const char  *first,
+              ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
+  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
+  g_ptr_array_add (argv, (char *) first);
+  va_start (ap, first);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, (char *) "--headless");
+  g_ptr_array_add (argv, (char *) "--server");
+  g_ptr_array_add (argv, f->server->url);
+  g_ptr_array_add (argv, (char *) "--server-fingerprint");
+  g_ptr_array_add (argv, f->server->tls_fingerprint);
+  g_ptr_array_add (argv, (char *) "--org-key");
+  g_ptr_array_add (argv, f->server->org_fingerprint);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
+  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+static char *
+read_code (GSubprocess       *helper,
+           GDataInputStream **out_stream)
+{
+  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  alarm (20);
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+    }
+  while (!g_str_has_prefix (line, "code: "));
+  alarm (0);
+  *out_stream = in;
+  return g_strdup (line + 6);
+}
+
+static void
+collect (GSubprocess      *proc,
+         GDataInputStream *in,
+         Result           *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GBytes) err = NULL;
+
+  alarm (90);
+  if (in)
+    {
+      char buf[4096];
+      gssize n;
+
+      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
+        g_string_append_len (out, buf, n);
+      g_assert_no_error (error);
+      err = g_input_stream_read_bytes (g_subprocess_get_stderr_pipe (proc), 1 << 20, NULL,
+                                       &error);
+      g_subprocess_wait (proc, NULL, &error);
+    }
+  else
+    {
+      g_autofree char *o = NULL, *e = NULL;
+
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
+      g_string_append (out, o);
+      err = g_bytes_new (e, strlen (e));
+    }
+  alarm (0);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_exit_status (proc);
+  r->out = g_string_free (g_steal_pointer (&out), FALSE);
+  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+}
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* A view-only session in which the helper asks for `monitor` before its snapshot. */
+static void
+run_session (Fixture    *f,
+             const char *monitor,
+             const char *snapshot,
+             Result     *helper_result,
+             Result     *sharer_result)
+{
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GSubprocess) sharer = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *code = NULL;
+
+  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                         "--mode", "view", "--path", "relay", "--snapshot", snapshot,
+                         "--monitor", monitor, NULL);
+  code = read_code (helper, &in);
+  sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
+                         "--allow", "view", "--display", f->display, "--direct", "off", NULL);
+  collect (helper, in, helper_result);
+  collect (sharer, NULL, sharer_result);
+}
+
+static void
+assert_png (const char *path,
+            int         width,
+            int         height,
+            int         x,
+            int         y,
+            guint32     rgb)
+{
+  cairo_surface_t *png = cairo_image_surface_create_from_png (path);
+  const guint8 *data;
+  guint32 pixel;
+
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (png), ==, width);
+  g_assert_cmpint (cairo_image_surface_get_height (png), ==, height);
+  data = cairo_image_surface_get_data (png);
+  pixel = *(const guint32 *) (data + (gsize) y * cairo_image_surface_get_stride (png) + x * 4);
+  g_assert_cmphex (pixel & 0xffffff, ==, rgb);
+  cairo_surface_destroy (png);
+}
+
+static void
+test_one (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "right.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+
+  run_session (f, "2", png, &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_cmpint (sharer.status, ==, 0);
+  /* The sharer announced all first, then the choice; the helper saw both. */
+  g_assert_nonnull (strstr (sharer.out, "monitor: all\n"));
+  g_assert_nonnull (strstr (sharer.out, "monitor: 2/2 768x600\n"));
+  g_assert_nonnull (strstr (helper.out, "monitor: all\n"));
+  g_assert_nonnull (strstr (helper.out, "monitor: 2/2 768x600\n"));
+  g_assert_nonnull (strstr (helper.out, "snapshot: "));
+  /* The snapshot is the right-hand monitor only, at its size, in its colour. */
+  assert_png (png, 768, 600, 0, 0, RIGHT_RGB);
+  assert_png (png, 768, 600, 767, 599, RIGHT_RGB);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+static void
+test_left_then_all (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *left = g_build_filename (f->server->tmpdir, "left.png", NULL);
+  g_autofree char *all = g_build_filename (f->server->tmpdir, "all.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+
+  run_session (f, "1", left, &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_nonnull (strstr (helper.out, "monitor: 1/2 1280x800\n"));
+  g_assert_nonnull (strstr (sharer.out, "monitor: 1/2 1280x800\n"));
+  assert_png (left, 1280, 800, 1279, 799, LEFT_RGB);
+  result_clear (&helper);
+  result_clear (&sharer);
+
+  /* "all" is what is shared from the start: no switch, the whole screen. */
+  run_session (f, "all", all, &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_null (strstr (sharer.out, "monitor: 1/2"));
+  assert_png (all, 2048, 800, 10, 10, LEFT_RGB);
+  assert_png (all, 2048, 800, 1300, 300, RIGHT_RGB);
+  assert_png (all, 2048, 800, 2000, 20, OUTSIDE_RGB);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+/* The helper's app asks for a monitor the sharer does not have: the sharer refuses it (and
+ * says so on both sides), the helper ends with RH-7221 and no snapshot. */
+static void
+test_refused (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "none.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+
+  run_session (f, "3", png, &helper, &sharer);
+  g_assert_cmpint (helper.status, !=, 0);
+  g_assert_nonnull (strstr (sharer.out, "monitor-refused: RH-7221"));
+  g_assert_nonnull (strstr (helper.out, "monitor-refused: RH-7221"));
+  g_assert_nonnull (strstr (helper.err, "RH-7221"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+/* ---- The messages, against hostile input ---- */
+
+static JsonObject *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *msg = rh_message_parse (text, strlen (text), 4096, &error);
+
+  g_assert_no_error (error);
+  return msg;
+}
+
+static void
+test_messages (void)
+{
+  static const char *const bad_selects[] = {
+    "{\"type\":\"select-monitor\"}",
+    "{\"type\":\"select-monitor\",\"index\":\"1\"}",
+    "{\"type\":\"select-monitor\",\"index\":1.5}",
+    "{\"type\":\"select-monitor\",\"index\":null}",
+    "{\"type\":\"select-monitor\",\"index\":[1]}",
+    "{\"type\":\"select-monitor\",\"index\":99999999999999}",
+  };
+  static const char *const bad_lists[] = {
+    "{\"type\":\"monitors\",\"selected\":-1}",
+    "{\"type\":\"monitors\",\"list\":[],\"selected\":-1}",
+    "{\"type\":\"monitors\",\"list\":[1],\"selected\":-1}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":0,\"height\":5}],\"selected\":-1}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":-1,\"y\":0,\"width\":5,\"height\":5}],\"selected\":-1}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":5,\"height\":5}],\"selected\":1}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":5,\"height\":5}],\"selected\":-2}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":5,\"height\":5}]}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":5,\"height\":5,\"primary\":1}],"
+      "\"selected\":0}",
+    "{\"type\":\"monitors\",\"list\":[{\"x\":0,\"y\":0,\"width\":5,\"height\":5}],\"selected\":0,"
+      "\"refused\":7}",
+  };
+  g_autoptr(GArray) monitors = g_array_new (FALSE, TRUE, sizeof (RhRdpMonitor));
+  RhRdpMonitor a = { 0, 0, 1280, 800, TRUE }, b = { 1280, 100, 768, 600, FALSE };
+  int index = 42, selected = 42;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_selects); i++)
+    {
+      g_autoptr(JsonObject) msg = parse (bad_selects[i]);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (rh_monitor_parse_select (msg, 2, &index, &error));
+      g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE);
+      g_assert_cmpint (index, ==, 42);
+    }
+  for (int v = -3; v <= 3; v++)
+    {
+      g_autoptr(JsonObject) msg = rh_monitor_select_message (v);
+      g_autoptr(GError) error = NULL;
+      gboolean ok = rh_monitor_parse_select (msg, 2, &index, &error);
+
+      if (v >= -1 && v <= 1)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpint (index, ==, v);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_error (error, RH_RDP_ERROR, RH_ERROR_MONITOR_INVALID);
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_lists); i++)
+    {
+      g_autoptr(JsonObject) msg = parse (bad_lists[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *refusal = NULL;
+      g_autoptr(GArray) list = rh_monitor_list_from_message (msg, &selected, &refusal, &error);
+
+      g_test_message ("%s", bad_lists[i]);
+      g_assert_null (list);
+      g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MALFORMED_MESSAGE);
+      g_assert_cmpint (selected, ==, 42);
+    }
+
+  /* A round trip, with a refusal. */
+  g_array_append_val (monitors, a);
+  g_array_append_val (monitors, b);
+  {
+    g_autoptr(GError) why = g_error_new_literal (RH_RDP_ERROR, RH_ERROR_MONITOR_INVALID, "no");
+    g_autoptr(JsonObject) msg = rh_monitor_list_to_message (monitors, 1, why);
+    g_autofree char *text = rh_message_to_string (msg);
+    g_autoptr(JsonObject) back = parse (text);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *refusal = NULL;
+    g_autoptr(GArray) list = rh_monitor_list_from_message (back, &selected, &refusal, &error);
+    g_autofree char *described = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (list->len, ==, 2);
+    g_assert_cmpint (selected, ==, 1);
+    g_assert_nonnull (strstr (refusal, "RH-7221"));
+    g_assert_cmpint (g_array_index (list, RhRdpMonitor, 1).x, ==, 1280);
+    g_assert_cmpint (g_array_index (list, RhRdpMonitor, 1).height, ==, 600);
+    g_assert_true (g_array_index (list, RhRdpMonitor, 0).primary);
+    described = rh_monitor_describe (list, selected);
+    g_assert_cmpstr (described, ==, "2/2 768x600");
+    g_free (described);
+    described = rh_monitor_describe (list, -1);
+    g_assert_cmpstr (described, ==, "all");
+  }
+
+  /* The command line. */
+  g_assert_true (rh_monitor_parse_choice ("all", &index));
+  g_assert_cmpint (index, ==, RH_RDP_MONITOR_ALL);
+  g_assert_true (rh_monitor_parse_choice ("2", &index));
+  g_assert_cmpint (index, ==, 1);
+  g_assert_false (rh_monitor_parse_choice ("0", &index));
+  g_assert_false (rh_monitor_parse_choice ("-1", &index));
+  g_assert_false (rh_monitor_parse_choice ("2x", &index));
+  g_assert_false (rh_monitor_parse_choice ("", &index));
+  g_assert_false (rh_monitor_parse_choice ("17", &index));
+  g_assert_false (rh_monitor_parse_choice (" 1", &index));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session-monitors/messages", test_messages);
+  g_test_add ("/session-monitors/one", Fixture, NULL, fixture_setup, test_one,
+              fixture_teardown);
+  g_test_add ("/session-monitors/left-then-all", Fixture, NULL, fixture_setup,
+              test_left_then_all, fixture_teardown);
+  g_test_add ("/session-monitors/refused", Fixture, NULL, fixture_setup, test_refused,
+              fixture_teardown);
+  return g_test_run ();
+}

@@ -1909,6 +1909,9 @@ send_monitors (RhSession    *self,
   msg = rh_monitor_list_to_message (monitors, selected, refusal);
   send_peer (self, msg);
   text = rh_monitor_describe (monitors, selected);
+  g_clear_pointer (&self->monitors, g_array_unref);
+  self->monitors = g_steal_pointer (&monitors);
+  self->monitor = selected;
   status (self, "monitor", text);
 }
 

@@ -159,9 +159,9 @@ void       rh_session_set_elevation_for_testing (RhSession           *self,
 
 /* Monitors (issue #6), allowed in view-only and control sessions. Both sides show the shared
  * part as status "monitor" ("all" or "2/2 1280x1024", 1-based) whenever it is set or changes;
- * a refused choice as status "monitor-refused" (the RH- error). Helper: the sharer's monitors
- * (RhRdpMonitor, left to right; owned by the session, NULL until the sharer sent them) and the
- * shared one (RH_RDP_MONITOR_ALL: all). */
+ * a refused choice as status "monitor-refused" (the RH- error). Both: the sharer's monitors
+ * (RhRdpMonitor, left to right; owned by the session, NULL until the sharer listed them) and
+ * the shared one (RH_RDP_MONITOR_ALL: all). */
 GArray    *rh_session_get_monitors   (RhSession               *self,
                                       int                     *selected);
 /* Helper: asks the sharer to share one monitor (an index of get_monitors()) or all. */

@@ -34,8 +34,10 @@ struct _RhSessionWindow
   RhChatView *chat_view;
   GtkRevealer *auth_prompt_revealer;
   GtkLabel *auth_prompt_label;
+  GtkDropDown *monitor_chooser;
 
   RhRdpMode mode;
+  gboolean monitors_updating;   /* set_monitors() is filling the chooser: not the person */
   gboolean can_control;
   gboolean can_elevate;
   gboolean elevated;        /* administrator access granted */
@@ -62,6 +64,7 @@ enum
   SIGNAL_LASER_OFF,
   SIGNAL_REQUEST_ELEVATION,
   SIGNAL_START_TOOL,
+  SIGNAL_MONITOR_SELECTED,
   N_SIGNALS
 };
 
@@ -390,6 +393,49 @@ on_chat_toggled (RhSessionWindow *self)
     gtk_widget_grab_focus (GTK_WIDGET (self->remote_view));
 }
 
+/* ---- Monitors (issue #6) ---- */
+
+void
+rh_session_window_set_monitors (RhSessionWindow *self,
+                                GArray          *monitors,
+                                int              selected)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  g_return_if_fail (RH_IS_SESSION_WINDOW (self));
+
+  gtk_string_list_append (names, _("All Monitors"));
+  for (guint i = 0; monitors != NULL && i < monitors->len; i++)
+    {
+      const RhRdpMonitor *m = &g_array_index (monitors, RhRdpMonitor, i);
+      /* Translators: a monitor of the other person's computer, 1 is the leftmost, with its
+       * size in pixels */
+      g_autofree char *name = g_strdup_printf (_("Monitor %u (%d×%d)"), i + 1, m->width,
+                                               m->height);
+
+      gtk_string_list_append (names, name);
+    }
+  self->monitors_updating = TRUE;
+  gtk_drop_down_set_model (self->monitor_chooser, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->monitor_chooser,
+                              monitors != NULL && selected >= 0 &&
+                              (guint) selected < monitors->len ? (guint) selected + 1 : 0);
+  self->monitors_updating = FALSE;
+  /* A choice only when there is one to make. */
+  gtk_widget_set_visible (GTK_WIDGET (self->monitor_chooser),
+                          monitors != NULL && monitors->len > 1);
+}
+
+static void
+on_monitor_chosen (RhSessionWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->monitor_chooser);
+
+  if (self->monitors_updating || self->ended || selected == GTK_INVALID_LIST_POSITION)
+    return;
+  g_signal_emit (self, signals[SIGNAL_MONITOR_SELECTED], 0, (int) selected - 1);
+}
+
 void
 rh_session_window_set_auth_prompt_masked (RhSessionWindow *self,
                                           gboolean         masked)
@@ -519,6 +565,9 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   signals[SIGNAL_START_TOOL] =
     g_signal_new ("start-tool", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MONITOR_SELECTED] =
+    g_signal_new ("monitor-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 
   g_type_ensure (RH_TYPE_REMOTE_VIEW);
   g_type_ensure (RH_TYPE_CHAT_VIEW);
@@ -542,6 +591,7 @@ rh_session_window_class_init (RhSessionWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, chat_revealer);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, auth_prompt_revealer);
   gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, auth_prompt_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSessionWindow, monitor_chooser);
 
   gtk_widget_class_install_action (widget_class, "session.leave", NULL, leave_activated);
   gtk_widget_class_install_action (widget_class, "session.request-control", NULL,
@@ -568,6 +618,8 @@ rh_session_window_init (RhSessionWindow *self)
   rh_chat_view_attach_toggle (self->chat_view, self->chat_button, self->chat_revealer);
   g_signal_connect_swapped (self->chat_button, "toggled", G_CALLBACK (on_chat_toggled), self);
   g_signal_connect_swapped (self->laser_button, "toggled", G_CALLBACK (on_laser_toggled), self);
+  g_signal_connect_swapped (self->monitor_chooser, "notify::selected",
+                            G_CALLBACK (on_monitor_chosen), self);
   {
     GtkEventController *motion = gtk_event_controller_motion_new ();
 

@@ -23,7 +23,8 @@ G_DECLARE_FINAL_TYPE (RhSessionWindow, rh_session_window, RH, SESSION_WINDOW,
  * Closing the window while the session runs asks the same question as session.leave.
  *
  * Signals: "request-control" (), "leave" (), "laser-moved" (double x, double y: 0..1 of the
- * remote screen, while the Laser toggle is on), "laser-off" () */
+ * remote screen, while the Laser toggle is on), "laser-off" (), "monitor-selected" (int index:
+ * one of the sharer's monitors, -1 for all, chosen by the person) */
 RhSessionWindow *rh_session_window_new          (GtkApplication  *application,
                                                  RhRdpViewer     *viewer,
                                                  RhRdpMode        mode,
@@ -50,6 +51,11 @@ void             rh_session_window_show_notice      (RhSessionWindow *self,
 void             rh_session_window_set_auth_prompt_masked (RhSessionWindow *self,
                                                            gboolean         masked);
 gboolean         rh_session_window_get_auth_prompt_masked (RhSessionWindow *self);
+/* The sharer's monitors (RhRdpMonitor) and the shared one (-1: all): the chooser shows only
+ * when there are several. Setting it emits nothing. */
+void             rh_session_window_set_monitors  (RhSessionWindow *self,
+                                                  GArray          *monitors,
+                                                  int              selected);
 /* The session is over (ended elsewhere): closing no longer asks. */
 void             rh_session_window_session_ended (RhSessionWindow *self);
 /* Administrator access: offered in full control when the role has elevation

@@ -20,6 +20,7 @@ struct _RhSharerWindow
   GtkLabel *details_label;
   GtkLabel *mode_label;
   GtkLabel *elevation_label;
+  GtkLabel *monitor_label;
   GtkToggleButton *chat_button;
   GtkRevealer *chat_revealer;
   RhChatView *chat_view;
@@ -175,6 +176,25 @@ rh_sharer_window_set_mode (RhSharerWindow *self,
     }
 }
 
+void
+rh_sharer_window_set_monitor (RhSharerWindow *self,
+                              int             index,
+                              guint           count)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (RH_IS_SHARER_WINDOW (self));
+
+  if (index >= 0 && (guint) index < count)
+    /* Translators: which of the person's monitors the helper sees, e.g. "monitor 2 of 2" */
+    text = g_strdup_printf (_("Sharing monitor %d of %u"), index + 1, count);
+  else
+    text = g_strdup (_("Sharing all monitors"));
+  gtk_label_set_label (self->monitor_label, text);
+  /* With one monitor there is nothing to tell apart. */
+  gtk_widget_set_visible (GTK_WIDGET (self->monitor_label), count > 1);
+}
+
 RhChatView *
 rh_sharer_window_get_chat_view (RhSharerWindow *self)
 {
@@ -238,6 +258,7 @@ rh_sharer_window_class_init (RhSharerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, details_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, mode_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, elevation_label);
+  gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, monitor_label);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_button);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, RhSharerWindow, chat_revealer);

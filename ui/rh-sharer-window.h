@@ -26,6 +26,11 @@ RhSharerWindow *rh_sharer_window_new      (GtkApplication       *application,
                                            RhRdpMode             mode);
 void            rh_sharer_window_set_mode (RhSharerWindow       *self,
                                            RhRdpMode             mode);
+/* Which monitor the helper sees: index of count (1-based on screen), or -1 for all; shown only
+ * when there are several. */
+void            rh_sharer_window_set_monitor (RhSharerWindow     *self,
+                                              int                 index,
+                                              guint               count);
 /* The chat below the status (the Chat button shows it; hidden when chat is off). */
 RhChatView     *rh_sharer_window_get_chat_view     (RhSharerWindow      *self);
 void            rh_sharer_window_set_chat_enabled  (RhSharerWindow      *self,

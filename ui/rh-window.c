@@ -853,6 +853,33 @@ show_elevation_status (RhWindow   *self,
     rh_session_window_show_notice (window, text);
 }
 
+/* Monitors (issue #6): both windows show what the session says is shared. */
+static void
+update_monitors (RhWindow *self)
+{
+  GArray *monitors;
+  int selected = RH_RDP_MONITOR_ALL;
+
+  if (self->session == NULL)
+    return;
+  monitors = rh_session_get_monitors (self->session, &selected);
+  if (self->session_window)
+    rh_session_window_set_monitors (RH_SESSION_WINDOW (self->session_window), monitors,
+                                    selected);
+  if (self->sharer_window)
+    rh_sharer_window_set_monitor (RH_SHARER_WINDOW (self->sharer_window), selected,
+                                  monitors ? monitors->len : 1);
+}
+
+static void
+on_session_window_monitor_selected (RhWindow *self,
+                                    int       index)
+{
+  if (self->session)
+    rh_session_select_monitor (self->session, index);
+  trace (self, "monitor", index < 0 ? "all" : "one");
+}
+
 static void
 on_session_status (RhWindow   *self,
                    const char *key,
@@ -917,6 +944,14 @@ on_session_status (RhWindow   *self,
     rh_sharer_window_set_mode (RH_SHARER_WINDOW (self->sharer_window),
                                g_str_equal (value, "control") ? RH_RDP_MODE_CONTROL
                                                               : RH_RDP_MODE_VIEW);
+  if (g_str_equal (key, "monitor") || g_str_equal (key, "sharing"))
+    update_monitors (self);
+  else if (g_str_equal (key, "monitor-refused") && self->session_window)
+    {
+      update_monitors (self);
+      rh_session_window_show_notice (RH_SESSION_WINDOW (self->session_window),
+                                     _("That monitor cannot be shown; the view stays as it was"));
+    }
 }
 
 static void
@@ -1001,6 +1036,8 @@ on_viewer_ready (RhWindow    *self,
                             G_CALLBACK (on_session_window_request_elevation), self);
   g_signal_connect_swapped (self->session_window, "start-tool",
                             G_CALLBACK (on_session_window_start_tool), self);
+  g_signal_connect_swapped (self->session_window, "monitor-selected",
+                            G_CALLBACK (on_session_window_monitor_selected), self);
   g_signal_connect_swapped (self->session_window, "destroy",
                             G_CALLBACK (on_session_window_destroyed), self);
   rh_session_window_set_chat_enabled (RH_SESSION_WINDOW (self->session_window),
@@ -1014,6 +1051,7 @@ on_viewer_ready (RhWindow    *self,
   attach_chat (self, rh_session_window_get_chat_view (RH_SESSION_WINDOW (self->session_window)));
   rh_session_window_set_auth_prompt_masked (RH_SESSION_WINDOW (self->session_window),
                                             self->auth_prompt_masked);
+  update_monitors (self);
   gtk_window_present (GTK_WINDOW (self->session_window));
   trace (self, "state", "session-window");
 }

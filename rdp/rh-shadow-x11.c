@@ -1681,11 +1681,13 @@ reshape_area (RhShadowX11 *self)
   setup_area (self);
   region16_clear (&self->pending);
   region16_clear (&self->lossy);
+  /* shadow_surface_resize() reallocates the pixels without the lock; client threads hold it
+   * while they encode (a refresh they were asked for directly, not through us). */
   EnterCriticalSection (&surface->lock);
   region16_clear (&surface->invalidRegion);
-  LeaveCriticalSection (&surface->lock);
   if (!shadow_screen_resize (self->base.server->screen))
     g_warning ("Screen capture: FreeRDP could not resize its surface");
+  LeaveCriticalSection (&surface->lock);
   shadow_subsystem_frame_update (&self->base);
   self->need_full = TRUE;
   self->pointer_x = self->pointer_y = -1;

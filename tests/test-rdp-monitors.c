@@ -149,16 +149,17 @@ spin (int ms)
 }
 
 static void
-session_start (Session      *s,
-               RhRdpCapture  capture,
-               int           monitor)
+session_start_mode (Session      *s,
+                    RhRdpCapture  capture,
+                    int           monitor,
+                    RhRdpMode     mode)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pin = NULL;
   gint64 deadline;
 
   memset (s, 0, sizeof *s);
-  s->sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_VIEW);
+  s->sharer = rh_rdp_sharer_new (display_name, mode);
   rh_rdp_sharer_set_capture (s->sharer, capture);
   g_assert_true (rh_rdp_sharer_select_monitor (s->sharer, monitor, &error));
   g_assert_no_error (error);
@@ -169,7 +170,7 @@ session_start (Session      *s,
   pin = rh_rdp_sharer_get_certificate_sha256 (s->sharer);
   s->viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (s->sharer),
                                  rh_rdp_sharer_get_username (s->sharer),
-                                 rh_rdp_sharer_get_password (s->sharer), pin, RH_RDP_MODE_VIEW);
+                                 rh_rdp_sharer_get_password (s->sharer), pin, mode);
   g_signal_connect (s->viewer, "frame-updated", G_CALLBACK (on_frame_updated), s);
   g_signal_connect (s->viewer, "first-frame", G_CALLBACK (on_first_frame), s);
   g_signal_connect (s->viewer, "disconnected", G_CALLBACK (on_disconnected), s);
@@ -184,6 +185,14 @@ session_start (Session      *s,
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (2 * 1000);
   g_assert_true (s->first_frame);
+}
+
+static void
+session_start (Session      *s,
+               RhRdpCapture  capture,
+               int           monitor)
+{
+  session_start_mode (s, capture, monitor, RH_RDP_MODE_VIEW);
 }
 
 static void
@@ -363,6 +372,53 @@ test_before_start (void)
   session_stop (&s);
 }
 
+/* In control, the helper's pointer lands on the shared monitor: viewer coordinates are the
+ * monitor's, whichever is shared. */
+static void
+test_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  Session s;
+  const struct { int monitor; int x, y; int want_x, want_y; } cases[] = {
+    { 1, 10, 20, 1290, 120 },
+    { 0, 700, 500, 700, 500 },
+    { 1, 767, 599, 2047, 699 },
+    { RH_RDP_MONITOR_ALL, 1500, 50, 1500, 50 },
+  };
+
+  paint_screen ();
+  session_start_mode (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MONITOR_ALL, RH_RDP_MODE_CONTROL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      int x = -1, y = -1;
+
+      g_assert_true (rh_rdp_sharer_select_monitor (s.sharer, cases[i].monitor, &error));
+      g_assert_no_error (error);
+      if (cases[i].monitor >= 0)
+        assert_shows_monitor (&s, cases[i].monitor == 0 ? &left_monitor : &right_monitor);
+      else
+        assert_shows (&s, 0, 0, SCREEN_W, SCREEN_H);
+      g_assert_true (rh_rdp_viewer_send_pointer (s.viewer, cases[i].x, cases[i].y, 0, FALSE,
+                                                 &error));
+      g_assert_no_error (error);
+      while (g_get_monotonic_time () < deadline)
+        {
+          Window root, child;
+          int wx, wy;
+          unsigned int mask;
+
+          spin (50);
+          XQueryPointer (dpy, DefaultRootWindow (dpy), &root, &child, &x, &y, &wx, &wy, &mask);
+          if (x == cases[i].want_x && y == cases[i].want_y)
+            break;
+        }
+      g_assert_cmpint (x, ==, cases[i].want_x);
+      g_assert_cmpint (y, ==, cases[i].want_y);
+    }
+  session_stop (&s);
+}
+
 /* FreeRDP's stock capture picks one monitor itself (the X server's first, "L" here) and can
  * change nothing while it runs: the sharer says which, and refuses the others. */
 static void
@@ -429,6 +485,7 @@ main (int   argc,
   g_test_add_func ("/rdp-monitors/list", test_list);
   g_test_add_func ("/rdp-monitors/switch", test_switch);
   g_test_add_func ("/rdp-monitors/before-start", test_before_start);
+  g_test_add_func ("/rdp-monitors/input", test_input);
   g_test_add_func ("/rdp-monitors/stock", test_stock);
   ret = g_test_run ();
 

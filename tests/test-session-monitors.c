@@ -240,25 +240,41 @@ result_clear (Result *r)
 
 /* A view-only session in which the helper asks for `monitor` before its snapshot. */
 static void
-run_session (Fixture    *f,
-             const char *monitor,
-             const char *snapshot,
-             Result     *helper_result,
-             Result     *sharer_result)
+run_session_laser (Fixture    *f,
+                   const char *monitor,
+                   const char *snapshot,
+                   const char *laser,
+                   Result     *helper_result,
+                   Result     *sharer_result)
 {
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GSubprocess) sharer = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *code = NULL;
 
-  helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
-                         "--mode", "view", "--path", "relay", "--snapshot", snapshot,
-                         "--monitor", monitor, NULL);
+  if (laser)
+    helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                           "--mode", "view", "--path", "relay", "--snapshot", snapshot,
+                           "--monitor", monitor, "--laser", laser, NULL);
+  else
+    helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
+                           "--mode", "view", "--path", "relay", "--snapshot", snapshot,
+                           "--monitor", monitor, NULL);
   code = read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "view", "--display", f->display, "--direct", "off", NULL);
   collect (helper, in, helper_result);
   collect (sharer, NULL, sharer_result);
+}
+
+static void
+run_session (Fixture    *f,
+             const char *monitor,
+             const char *snapshot,
+             Result     *helper_result,
+             Result     *sharer_result)
+{
+  run_session_laser (f, monitor, snapshot, NULL, helper_result, sharer_result);
 }
 
 static void
@@ -328,6 +344,33 @@ test_left_then_all (Fixture       *f,
   assert_png (all, 2048, 800, 10, 10, LEFT_RGB);
   assert_png (all, 2048, 800, 1300, 300, RIGHT_RGB);
   assert_png (all, 2048, 800, 2000, 20, OUTSIDE_RGB);
+  result_clear (&helper);
+  result_clear (&sharer);
+}
+
+/* The laser follows the shared monitor: (0.5, 0.5) is the middle of monitor 2, which is where
+ * the dot shows in the helper's picture of it (over the whole screen it would be off it). */
+static void
+test_laser (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *png = g_build_filename (f->server->tmpdir, "laser.png", NULL);
+  Result helper = { 0 }, sharer = { 0 };
+  cairo_surface_t *image;
+  guint32 pixel;
+
+  run_session_laser (f, "2", png, "0.5,0.5", &helper, &sharer);
+  g_assert_cmpint (helper.status, ==, 0);
+  g_assert_nonnull (strstr (sharer.out, "laser: shown"));
+  image = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (image), ==, 768);
+  pixel = *(const guint32 *) (cairo_image_surface_get_data (image) +
+                              300 * cairo_image_surface_get_stride (image) + 384 * 4);
+  g_test_message ("pixel at the laser: %06x", pixel & 0xffffff);
+  /* The dot's centre (#ff2a2a), not the monitor's red (#c03020). */
+  g_assert_cmpint ((pixel >> 16) & 0xff, >, 240);
+  cairo_surface_destroy (image);
   result_clear (&helper);
   result_clear (&sharer);
 }
@@ -483,6 +526,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/session-monitors/left-then-all", Fixture, NULL, fixture_setup,
               test_left_then_all, fixture_teardown);
+  g_test_add ("/session-monitors/laser", Fixture, NULL, fixture_setup, test_laser,
+              fixture_teardown);
   g_test_add ("/session-monitors/refused", Fixture, NULL, fixture_setup, test_refused,
               fixture_teardown);
   return g_test_run ();

@@ -545,6 +545,36 @@ test_not_permitted (Fixture       *f,
   g_assert_cmpstr (audit, ==, "elevation.refused elevation.denied");
 }
 
+/* The policy says lock: the sharer stops sharing (no tool was started — a grant counts as
+ * use), the helper is told, and logind locks the session instead of ending it. */
+static void
+test_lock (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *audit = NULL;
+
+  f->config->elevated_end = RH_ELEVATED_END_LOCK;
+  start_session (f, RH_RDP_MODE_CONTROL, RH_SESSION_ELEVATION_ALLOW);
+  wait_line (&f->h, "mode: control");
+  rh_session_request_elevation (f->helper);
+  wait_line (&f->h, "elevation: granted");
+  g_assert_cmpstr (rh_session_get_elevation_end_action (f->helper), ==, "lock");
+  g_assert_cmpstr (rh_session_get_elevation_end_action (f->sharer), ==, "lock");
+
+  rh_session_leave (f->sharer);
+  wait_line (&f->h, "elevation: ending: lock");
+  wait_done (&f->s);
+  g_assert_no_error (f->s.error);
+  g_assert_true (has_line (&f->s, "elevation: ended: lock"));
+  g_assert_true (rh_test_call_log_wait (f->log, RH_TEST_SESSION_PATH " Lock"));
+  g_assert_cmpuint (rh_test_call_log_index (f->log, RH_TEST_SESSION_PATH " Terminate"), ==,
+                    G_MAXUINT);
+  wait_done (&f->h);
+  audit = elevation_audit (f);
+  g_assert_cmpstr (audit, ==, "elevation.requested elevation.granted elevation.ending "
+                              "elevation.ended");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -563,6 +593,8 @@ main (int   argc,
   g_assert_true (g_file_test (launcher_path, G_FILE_TEST_IS_EXECUTABLE));
 
   g_test_add ("/session-elevation/granted", Fixture, NULL, fixture_setup, test_granted,
+              fixture_teardown);
+  g_test_add ("/session-elevation/lock", Fixture, NULL, fixture_setup, test_lock,
               fixture_teardown);
   g_test_add ("/session-elevation/declined", Fixture, NULL, fixture_setup, test_declined,
               fixture_teardown);

@@ -28,6 +28,7 @@ struct _RhSessionWindow
   GtkScrolledWindow *scroller;
   RhRemoteView *remote_view;
   AdwToastOverlay *toasts;
+  AdwToast *last_toast;     /* weak */
   GtkToggleButton *chat_button;
   GtkToggleButton *laser_button;
   GtkRevealer *chat_revealer;
@@ -353,8 +354,13 @@ rh_session_window_show_notice (RhSessionWindow *self,
 
   g_return_if_fail (RH_IS_SESSION_WINDOW (self));
 
+  /* The latest fact replaces the previous one instead of waiting behind it (a request and
+   * its answer may come a second apart). */
+  if (self->last_toast != NULL)
+    adw_toast_dismiss (self->last_toast);
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 8);
+  g_set_weak_pointer (&self->last_toast, toast);
   adw_toast_overlay_add_toast (self->toasts, toast);
 }
 
@@ -519,6 +525,7 @@ rh_session_window_dispose (GObject *object)
 {
   RhSessionWindow *self = RH_SESSION_WINDOW (object);
 
+  g_clear_weak_pointer (&self->last_toast);
   if (self->confirm_dialog != NULL)
     gtk_window_destroy (g_steal_pointer (&self->confirm_dialog));
   gtk_widget_dispose_template (GTK_WIDGET (self), RH_TYPE_SESSION_WINDOW);

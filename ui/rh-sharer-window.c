@@ -110,6 +110,9 @@ stop_activated (GtkWidget  *widget,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* Wide enough for the buttons side by side: stacked, the destructive one would come first
+   * and take the keyboard focus. */
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 460, -1);
   g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), self);
   self->confirm_dialog = GTK_WINDOW (dialog);
   gtk_window_present (GTK_WINDOW (dialog));

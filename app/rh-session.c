@@ -73,6 +73,7 @@ struct _RhSession
   gboolean            elevation_asking;   /* the person is being asked */
   gboolean            elevation_reporting; /* waiting for the service to record the grant */
   guint               elevation_timer;
+  gint64              last_tool_start;    /* monotonic µs */
   gboolean            elevation_ending;   /* the end of a granted session is running */
   GError             *end_error;          /* what finish() was called with meanwhile */
   char               *end_reason;
@@ -1211,6 +1212,8 @@ handle_laser (RhSession  *self,
 
 #define MAX_TOOL_NAME 64
 #define MAX_TOOLS 32
+#define MAX_RUNNING_TOOLS 8
+#define TOOL_START_INTERVAL_US (2 * G_USEC_PER_SEC)
 #define END_REPORT_TIMEOUT_S 5
 
 static void
@@ -1465,6 +1468,17 @@ handle_elevated_tool (RhSession  *self,
       reply_tool (self, name, error);
       return;
     }
+  /* Each start puts a system prompt in front of the person: a flood from a misbehaving helper
+   * app must not bury their screen in prompts. */
+  if (g_get_monotonic_time () - self->last_tool_start < TOOL_START_INTERVAL_US ||
+      rh_elevation_n_running (self->elevation) >= MAX_RUNNING_TOOLS)
+    {
+      g_set_error (&error, RH_PROTOCOL_ERROR, RH_ERROR_RATE_LIMITED,
+                   _("Too many administrator tools at once: wait a moment, or close one"));
+      reply_tool (self, name, error);
+      return;
+    }
+  self->last_tool_start = g_get_monotonic_time ();
   if (rh_elevation_start_tool (self->elevation, tool, &error) == 0)
     reply_tool (self, name, error);
   else

@@ -424,6 +424,15 @@ test_granted (Fixture       *f,
   pid = wait_pidfile (f);
   g_assert_cmpint (kill (pid, 0), ==, 0);
 
+  /* A second start right away is refused: prompts must not flood the person's screen. */
+  {
+    g_autoptr(JsonObject) again = rh_message_new ("elevated-tool");
+
+    json_object_set_string_member (again, "name", "Probe");
+    g_assert_true (rh_rendezvous_client_send_peer (f->helper_client, again, NULL));
+    wait_line (&f->h, "elevated-tool: Probe: failed: RH-3006");
+  }
+
   /* The helper leaves: the sharer's end runs before its session completes. */
   rh_session_leave (f->helper);
   wait_done (&f->h);
@@ -445,7 +454,7 @@ test_granted (Fixture       *f,
   audit = elevation_audit (f);
   g_test_message ("audit: %s", audit);
   g_assert_cmpstr (audit, ==, "elevation.requested elevation.granted elevation.tool-started "
-                              "elevation.ending elevation.ended");
+                              "elevation.tool-started elevation.ending elevation.ended");
   g_assert_cmpint (elevation_used (f), ==, 1);
 }
 

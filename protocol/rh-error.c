@@ -74,9 +74,9 @@ static const RhErrorInfo error_table[] = {
   { RH_ERROR_NOT_SIGNED_IN, N_("Not signed in"),
     N_("A request arrived without a valid sign-in."),
     N_("Sign in first.") },
-  { RH_ERROR_RATE_LIMITED, N_("Too many failed attempts"),
-    N_("Several attempts from this address failed, so the service pauses further attempts for a while."),
-    N_("Wait for the time given in the message and check the code or password before trying again.") },
+  { RH_ERROR_RATE_LIMITED, N_("Too many attempts or requests"),
+    N_("Several attempts from this address failed, or an app sent more chat messages, reports or administrator-tool starts than allowed in a short time, so more are refused for a while."),
+    N_("Wait a moment (the time given in the message, if any) before trying again; check the code or password.") },
 
   { RH_ERROR_CODE_INVALID, N_("Security code not valid"),
     N_("The security code is wrong, expired or was already used."),

@@ -221,6 +221,22 @@ rh_notifier_control_requested (RhNotifier *self,
 }
 
 gboolean
+rh_notifier_elevation_requested (RhNotifier *self,
+                                 const char *helper_name)
+{
+  g_autofree char *body = NULL;
+  const char *name = helper_name != NULL && *helper_name != '\0' ? helper_name : _("Your helper");
+
+  g_return_val_if_fail (RH_IS_NOTIFIER (self), FALSE);
+
+  body = g_strdup_printf (_("%s asks for administrator access to this computer. Open Remote "
+                            "Help to answer."), name);
+  /* The same slot as the other requests: one question at a time needs an answer. */
+  return show (self, RH_NOTIFICATION_CONTROL_REQUESTED, _("Request for administrator access"),
+               body, "im.received", NOTIFY_URGENCY_CRITICAL);
+}
+
+gboolean
 rh_notifier_chat_message (RhNotifier *self,
                           const char *title,
                           const char *body)

@@ -42,6 +42,9 @@ gboolean    rh_notifier_sharer_joined     (RhNotifier *self,
 gboolean    rh_notifier_control_requested (RhNotifier *self,
                                            const char *helper_name,
                                            gboolean    control);
+/* Sharer: the helper asks for administrator access; needs an answer. */
+gboolean    rh_notifier_elevation_requested (RhNotifier *self,
+                                             const char *helper_name);
 /* Either side: a chat message arrived while the window is not focused. */
 gboolean    rh_notifier_chat_message      (RhNotifier *self,
                                            const char *title,

@@ -280,9 +280,10 @@ test_notify (void)
   g_assert_true (rh_notifier_session_ended (notifier, "Helen Helper ended the session."));
   /* A second chat message updates the first notification instead of stacking up. */
   g_assert_true (rh_notifier_chat_message (notifier, "Helen Helper", "Thanks, all done."));
+  g_assert_true (rh_notifier_elevation_requested (notifier, "Helen Helper"));
 
   calls = notify_calls ();
-  g_assert_cmpuint (calls->len, ==, 5);
+  g_assert_cmpuint (calls->len, ==, 6);
   for (guint i = 0; i < calls->len; i++)
     {
       call = g_ptr_array_index (calls, i);
@@ -295,6 +296,9 @@ test_notify (void)
   call = find_call (calls, "Request for control", 0);
   g_assert_cmpstr (call->body, ==,
                    "Helen Helper asks to control your screen. Open Remote Help to answer.");
+  call = find_call (calls, "Request for administrator access", 0);
+  g_assert_cmpstr (call->body, ==, "Helen Helper asks for administrator access to this computer. "
+                                   "Open Remote Help to answer.");
   chat = find_call (calls, "Helen Helper", 0);
   g_assert_cmpstr (chat->body, ==, "Can you open Settings?");
   g_assert_cmpuint (chat->replaces_id, ==, 0);

@@ -1421,7 +1421,7 @@ on_elevation_requested (RhWindow *self)
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_elevation_response), self, 0);
   self->elevation_dialog = GTK_WINDOW (dialog);
   if ((notifier = notifier_if_away (self)))
-    rh_notifier_control_requested (notifier, peer_name (self), TRUE);
+    rh_notifier_elevation_requested (notifier, peer_name (self));
   gtk_window_present (GTK_WINDOW (dialog));
   trace (self, "state", "consent-elevation");
 }

@@ -1298,6 +1298,20 @@ rh_rendezvous_client_get_helper_permissions (RhRendezvousClient *self)
                                                       : RH_PERMISSION_NONE;
 }
 
+/* For requests whose reply carries nothing but success. */
+static gboolean
+reply_ok_finish (RhRendezvousClient  *self,
+                 GAsyncResult        *result,
+                 GError             **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  reply = g_task_propagate_pointer (G_TASK (result), error);
+  return reply != NULL;
+}
+
 void
 rh_rendezvous_client_request_mode_async (RhRendezvousClient  *self,
                                          const char          *mode,
@@ -1332,12 +1346,7 @@ rh_rendezvous_client_request_mode_finish (RhRendezvousClient  *self,
                                           GAsyncResult        *result,
                                           GError             **error)
 {
-  g_autoptr(JsonObject) reply = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  reply = g_task_propagate_pointer (G_TASK (result), error);
-  return reply != NULL;
+  return reply_ok_finish (self, result, error);
 }
 
 void
@@ -1384,12 +1393,7 @@ rh_rendezvous_client_report_elevation_finish (RhRendezvousClient  *self,
                                               GAsyncResult        *result,
                                               GError             **error)
 {
-  g_autoptr(JsonObject) reply = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  reply = g_task_propagate_pointer (G_TASK (result), error);
-  return reply != NULL;
+  return reply_ok_finish (self, result, error);
 }
 
 void

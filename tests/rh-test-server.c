@@ -331,3 +331,47 @@ rh_test_server_signed_in (RhTestServer *server,
   g_assert_no_error (error);
   return g_steal_pointer (&client);
 }
+
+GSubprocess *
+rh_test_server_spawn_client_valist (RhTestServer      *server,
+                                    const char        *runtime_dir,
+                                    const char        *display,
+                                    const char *const *extra,
+                                    const char        *first,
+                                    va_list            ap)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *home = g_build_filename (server->tmpdir, "home", NULL);
+  /* The policy of a silent deployment: the administrator accepted the terms for everyone. */
+  g_autofree char *policy = g_build_filename (server->tmpdir, "policy.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  for (gsize i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra[i]);
+  g_ptr_array_add (argv, (char *) "--headless");
+  g_ptr_array_add (argv, (char *) "--server");
+  g_ptr_array_add (argv, server->url);
+  g_ptr_array_add (argv, (char *) "--server-fingerprint");
+  g_ptr_array_add (argv, server->tls_fingerprint);
+  g_ptr_array_add (argv, (char *) "--org-key");
+  g_ptr_array_add (argv, server->org_fingerprint);
+  g_ptr_array_add (argv, NULL);
+
+  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
+  if (display != NULL)
+    g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}

@@ -59,5 +59,15 @@ GAsyncResult       *rh_test_wait_result      (GAsyncResult      **slot,
                                               guint               timeout_ms);
 void                rh_test_write_file       (const char         *path,
                                               const char         *contents);
+/* Spawns $RH_CLIENT_BIN FIRST… (the NULL-terminated rest in @ap), then @extra (NULL-terminated,
+ * may be NULL), then --headless with this server's URL and fingerprints; stdout and stderr
+ * piped; HOME and XDG_CONFIG_HOME in tmpdir/home, XDG_RUNTIME_DIR @runtime_dir, a system policy
+ * that accepted the terms, DISPLAY @display unless NULL. The client dies with the test. */
+GSubprocess        *rh_test_server_spawn_client_valist (RhTestServer       *server,
+                                                        const char         *runtime_dir,
+                                                        const char         *display,
+                                                        const char *const  *extra,
+                                                        const char         *first,
+                                                        va_list             ap);
 
 G_END_DECLS

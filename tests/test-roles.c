@@ -21,6 +21,7 @@
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-message.h"
+#include "rh-test-proc.h"
 #include "rh-test-server.h"
 
 #define WAIT_MS 15000
@@ -32,28 +33,6 @@ typedef struct
   char         *display;
   char         *runtime_dir;
 } Fixture;
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void
 admin_ok (Fixture *f,
@@ -86,36 +65,6 @@ admin_ok (Fixture *f,
 }
 
 static void
-start_xvfb (Fixture *f)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  char buf[32] = { 0 };
-  int fds[2], write_fd;
-  gssize n;
-
-  g_assert_cmpint (pipe (fds), ==, 0);
-  write_fd = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
-  g_assert_cmpint (write_fd, >=, 10);
-  close (fds[1]);
-  g_subprocess_launcher_take_fd (launcher, write_fd, 3);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen",
-                                         "0", "640x480x24", "-noreset", "-nolisten", "tcp",
-                                         NULL);
-  g_assert_no_error (error);
-  alarm (15);
-  for (gsize len = 0; len < sizeof buf - 1 && strchr (buf, '\n') == NULL; len += n)
-    {
-      n = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (n, >, 0);
-    }
-  alarm (0);
-  close (fds[0]);
-  f->display = g_strdup_printf (":%d", atoi (buf));
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -136,7 +85,7 @@ fixture_setup (Fixture       *f,
   rh_test_server_start (f->server, NULL);
 
   if (data != NULL)
-    start_xvfb (f);
+    f->xvfb = rh_test_xvfb_spawn ("640x480x24", &f->display);
   f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
   g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
 }
@@ -145,12 +94,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->xvfb)
-    {
-      g_subprocess_force_exit (f->xvfb);
-      g_subprocess_wait (f->xvfb, NULL, NULL);
-      g_clear_object (&f->xvfb);
-    }
+  rh_test_proc_kill (&f->xvfb);
   g_clear_pointer (&f->server, rh_test_server_free);
   g_free (f->display);
   g_free (f->runtime_dir);
@@ -162,111 +106,21 @@ spawn_app (Fixture    *f,
            const char *login,
            ...)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
-  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
   g_autofree char *pw_name = g_strdup_printf ("%s.pw", login);
   g_autofree char *pw = g_build_filename (f->server->tmpdir, pw_name, NULL);
   g_autofree char *password = g_strdup_printf ("%s-password\n", login);
-  g_autoptr(GError) error = NULL;
+  const char *extra[] = { "--user", login, "--password-file", pw, NULL };
   GSubprocess *proc;
-  const char *arg;
+  const char *first;
   va_list ap;
 
   rh_test_write_file (pw, password);
-  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
-  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
   va_start (ap, login);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
+  first = va_arg (ap, const char *);
+  proc = rh_test_server_spawn_client_valist (f->server, f->runtime_dir, f->display, extra, first,
+                                             ap);
   va_end (ap);
-  g_ptr_array_add (argv, (char *) "--user");
-  g_ptr_array_add (argv, (char *) login);
-  g_ptr_array_add (argv, (char *) "--password-file");
-  g_ptr_array_add (argv, pw);
-  g_ptr_array_add (argv, (char *) "--headless");
-  g_ptr_array_add (argv, (char *) "--server");
-  g_ptr_array_add (argv, f->server->url);
-  g_ptr_array_add (argv, (char *) "--server-fingerprint");
-  g_ptr_array_add (argv, f->server->tls_fingerprint);
-  g_ptr_array_add (argv, (char *) "--org-key");
-  g_ptr_array_add (argv, f->server->org_fingerprint);
-  g_ptr_array_add (argv, NULL);
-
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
-  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
-  if (f->display != NULL)
-    g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
   return proc;
-}
-
-static char *
-read_code (GSubprocess       *helper,
-           GDataInputStream **out_stream)
-{
-  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-
-  alarm (20);
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-    }
-  while (!g_str_has_prefix (line, "code: "));
-  alarm (0);
-  *out_stream = in;
-  return g_strdup (line + 6);
-}
-
-/* Waits (bounded) for the process; `in` is its stdout if some was read already. */
-static void
-collect (GSubprocess      *proc,
-         GDataInputStream *in,
-         Result           *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GBytes) err = NULL;
-
-  alarm (90);
-  if (in)
-    {
-      char buf[4096];
-      gssize n;
-
-      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
-        g_string_append_len (out, buf, n);
-      g_assert_no_error (error);
-      err = g_input_stream_read_bytes (g_subprocess_get_stderr_pipe (proc), 1 << 20, NULL,
-                                       &error);
-      g_assert_no_error (error);
-      g_subprocess_wait (proc, NULL, &error);
-    }
-  else
-    {
-      g_autofree char *o = NULL, *e = NULL;
-
-      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
-      g_string_append (out, o);
-      err = g_bytes_new (e, strlen (e));
-    }
-  alarm (0);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_exit_status (proc);
-  r->out = g_string_free (g_steal_pointer (&out), FALSE);
-  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
-  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
 }
 
 /* The audit actions, in order, joined with spaces. */
@@ -367,10 +221,10 @@ test_not_assigned (Fixture       *f,
                    gconstpointer  data)
 {
   g_autoptr(GSubprocess) olga = spawn_app (f, "olga", "give-help", NULL);
-  g_auto(Result) r = { 0 };
+  g_auto(RhTestResult) r = { 0 };
   g_autofree char *actions = NULL;
 
-  collect (olga, NULL, &r);
+  rh_test_collect (olga, NULL, &r);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_null (strstr (r.out, "code: "));
   g_assert_nonnull (strstr (r.err, "RH-4101"));
@@ -386,15 +240,15 @@ test_out_of_scope (Fixture       *f,
   g_autoptr(GSubprocess) helen = spawn_app (f, "helen", "give-help", NULL);
   g_autoptr(GSubprocess) olga = NULL;
   g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *code = read_code (helen, &in);
+  g_autofree char *code = rh_test_read_code (helen, &in);
   g_autofree char *actions = NULL;
-  g_auto(Result) helper = { 0 };
-  g_auto(Result) sharer = { 0 };
+  g_auto(RhTestResult) helper = { 0 };
+  g_auto(RhTestResult) sharer = { 0 };
 
   /* Olga is not in Finance: both are told, with the same code. */
   olga = spawn_app (f, "olga", "get-help", code, NULL);
-  collect (olga, NULL, &sharer);
-  collect (helen, in, &helper);
+  rh_test_collect (olga, NULL, &sharer);
+  rh_test_collect (helen, in, &helper);
   g_assert_cmpint (sharer.status, ==, 1);
   g_assert_nonnull (strstr (sharer.err, "RH-4102"));
   g_assert_null (strstr (sharer.out, "paired: yes"));
@@ -414,15 +268,15 @@ test_view_only_headless (Fixture       *f,
   g_autoptr(GSubprocess) vic = spawn_app (f, "vic", "give-help", "--mode", "control", NULL);
   g_autoptr(GSubprocess) sam = NULL;
   g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *code = read_code (vic, &in);
+  g_autofree char *code = rh_test_read_code (vic, &in);
   g_autofree char *actions = NULL;
-  g_auto(Result) helper = { 0 };
-  g_auto(Result) sharer = { 0 };
+  g_auto(RhTestResult) helper = { 0 };
+  g_auto(RhTestResult) sharer = { 0 };
 
   sam = spawn_app (f, "sam", "get-help", code, "--allow", "control", "--display", f->display,
                    NULL);
-  collect (vic, in, &helper);
-  collect (sam, NULL, &sharer);
+  rh_test_collect (vic, in, &helper);
+  rh_test_collect (sam, NULL, &sharer);
   g_assert_cmpint (helper.status, ==, 1);
   g_assert_nonnull (strstr (helper.out, "permissions: view-screen\n"));
   g_assert_nonnull (strstr (helper.err, "RH-4103"));
@@ -461,7 +315,7 @@ test_modified_helper (Fixture       *f,
   g_autofree char *code = NULL;
   g_autofree char *modes = NULL;
   g_autofree char *actions = NULL;
-  g_auto(Result) sharer = { 0 };
+  g_auto(RhTestResult) sharer = { 0 };
   g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   gulong handler;
 
@@ -530,7 +384,7 @@ test_modified_helper (Fixture       *f,
   g_signal_handler_disconnect (vic, handler);
 
   rh_rendezvous_client_leave (vic, "done");
-  collect (sam, NULL, &sharer);
+  rh_test_collect (sam, NULL, &sharer);
   g_assert_cmpint (sharer.status, ==, 0);
   g_assert_nonnull (strstr (sharer.out, "permissions: view-screen\n"));
   g_assert_nonnull (strstr (sharer.out, "requested: control\n"));

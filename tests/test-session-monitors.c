@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cairo.h>
@@ -23,6 +22,7 @@
 #include "rh-error.h"
 #include "rh-message.h"
 #include "rh-monitor-list.h"
+#include "rh-test-proc.h"
 #include "rh-test-server.h"
 #include "rh-test-xvfb.h"
 
@@ -39,32 +39,6 @@ typedef struct
   char         *helper_pw;
   char         *sharer_pw;
 } Fixture;
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-run_ok (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  int status = -1;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_spawn_check_wait_status (status, &error);
-  g_assert_no_error (error);
-}
 
 static void
 fill (Display *dpy,
@@ -98,8 +72,8 @@ fixture_setup (Fixture       *f,
     const char *right[] = { "xrandr", "-d", f->display, "--setmonitor", "R",
                             "768/203x600/158+1280+100", "none", NULL };
 
-    run_ok (left);
-    run_ok (right);
+    rh_test_run_ok (left);
+    rh_test_run_ok (right);
   }
   /* Painted on the root window: Xvfb runs with -noreset, so it stays after we close. */
   dpy = XOpenDisplay (f->display);
@@ -134,108 +108,14 @@ spawn_client (Fixture     *f,
               const char  *first,
               ...)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
-  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
-  g_autoptr(GError) error = NULL;
   GSubprocess *proc;
-  const char *arg;
   va_list ap;
 
-  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
-  g_ptr_array_add (argv, (char *) first);
   va_start (ap, first);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
+  proc = rh_test_server_spawn_client_valist (f->server, f->runtime_dir, f->display, NULL, first,
+                                             ap);
   va_end (ap);
-  g_ptr_array_add (argv, (char *) "--headless");
-  g_ptr_array_add (argv, (char *) "--server");
-  g_ptr_array_add (argv, f->server->url);
-  g_ptr_array_add (argv, (char *) "--server-fingerprint");
-  g_ptr_array_add (argv, f->server->tls_fingerprint);
-  g_ptr_array_add (argv, (char *) "--org-key");
-  g_ptr_array_add (argv, f->server->org_fingerprint);
-  g_ptr_array_add (argv, NULL);
-
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
-  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
-  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
   return proc;
-}
-
-static char *
-read_code (GSubprocess       *helper,
-           GDataInputStream **out_stream)
-{
-  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-
-  alarm (20);
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-    }
-  while (!g_str_has_prefix (line, "code: "));
-  alarm (0);
-  *out_stream = in;
-  return g_strdup (line + 6);
-}
-
-static void
-collect (GSubprocess      *proc,
-         GDataInputStream *in,
-         Result           *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GBytes) err = NULL;
-
-  alarm (90);
-  if (in)
-    {
-      char buf[4096];
-      gssize n;
-
-      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
-        g_string_append_len (out, buf, n);
-      g_assert_no_error (error);
-      err = g_input_stream_read_bytes (g_subprocess_get_stderr_pipe (proc), 1 << 20, NULL,
-                                       &error);
-      g_subprocess_wait (proc, NULL, &error);
-    }
-  else
-    {
-      g_autofree char *o = NULL, *e = NULL;
-
-      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
-      g_string_append (out, o);
-      err = g_bytes_new (e, strlen (e));
-    }
-  alarm (0);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_exit_status (proc);
-  r->out = g_string_free (g_steal_pointer (&out), FALSE);
-  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
-  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
-}
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
 }
 
 /* A view-only session in which the helper asks for `monitor` before its snapshot. */
@@ -244,8 +124,8 @@ run_session_laser (Fixture    *f,
                    const char *monitor,
                    const char *snapshot,
                    const char *laser,
-                   Result     *helper_result,
-                   Result     *sharer_result)
+                   RhTestResult     *helper_result,
+                   RhTestResult     *sharer_result)
 {
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GSubprocess) sharer = NULL;
@@ -260,19 +140,19 @@ run_session_laser (Fixture    *f,
     helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                            "--mode", "view", "--path", "relay", "--snapshot", snapshot,
                            "--monitor", monitor, NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "view", "--display", f->display, "--direct", "off", NULL);
-  collect (helper, in, helper_result);
-  collect (sharer, NULL, sharer_result);
+  rh_test_collect (helper, in, helper_result);
+  rh_test_collect (sharer, NULL, sharer_result);
 }
 
 static void
 run_session (Fixture    *f,
              const char *monitor,
              const char *snapshot,
-             Result     *helper_result,
-             Result     *sharer_result)
+             RhTestResult     *helper_result,
+             RhTestResult     *sharer_result)
 {
   run_session_laser (f, monitor, snapshot, NULL, helper_result, sharer_result);
 }
@@ -303,7 +183,7 @@ test_one (Fixture       *f,
           gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "right.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
 
   run_session (f, "2", png, &helper, &sharer);
   g_assert_cmpint (helper.status, ==, 0);
@@ -317,8 +197,8 @@ test_one (Fixture       *f,
   /* The snapshot is the right-hand monitor only, at its size, in its colour. */
   assert_png (png, 768, 600, 0, 0, RIGHT_RGB);
   assert_png (png, 768, 600, 767, 599, RIGHT_RGB);
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 static void
@@ -327,15 +207,15 @@ test_left_then_all (Fixture       *f,
 {
   g_autofree char *left = g_build_filename (f->server->tmpdir, "left.png", NULL);
   g_autofree char *all = g_build_filename (f->server->tmpdir, "all.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
 
   run_session (f, "1", left, &helper, &sharer);
   g_assert_cmpint (helper.status, ==, 0);
   g_assert_nonnull (strstr (helper.out, "monitor: 1/2 1280x800\n"));
   g_assert_nonnull (strstr (sharer.out, "monitor: 1/2 1280x800\n"));
   assert_png (left, 1280, 800, 1279, 799, LEFT_RGB);
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 
   /* "all" is what is shared from the start: no switch, the whole screen. */
   run_session (f, "all", all, &helper, &sharer);
@@ -344,8 +224,8 @@ test_left_then_all (Fixture       *f,
   assert_png (all, 2048, 800, 10, 10, LEFT_RGB);
   assert_png (all, 2048, 800, 1300, 300, RIGHT_RGB);
   assert_png (all, 2048, 800, 2000, 20, OUTSIDE_RGB);
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 /* The laser follows the shared monitor: (0.5, 0.5) is the middle of monitor 2, which is where
@@ -355,7 +235,7 @@ test_laser (Fixture       *f,
             gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "laser.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
   cairo_surface_t *image;
   guint32 pixel;
 
@@ -371,8 +251,8 @@ test_laser (Fixture       *f,
   /* The dot's centre (#ff2a2a), not the monitor's red (#c03020). */
   g_assert_cmpint ((pixel >> 16) & 0xff, >, 240);
   cairo_surface_destroy (image);
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 /* The helper's app asks for a monitor the sharer does not have: the sharer refuses it (and
@@ -382,7 +262,7 @@ test_refused (Fixture       *f,
               gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "none.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
 
   run_session (f, "3", png, &helper, &sharer);
   g_assert_cmpint (helper.status, !=, 0);
@@ -390,8 +270,8 @@ test_refused (Fixture       *f,
   g_assert_nonnull (strstr (helper.out, "monitor-refused: RH-7221"));
   g_assert_nonnull (strstr (helper.err, "RH-7221"));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 /* ---- The messages, against hostile input ---- */

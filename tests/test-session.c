@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "rh-test-proc.h"
 #include "rh-test-server.h"
 
 #define BG_COLOUR "#3366cc"
@@ -31,70 +32,17 @@ typedef struct
 } Fixture;
 
 static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static char *
-run_capture (const char *display,
-             const char *const *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (proc));
-  return out;
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  int fds[2];
-  int write_fd;
-  char buf[32] = { 0 };
-  gssize n;
-
   f->server = rh_test_server_new ();
   rh_test_server_start (f->server, NULL);
 
-  /* Xvfb tells which display it took through -displayfd. */
-  g_assert_cmpint (pipe (fds), ==, 0);
-  /* Keep the write end off fd 3 itself, or GLib would leave it close-on-exec. */
-  write_fd = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
-  g_assert_cmpint (write_fd, >=, 10);
-  close (fds[1]);
-  g_subprocess_launcher_take_fd (launcher, write_fd, 3);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen",
-                                         "0", "1024x768x24", "-noreset", "-nolisten", "tcp",
-                                         NULL);
-  g_assert_no_error (error);
-  /* Read up to the newline: closing the pipe earlier makes Xvfb's next write fail, and it
-   * exits. */
-  alarm (15);
-  for (gsize len = 0; len < sizeof buf - 1 && strchr (buf, '\n') == NULL; len += n)
-    {
-      n = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (n, >, 0);
-    }
-  alarm (0);
-  close (fds[0]);
-  f->display = g_strdup_printf (":%d", atoi (buf));
+  f->xvfb = rh_test_xvfb_spawn ("1024x768x24", &f->display);
 
   {
     const char *argv[] = { "xsetroot", "-solid", BG_COLOUR, NULL };
-    g_autofree char *out = run_capture (f->display, argv);
+    g_autofree char *out = rh_test_run_x (f->display, argv);
   }
 
   f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
@@ -109,12 +57,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->xvfb)
-    {
-      g_subprocess_force_exit (f->xvfb);
-      g_subprocess_wait (f->xvfb, NULL, NULL);
-      g_clear_object (&f->xvfb);
-    }
+  rh_test_proc_kill (&f->xvfb);
   g_clear_pointer (&f->server, rh_test_server_free);
   g_free (f->display);
   g_free (f->runtime_dir);
@@ -127,118 +70,14 @@ spawn_client (Fixture     *f,
               const char  *first,
               ...)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *home = g_build_filename (f->server->tmpdir, "home", NULL);
-  /* The policy of a silent deployment: the administrator accepted the terms for everyone. */
-  g_autofree char *policy = g_build_filename (f->server->tmpdir, "policy.conf", NULL);
-  g_autoptr(GError) error = NULL;
   GSubprocess *proc;
-  const char *arg;
   va_list ap;
 
-  g_ptr_array_add (argv, (char *) g_getenv ("RH_CLIENT_BIN"));
-  g_ptr_array_add (argv, (char *) first);
   va_start (ap, first);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
+  proc = rh_test_server_spawn_client_valist (f->server, f->runtime_dir, f->display, NULL, first,
+                                             ap);
   va_end (ap);
-  g_ptr_array_add (argv, (char *) "--headless");
-  g_ptr_array_add (argv, (char *) "--server");
-  g_ptr_array_add (argv, f->server->url);
-  g_ptr_array_add (argv, (char *) "--server-fingerprint");
-  g_ptr_array_add (argv, f->server->tls_fingerprint);
-  g_ptr_array_add (argv, (char *) "--org-key");
-  g_ptr_array_add (argv, f->server->org_fingerprint);
-  g_ptr_array_add (argv, NULL);
-
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", f->runtime_dir, TRUE);
-  rh_test_write_file (policy, "[remote-help]\nacceptTerms=1\n");
-  g_subprocess_launcher_setenv (launcher, "RH_SYSTEM_CONFIG", policy, TRUE);
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
   return proc;
-}
-
-/* Reads the helper's stdout up to the "code:" line. */
-static char *
-read_code (GSubprocess       *helper,
-           GDataInputStream **out_stream)
-{
-  GDataInputStream *in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-
-  alarm (20);
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-    }
-  while (!g_str_has_prefix (line, "code: "));
-  alarm (0);
-  *out_stream = in;
-  return g_strdup (line + 6);
-}
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-/* Waits (bounded) for the process and collects what it printed after `in` was last read. */
-static void
-collect (GSubprocess      *proc,
-         GDataInputStream *in,
-         Result           *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-  GInputStream *err_stream = g_subprocess_get_stderr_pipe (proc);
-
-  alarm (90);
-  if (in)
-    {
-      char buf[4096];
-      gssize n;
-
-      while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, &error)) > 0)
-        g_string_append_len (out, buf, n);
-      g_assert_no_error (error);
-      err = g_input_stream_read_bytes (err_stream, 1 << 20, NULL, &error);
-      g_subprocess_wait (proc, NULL, &error);
-    }
-  else
-    {
-      g_autofree char *o = NULL, *e = NULL;
-
-      g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
-      g_string_append (out, o);
-      err = g_bytes_new (e, strlen (e));
-    }
-  alarm (0);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_exit_status (proc);
-  r->out = g_string_free (g_steal_pointer (&out), FALSE);
-  r->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
-  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
 }
 
 static void
@@ -247,7 +86,7 @@ pointer_location (Fixture *f,
                   int     *y)
 {
   const char *argv[] = { "xdotool", "getmouselocation", "--shell", NULL };
-  g_autofree char *out = run_capture (f->display, argv);
+  g_autofree char *out = rh_test_run_x (f->display, argv);
   const char *px = strstr (out, "X=");
   const char *py = strstr (out, "Y=");
 
@@ -264,8 +103,8 @@ run_session (Fixture    *f,
              const char *path,
              const char *snapshot,
              const char *click,
-             Result     *helper_result,
-             Result     *sharer_result)
+             RhTestResult     *helper_result,
+             RhTestResult     *sharer_result)
 {
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GSubprocess) sharer = NULL;
@@ -279,13 +118,13 @@ run_session (Fixture    *f,
   else
     helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                            "--mode", mode, "--path", path, "--snapshot", snapshot, NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   /* Direct candidates on loopback only: tests send nothing to other addresses. */
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", allow, "--display", f->display, "--direct", "loopback",
                          NULL);
-  collect (helper, in, helper_result);
-  collect (sharer, NULL, sharer_result);
+  rh_test_collect (helper, in, helper_result);
+  rh_test_collect (sharer, NULL, sharer_result);
 }
 
 static void
@@ -376,7 +215,7 @@ test_view (Fixture       *f,
            gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "view.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
   int x0, y0, x1, y1;
 
   pointer_location (f, &x0, &y0);
@@ -408,8 +247,8 @@ test_view (Fixture       *f,
     g_assert_cmpint (g_ascii_strtoll (cols[3], NULL, 10), >, 1000);
     g_assert_cmpstr (cols[4], ==, "helper-done");
   }
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 static void
@@ -417,7 +256,7 @@ test_control (Fixture       *f,
               gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "control.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
   int x, y;
 
   run_session (f, "control", "control", "direct", png, "100,200", &helper, &sharer);
@@ -440,8 +279,8 @@ test_control (Fixture       *f,
     g_assert_true (g_str_has_prefix (row, "control|"));
     g_assert_true (g_str_has_suffix (row, "|1|0|helper-done"));
   }
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 static void
@@ -453,19 +292,19 @@ test_chat (Fixture       *f,
   g_autoptr(GSubprocess) sharer = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *code = NULL;
-  Result helper_result = { 0 }, sharer_result = { 0 };
+  RhTestResult helper_result = { 0 }, sharer_result = { 0 };
 
   /* Both headless apps chat once the screen is shared; each prints the whole thread, its own
    * message included, as the service delivered it. */
   helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                          "--mode", "view", "--path", "relay", "--snapshot", png,
                          "--duration", "3", "--chat", "مرحبا، أرى شاشتك", NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "view", "--display", f->display, "--direct", "off",
                          "--chat", "你好\n第二行", NULL);
-  collect (helper, in, &helper_result);
-  collect (sharer, NULL, &sharer_result);
+  rh_test_collect (helper, in, &helper_result);
+  rh_test_collect (sharer, NULL, &sharer_result);
 
   g_test_message ("helper:\n%s\nsharer:\n%s", helper_result.out, sharer_result.out);
   g_assert_cmpint (helper_result.status, ==, 0);
@@ -478,8 +317,8 @@ test_chat (Fixture       *f,
       g_assert_nonnull (strstr (out, "chat: Helen Helper (helper): مرحبا، أرى شاشتك\n"));
       g_assert_nonnull (strstr (out, "chat: Sam Sharer (sharer): 你好\\n第二行\n"));
     }
-  result_clear (&helper_result);
-  result_clear (&sharer_result);
+  rh_test_result_clear (&helper_result);
+  rh_test_result_clear (&sharer_result);
 }
 
 /* The laser pointer travels over the peer channel in a view-only session, is drawn on the
@@ -493,7 +332,7 @@ test_laser (Fixture       *f,
   g_autoptr(GSubprocess) sharer = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *code = NULL;
-  Result helper_result = { 0 }, sharer_result = { 0 };
+  RhTestResult helper_result = { 0 }, sharer_result = { 0 };
   cairo_surface_t *image;
   const guint8 *data_px;
   guint32 pixel;
@@ -503,11 +342,11 @@ test_laser (Fixture       *f,
   helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                          "--mode", "view", "--path", "relay", "--snapshot", png,
                          "--laser", "0.25,0.75", NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "view", "--display", f->display, "--direct", "off", NULL);
-  collect (helper, in, &helper_result);
-  collect (sharer, NULL, &sharer_result);
+  rh_test_collect (helper, in, &helper_result);
+  rh_test_collect (sharer, NULL, &sharer_result);
   g_test_message ("helper:\n%s\nsharer:\n%s", helper_result.out, sharer_result.out);
   g_assert_cmpint (helper_result.status, ==, 0);
   g_assert_cmpint (sharer_result.status, ==, 0);
@@ -531,8 +370,8 @@ test_laser (Fixture       *f,
   pointer_location (f, &x1, &y1);
   g_assert_cmpint (x1, ==, x0);
   g_assert_cmpint (y1, ==, y0);
-  result_clear (&helper_result);
-  result_clear (&sharer_result);
+  rh_test_result_clear (&helper_result);
+  rh_test_result_clear (&sharer_result);
 }
 
 static void
@@ -540,7 +379,7 @@ test_deny (Fixture       *f,
            gconstpointer  data)
 {
   g_autofree char *png = g_build_filename (f->server->tmpdir, "deny.png", NULL);
-  Result helper = { 0 }, sharer = { 0 };
+  RhTestResult helper = { 0 }, sharer = { 0 };
 
   run_session (f, "view", "deny", "auto", png, NULL, &helper, &sharer);
   g_assert_cmpint (helper.status, ==, 1);
@@ -549,8 +388,8 @@ test_deny (Fixture       *f,
   g_assert_cmpint (sharer.status, ==, 0);
   g_assert_nonnull (strstr (sharer.out, "ended: declined"));
   assert_nothing_left (f);
-  result_clear (&helper);
-  result_clear (&sharer);
+  rh_test_result_clear (&helper);
+  rh_test_result_clear (&sharer);
 }
 
 static void
@@ -567,12 +406,12 @@ test_server_dies (Fixture       *f,
   g_autofree char *sharer_out = NULL;
   g_autofree char *sharer_err = NULL;
   gint64 killed_at;
-  Result helper_result = { 0 };
+  RhTestResult helper_result = { 0 };
   const char *ss_argv[] = { "ss", "-lxn", NULL };
 
   helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                          "--mode", "view", "--path", "relay", "--duration", "120", NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "view", "--display", f->display, "--direct", "loopback",
                          NULL);
@@ -593,7 +432,7 @@ test_server_dies (Fixture       *f,
   g_clear_object (&f->server->proc);
   killed_at = g_get_monotonic_time ();
 
-  collect (helper, in, &helper_result);
+  rh_test_collect (helper, in, &helper_result);
   g_assert_cmpint (helper_result.status, ==, 1);
   g_assert_nonnull (strstr (helper_result.err, "RH-"));
   alarm (40);
@@ -608,9 +447,9 @@ test_server_dies (Fixture       *f,
 
   /* Nothing of the sharer's RDP server is left, and nothing listens for it. */
   assert_nothing_left (f);
-  ss = run_capture (f->display, ss_argv);
+  ss = rh_test_run_x (f->display, ss_argv);
   g_assert_null (strstr (ss, f->runtime_dir));
-  result_clear (&helper_result);
+  rh_test_result_clear (&helper_result);
 }
 
 /* ---- Authentication-prompt guard (issue #6) ---- */
@@ -663,13 +502,13 @@ test_auth_prompt (Fixture       *f,
   g_autoptr(GDataInputStream) in = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
-  Result helper_result = { 0 }, sharer_result = { 0 };
+  RhTestResult helper_result = { 0 }, sharer_result = { 0 };
   gint64 deadline;
   guint32 centre = 0;
   int x0, y0, x1, y1;
 
   g_subprocess_launcher_setenv (launcher, "DISPLAY", f->display, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, rh_test_die_with_parent, NULL, NULL);
   prompt = g_subprocess_launcher_spawn (launcher, &error, "xmessage", "-name",
                                         "polkit-gnome-authentication-agent-1", "-bg", "#12ab34",
                                         "-fg", "#12ab34", "-geometry", "400x200+300+250",
@@ -695,7 +534,7 @@ test_auth_prompt (Fixture       *f,
   helper = spawn_client (f, "give-help", "--user", "helen", "--password-file", f->helper_pw,
                          "--mode", "control", "--path", "relay", "--snapshot", png,
                          "--click", "500,350", "--duration", "8", NULL);
-  code = read_code (helper, &in);
+  code = rh_test_read_code (helper, &in);
   sharer = spawn_client (f, "get-help", code, "--user", "sam", "--password-file", f->sharer_pw,
                          "--allow", "control", "--display", f->display, "--direct", "off",
                          NULL);
@@ -711,8 +550,8 @@ test_auth_prompt (Fixture       *f,
   g_subprocess_send_signal (prompt, SIGTERM);
   g_subprocess_wait (prompt, NULL, NULL);
 
-  collect (helper, in, &helper_result);
-  collect (sharer, NULL, &sharer_result);
+  rh_test_collect (helper, in, &helper_result);
+  rh_test_collect (sharer, NULL, &sharer_result);
   g_assert_cmpint (helper_result.status, ==, 0);
   g_assert_cmpint (sharer_result.status, ==, 0);
   g_assert_nonnull (strstr (helper_result.out, "mode: control"));
@@ -740,8 +579,8 @@ test_auth_prompt (Fixture       *f,
   g_assert_cmpint (ABS ((int) ((centre >> 8) & 0xff) - 0x66), <=, 8);
   g_assert_cmpint (ABS ((int) (centre & 0xff) - 0xcc), <=, 8);
   assert_nothing_left (f);
-  result_clear (&helper_result);
-  result_clear (&sharer_result);
+  rh_test_result_clear (&helper_result);
+  rh_test_result_clear (&sharer_result);
 }
 
 int

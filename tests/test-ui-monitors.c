@@ -30,147 +30,14 @@
 #include "rh-remote-view.h"
 #include "rh-session-window.h"
 #include "rh-sharer-window.h"
+#include "rh-test-proc.h"
+#include "rh-test-ui.h"
 
 static char *ui_display;
 static char *sharer_display;
 static GSubprocess *ui_xvfb;
 static GSubprocess *sharer_xvfb;
 static char *screenshot_dir;
-
-static void
-child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_for_flag (gboolean *flag,
-               guint     timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return *flag;
-}
-
-static void
-sleep_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static GSubprocess *
-start_xvfb (const char *geometry,
-            char      **display)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  GSubprocess *process;
-  int fds[2];
-  struct pollfd pfd;
-  char buf[32] = { 0 };
-  gsize len = 0;
-  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  g_assert_no_errno (pipe (fds));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  process = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3",
-                                         "-screen", "0", geometry, "-noreset",
-                                         "-nolisten", "tcp", NULL);
-  g_assert_no_error (error);
-  pfd.fd = fds[0];
-  pfd.events = POLLIN;
-  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
-    {
-      int left_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
-      ssize_t n;
-
-      g_assert_cmpint (left_ms, >, 0);
-      if (poll (&pfd, 1, left_ms) <= 0)
-        continue;
-      n = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (n, >, 0);
-      len += (gsize) n;
-    }
-  close (fds[0]);
-  g_strstrip (buf);
-  *display = g_strdup_printf (":%s", buf);
-  return process;
-}
-
-static void
-kill_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_force_exit (*process);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-typedef struct
-{
-  gboolean done;
-  GBytes *out;
-  GError *error;
-} Communicated;
-
-static void
-communicated_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  Communicated *c = data;
-
-  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &c->out, NULL, &c->error);
-  c->done = TRUE;
-}
-
-/* Runs a short X client, keeping the main loop going (GTK talks to its X server meanwhile). */
-static void
-run_x (const char         *display,
-       const char * const *argv)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  Communicated c = { 0 };
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_async (process, NULL, NULL, communicated_cb, &c);
-  if (!wait_for_flag (&c.done, 20000))
-    {
-      g_subprocess_force_exit (process);
-      g_error ("%s did not finish", argv[0]);
-    }
-  g_assert_no_error (c.error);
-  g_subprocess_wait (process, NULL, NULL);
-  g_assert_true (g_subprocess_get_successful (process));
-  g_clear_pointer (&c.out, g_bytes_unref);
-}
 
 static void
 fill (Display *dpy,
@@ -190,58 +57,6 @@ fill (Display *dpy,
 
 /* ---- Screenshots and widgets ---- */
 
-typedef struct
-{
-  guint8 *pixels;   /* B, G, R, A */
-  int width;
-  int height;
-  gsize stride;
-} Shot;
-
-static void
-shot_free (Shot *shot)
-{
-  g_free (shot->pixels);
-  g_free (shot);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Shot, shot_free)
-
-static Shot *
-take_screenshot (const char *window_id,
-                 const char *name)
-{
-  g_autofree char *path = g_build_filename (screenshot_dir, name, NULL);
-  const char *argv[] = { "import", "-window", window_id, path, NULL };
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GError) error = NULL;
-  Shot *shot = g_new0 (Shot, 1);
-
-  run_x (ui_display, argv);
-  texture = gdk_texture_new_from_filename (path, &error);
-  g_assert_no_error (error);
-  shot->width = gdk_texture_get_width (texture);
-  shot->height = gdk_texture_get_height (texture);
-  shot->stride = (gsize) shot->width * 4;
-  shot->pixels = g_malloc (shot->stride * (gsize) shot->height);
-  gdk_texture_download (texture, shot->pixels, shot->stride);
-  g_test_message ("screenshot %s (%dx%d)", path, shot->width, shot->height);
-  return shot;
-}
-
-static guint32
-shot_pixel (Shot *shot,
-            int   x,
-            int   y)
-{
-  g_assert_cmpint (x, >=, 0);
-  g_assert_cmpint (y, >=, 0);
-  g_assert_cmpint (x, <, shot->width);
-  g_assert_cmpint (y, <, shot->height);
-  return *(const guint32 *) (gconstpointer) (shot->pixels + (gsize) y * shot->stride +
-                                             (gsize) x * 4) & 0xffffff;
-}
-
 static gboolean
 near_colour (guint32 px,
              guint32 rgb)
@@ -251,60 +66,23 @@ near_colour (guint32 px,
          ABS ((int) (px & 0xff) - (int) (rgb & 0xff)) <= 6;
 }
 
-static char *
-window_xid (GtkWidget *widget)
-{
-  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (widget));
-
-  return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
-}
-
-static void
-widget_to_surface (GtkWidget *widget,
-                   double     x,
-                   double     y,
-                   int       *sx,
-                   int       *sy)
-{
-  GtkNative *native = gtk_widget_get_native (widget);
-  graphene_point_t p;
-  double nx, ny;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
-                                           &GRAPHENE_POINT_INIT ((float) x, (float) y), &p));
-  gtk_native_get_surface_transform (native, &nx, &ny);
-  *sx = (int) (p.x + nx);
-  *sy = (int) (p.y + ny);
-}
-
 /* A real click in the middle of a widget, on whatever surface it is in. */
 static void
 click_widget (GtkWidget *widget)
 {
-  g_autofree char *xid = window_xid (widget);
+  g_autofree char *xid = rh_test_window_xid (widget);
   g_autofree char *sx = NULL, *sy = NULL;
   int ix, iy;
 
-  widget_to_surface (widget, gtk_widget_get_width (widget) / 2.0,
+  rh_test_widget_to_surface (widget, gtk_widget_get_width (widget) / 2.0,
                      gtk_widget_get_height (widget) / 2.0, &ix, &iy);
   sx = g_strdup_printf ("%d", ix);
   sy = g_strdup_printf ("%d", iy);
   {
     const char *argv[] = { "xdotool", "mousemove", "--window", xid, sx, sy, "click", "1", NULL };
 
-    run_x (ui_display, argv);
+    g_free (rh_test_run_x (ui_display, argv));
   }
-}
-
-static void
-wait_mapped (GtkWidget *widget)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!gtk_widget_get_mapped (widget) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_true (gtk_widget_get_mapped (widget));
-  sleep_ms (300);
 }
 
 static void
@@ -390,23 +168,23 @@ view_shows (RhSessionWindow *window,
             const char      *name)
 {
   GtkWidget *view = GTK_WIDGET (rh_session_window_get_remote_view (window));
-  g_autofree char *xid = window_xid (view);
+  g_autofree char *xid = rh_test_window_xid (view);
   gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
   guint32 px = 0;
 
   do
     {
-      g_autoptr (Shot) shot = NULL;
+      g_autoptr (RhTestShot) shot = NULL;
       graphene_rect_t area;
       int sx, sy;
 
-      sleep_ms (300);
+      rh_test_sleep_ms (300);
       if (!rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area))
         continue;
-      shot = take_screenshot (xid, name);
-      widget_to_surface (view, area.origin.x + area.size.width * fx,
+      shot = rh_test_shot_take (ui_display, screenshot_dir, xid, name);
+      rh_test_widget_to_surface (view, area.origin.x + area.size.width * fx,
                          area.origin.y + area.size.height * fy, &sx, &sy);
-      px = shot_pixel (shot, sx, sy);
+      px = rh_test_shot_pixel (shot, sx, sy);
       if (near_colour (px, rgb))
         return TRUE;
     }
@@ -446,10 +224,10 @@ test_chooser (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 640);
   gtk_window_present (GTK_WINDOW (window));
   rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
-  g_assert_true (wait_for_flag (&first_frame, 20000));
-  wait_mapped (GTK_WIDGET (window));
+  g_assert_true (rh_test_spin_flag (&first_frame, 20000));
+  rh_test_wait_mapped (GTK_WIDGET (window));
 
   /* Before the sharer's list, and with one monitor: no chooser. */
   chooser = find_widget (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN);
@@ -477,22 +255,22 @@ test_chooser (void)
   g_assert_true (view_shows (window, 0.97, 0.04, 0x30c040, "monitors-all.png"));
 
   /* The person opens the chooser and clicks "Monitor 2". */
-  sleep_ms (300);
+  rh_test_sleep_ms (300);
   click_widget (chooser);
   row = NULL;
   for (int i = 0; i < 50 && row == NULL; i++)
     {
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
       row = find_label (chooser, "Monitor 2 (768×600)");
     }
   g_assert_nonnull (row);
   {
     /* The popover is a window of its own: the whole screen shows both. */
-    g_autoptr (Shot) open = take_screenshot ("root", "monitors-chooser-open.png");
+    g_autoptr (RhTestShot) open = rh_test_shot_take (ui_display, screenshot_dir, "root", "monitors-chooser-open.png");
   }
   click_widget (row);
   for (int i = 0; i < 50 && chosen == -2; i++)
-    sleep_ms (100);
+    rh_test_sleep_ms (100);
   g_assert_cmpint (chosen, ==, 1);
 
   /* What the session layer does: the sharer switches, the list comes back. */
@@ -509,7 +287,7 @@ test_chooser (void)
     do
       {
         g_clear_pointer (&frame, g_bytes_unref);
-        sleep_ms (100);
+        rh_test_sleep_ms (100);
         frame = rh_rdp_viewer_get_frame (viewer, &width, &height);
       }
     while ((width != 768 || height != 600) && g_get_monotonic_time () < deadline);
@@ -522,14 +300,14 @@ test_chooser (void)
   rh_rdp_viewer_disconnect (viewer);
   gtk_window_destroy (GTK_WINDOW (window));
   rh_rdp_sharer_stop (sharer);
-  sleep_ms (100);
+  rh_test_sleep_ms (100);
 }
 
 static void
 test_sharer_window (void)
 {
   g_autoptr (RhIdentityCard) card = rh_identity_card_new ();
-  g_autoptr (Shot) shot = NULL;
+  g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
   RhSharerWindow *window;
   GtkWidget *label;
@@ -539,19 +317,19 @@ test_sharer_window (void)
   card->display_name = g_strdup ("Bob Helper");
   window = rh_sharer_window_new (NULL, card, RH_RDP_MODE_VIEW);
   gtk_window_present (GTK_WINDOW (window));
-  wait_mapped (GTK_WIDGET (window));
+  rh_test_wait_mapped (GTK_WIDGET (window));
 
   rh_sharer_window_set_monitor (window, RH_RDP_MONITOR_ALL, 1);
   g_assert_null (find_label (GTK_WIDGET (window), "Sharing all monitors"));
   rh_sharer_window_set_monitor (window, RH_RDP_MONITOR_ALL, 2);
-  sleep_ms (200);
+  rh_test_sleep_ms (200);
   g_assert_nonnull (find_label (GTK_WIDGET (window), "Sharing all monitors"));
   rh_sharer_window_set_monitor (window, 1, 2);
-  sleep_ms (300);
+  rh_test_sleep_ms (300);
   label = find_label (GTK_WIDGET (window), "Sharing monitor 2 of 2");
   g_assert_nonnull (label);
-  xid = window_xid (GTK_WIDGET (window));
-  shot = take_screenshot (xid, "sharer-window-monitor.png");
+  xid = rh_test_window_xid (GTK_WIDGET (window));
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "sharer-window-monitor.png");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -590,16 +368,16 @@ main (int   argc,
   screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
   g_assert_no_errno (g_mkdir_with_parents (screenshot_dir, 0755));
 
-  ui_xvfb = start_xvfb ("1280x800x24", &ui_display);
-  sharer_xvfb = start_xvfb ("2048x800x24", &sharer_display);
+  ui_xvfb = rh_test_xvfb_spawn ("1280x800x24", &ui_display);
+  sharer_xvfb = rh_test_xvfb_spawn ("2048x800x24", &sharer_display);
   {
     const char *left[] = { "xrandr", "--setmonitor", "L", "1280/338x800/211+0+0", "screen",
                            NULL };
     const char *right[] = { "xrandr", "--setmonitor", "R", "768/203x600/158+1280+100", "none",
                             NULL };
 
-    run_x (sharer_display, left);
-    run_x (sharer_display, right);
+    g_free (rh_test_run_x (sharer_display, left));
+    g_free (rh_test_run_x (sharer_display, right));
   }
   dpy = XOpenDisplay (sharer_display);
   g_assert_nonnull (dpy);
@@ -614,8 +392,8 @@ main (int   argc,
   g_test_add_func ("/ui-monitors/sharer-window", test_sharer_window);
   status = g_test_run ();
 
-  kill_process (&sharer_xvfb);
-  kill_process (&ui_xvfb);
+  rh_test_proc_kill (&sharer_xvfb);
+  rh_test_proc_kill (&ui_xvfb);
   {
     const char *rm[] = { "rm", "-rf", home, NULL };
 

@@ -30,6 +30,8 @@
 #include "rh-remote-view.h"
 #include "rh-session-window.h"
 #include "rh-sharer-window.h"
+#include "rh-test-proc.h"
+#include "rh-test-ui.h"
 
 #define SHARER_W 1024
 #define SHARER_H 768
@@ -44,252 +46,24 @@ static GSubprocess *ui_xvfb;
 static GSubprocess *sharer_xvfb;
 static char *screenshot_dir;
 
-/* ---- Processes and waiting ---- */
-
-static void
-child_setup (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_for_flag (gboolean *flag,
-               guint     timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return *flag;
-}
-
-static void
-sleep_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static GSubprocess *
-start_xvfb (const char *geometry,
-            char      **display)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  GSubprocess *process;
-  int fds[2];
-  struct pollfd pfd;
-  char buf[32] = { 0 };
-  gsize len = 0;
-  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  g_assert_no_errno (pipe (fds));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  process = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3",
-                                         "-screen", "0", geometry, "-noreset",
-                                         "-nolisten", "tcp", NULL);
-  g_assert_no_error (error);
-
-  pfd.fd = fds[0];
-  pfd.events = POLLIN;
-  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
-    {
-      int left_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
-      ssize_t n;
-
-      g_assert_cmpint (left_ms, >, 0);
-      if (poll (&pfd, 1, left_ms) <= 0)
-        continue;
-      n = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (n, >, 0);
-      len += (gsize) n;
-    }
-  close (fds[0]);
-  g_strstrip (buf);
-  *display = g_strdup_printf (":%s", buf);
-  return process;
-}
-
-static void
-kill_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_force_exit (*process);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-typedef struct
-{
-  gboolean done;
-  GBytes *out;
-  GError *error;
-} Communicated;
-
-static void
-communicated_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  Communicated *c = data;
-
-  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &c->out, NULL, &c->error);
-  c->done = TRUE;
-}
-
-/* Runs a short X client on a display, keeping the main loop going (GTK has to keep talking
- * to its X server meanwhile); returns its stdout. */
-static char *
-run_x (const char         *display,
-       const char * const *argv)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  Communicated c = { 0 };
-  char *out;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-
-  g_subprocess_communicate_async (process, NULL, NULL, communicated_cb, &c);
-  if (!wait_for_flag (&c.done, 20000))
-    {
-      g_subprocess_force_exit (process);
-      g_error ("%s did not finish", argv[0]);
-    }
-  g_assert_no_error (c.error);
-  g_subprocess_wait (process, NULL, NULL);
-  g_assert_true (g_subprocess_get_successful (process));
-  out = g_strndup (g_bytes_get_data (c.out, NULL), g_bytes_get_size (c.out));
-  g_bytes_unref (c.out);
-  return out;
-}
-
 /* ---- Screenshots ---- */
 
-typedef struct
-{
-  guint8 *pixels;   /* B, G, R, A (premultiplied, native endian as cairo) */
-  int width;
-  int height;
-  gsize stride;
-} Shot;
-
 static void
-shot_free (Shot *shot)
-{
-  g_free (shot->pixels);
-  g_free (shot);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Shot, shot_free)
-
-static Shot *
-take_screenshot (const char *window_id,
-                 const char *name)
-{
-  g_autofree char *path = g_build_filename (screenshot_dir, name, NULL);
-  const char *argv[] = { "import", "-window", window_id, path, NULL };
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GError) error = NULL;
-  Shot *shot = g_new0 (Shot, 1);
-
-  g_free (run_x (ui_display, argv));
-  texture = gdk_texture_new_from_filename (path, &error);
-  g_assert_no_error (error);
-  shot->width = gdk_texture_get_width (texture);
-  shot->height = gdk_texture_get_height (texture);
-  shot->stride = (gsize) shot->width * 4;
-  shot->pixels = g_malloc (shot->stride * (gsize) shot->height);
-  gdk_texture_download (texture, shot->pixels, shot->stride);
-  g_test_message ("screenshot %s (%dx%d)", path, shot->width, shot->height);
-  return shot;
-}
-
-static void
-assert_shot_colour (Shot *shot,
+assert_shot_colour (RhTestShot *shot,
                     int   x,
                     int   y,
                     int   r,
                     int   g,
                     int   b)
 {
-  const guint8 *p;
-  guint32 px;
+  guint32 px = rh_test_shot_pixel (shot, x, y);
 
-  g_assert_cmpint (x, >=, 0);
-  g_assert_cmpint (y, >=, 0);
-  g_assert_cmpint (x, <, shot->width);
-  g_assert_cmpint (y, <, shot->height);
-  p = shot->pixels + (gsize) y * shot->stride + (gsize) x * 4;
-  px = *(const guint32 *) (gconstpointer) p;
   if (ABS ((int) ((px >> 16) & 0xff) - r) > 6 || ABS ((int) ((px >> 8) & 0xff) - g) > 6 ||
       ABS ((int) (px & 0xff) - b) > 6)
-    g_error ("pixel (%d,%d) is #%06x, expected #%02x%02x%02x", x, y, px & 0xffffff, r, g, b);
+    g_error ("pixel (%d,%d) is #%06x, expected #%02x%02x%02x", x, y, px, r, g, b);
 }
 
 /* ---- Windows ---- */
-
-static char *
-window_xid (GtkWidget *widget)
-{
-  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (widget));
-
-  return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
-}
-
-/* A point in widget coordinates to the coordinates of its X window. */
-static void
-widget_to_surface (GtkWidget *widget,
-                   double     x,
-                   double     y,
-                   int       *sx,
-                   int       *sy)
-{
-  GtkNative *native = gtk_widget_get_native (widget);
-  graphene_point_t p;
-  double nx, ny;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
-                                           &GRAPHENE_POINT_INIT ((float) x, (float) y), &p));
-  gtk_native_get_surface_transform (native, &nx, &ny);
-  *sx = (int) (p.x + nx);
-  *sy = (int) (p.y + ny);
-}
-
-static void
-wait_mapped (GtkWidget *window)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!gtk_widget_get_mapped (window) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_true (gtk_widget_get_mapped (window));
-  sleep_ms (300);
-}
 
 /* ---- The keyboard table ---- */
 
@@ -417,7 +191,7 @@ measure_updates (RhRemoteView  *view,
       t0 = g_get_monotonic_time ();
       rh_remote_view_update (view, frame, 1920, 1080, x, y, damage_w, damage_h);
       update_us += g_get_monotonic_time () - t0;
-      g_assert_true (wait_for_flag (&wait.painted, 5000));
+      g_assert_true (rh_test_spin_flag (&wait.painted, 5000));
     }
   g_signal_handler_disconnect (clock, id1);
   g_signal_handler_disconnect (clock, id2);
@@ -443,7 +217,7 @@ test_texture_strategy (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 700);
   gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
-  wait_mapped (window);
+  rh_test_wait_mapped (window);
   clock = gtk_widget_get_frame_clock (view);
   renderer = G_OBJECT_TYPE_NAME (gtk_native_get_renderer (gtk_widget_get_native (view)));
 
@@ -507,7 +281,7 @@ sharer_pointer (int *x,
                 int *y)
 {
   const char *argv[] = { "xdotool", "getmouselocation", "--shell", NULL };
-  g_autofree char *out = run_x (sharer_display, argv);
+  g_autofree char *out = rh_test_run_x (sharer_display, argv);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
 
   *x = *y = -1;
@@ -526,7 +300,7 @@ park_sharer_pointer (void)
   const char *park[] = { "xdotool", "mousemove", "10", "10", NULL };
   int x, y;
 
-  g_free (run_x (sharer_display, park));
+  g_free (rh_test_run_x (sharer_display, park));
   sharer_pointer (&x, &y);
   g_assert_cmpint (x, ==, 10);
   g_assert_cmpint (y, ==, 10);
@@ -538,17 +312,17 @@ click_view (GtkWidget *view,
             double     x,
             double     y)
 {
-  g_autofree char *xid = window_xid (view);
+  g_autofree char *xid = rh_test_window_xid (view);
   g_autofree char *sx = NULL, *sy = NULL;
   int ix, iy;
 
-  widget_to_surface (view, x, y, &ix, &iy);
+  rh_test_widget_to_surface (view, x, y, &ix, &iy);
   sx = g_strdup_printf ("%d", ix);
   sy = g_strdup_printf ("%d", iy);
   {
     const char *argv[] = { "xdotool", "mousemove", "--window", xid, sx, sy, "click", "1", NULL };
 
-    g_free (run_x (ui_display, argv));
+    g_free (rh_test_run_x (ui_display, argv));
   }
 }
 
@@ -564,7 +338,7 @@ start_sharer_watch (const char *log)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, rh_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DISPLAY", sharer_display, TRUE);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   xev = g_subprocess_launcher_spawn (launcher, &error, "xev", "-root", "-event", "keyboard",
@@ -574,8 +348,8 @@ start_sharer_watch (const char *log)
     {
       g_autofree char *text = NULL;
 
-      g_free (run_x (sharer_display, marker));
-      sleep_ms (100);
+      g_free (rh_test_run_x (sharer_display, marker));
+      rh_test_sleep_ms (100);
       if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "F12") != NULL)
         break;
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
@@ -603,7 +377,7 @@ wait_log (const char         *log,
         return;
       if (g_get_monotonic_time () > deadline)
         break;
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
     }
   g_error ("the sharer's display did not receive everything; xev saw:\n%s", text);
 }
@@ -615,7 +389,7 @@ test_helper_window (void)
   g_autoptr (RhRdpViewer) viewer = NULL;
   g_autoptr (GBytes) pin = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (Shot) shot = NULL;
+  g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
   const char *xsetroot[] = { "xsetroot", "-solid", "#3366cc", NULL };
   ConnectResult res = { 0 };
@@ -629,9 +403,9 @@ test_helper_window (void)
 
   const char *pointer_aside[] = { "xdotool", "mousemove", "700", "150", NULL };
 
-  g_free (run_x (sharer_display, xsetroot));
+  g_free (rh_test_run_x (sharer_display, xsetroot));
   /* The view draws the sharer's cursor: keep it away from the pixels sampled below. */
-  g_free (run_x (sharer_display, pointer_aside));
+  g_free (rh_test_run_x (sharer_display, pointer_aside));
   g_assert_true (rh_rdp_sharer_start (sharer, &error));
   g_assert_no_error (error);
   pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
@@ -648,12 +422,12 @@ test_helper_window (void)
   view = GTK_WIDGET (rh_session_window_get_remote_view (window));
 
   rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
   g_assert_true (res.ok);
-  g_assert_true (wait_for_flag (&first_frame, 20000));
-  wait_mapped (GTK_WIDGET (window));
-  sleep_ms (500);
+  g_assert_true (rh_test_spin_flag (&first_frame, 20000));
+  rh_test_wait_mapped (GTK_WIDGET (window));
+  rh_test_sleep_ms (500);
 
   /* The remote screen is drawn, scaled to fit, with the sharer's colour */
   g_assert_true (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
@@ -661,14 +435,14 @@ test_helper_window (void)
   scale = area.size.width / SHARER_W;
   g_assert_cmpfloat (ABS (area.size.height / SHARER_H - scale), <, 0.01);
   g_assert_cmpfloat (scale, <, 1.0);
-  xid = window_xid (view);
-  shot = take_screenshot (xid, "session-window-control.png");
-  widget_to_surface (view, area.origin.x + area.size.width / 2,
+  xid = rh_test_window_xid (view);
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-control.png");
+  rh_test_widget_to_surface (view, area.origin.x + area.size.width / 2,
                      area.origin.y + area.size.height / 2, &sx, &sy);
   assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
-  widget_to_surface (view, area.origin.x + 3, area.origin.y + 3, &sx, &sy);
+  rh_test_widget_to_surface (view, area.origin.x + 3, area.origin.y + 3, &sx, &sy);
   assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
-  g_clear_pointer (&shot, shot_free);
+  g_clear_pointer (&shot, rh_test_shot_free);
 
   /* A click in control mode lands where it was aimed on the sharer's screen */
   park_sharer_pointer ();
@@ -680,7 +454,7 @@ test_helper_window (void)
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
     {
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
       sharer_pointer (&px, &py);
     }
   while ((ABS (px - expect_x) > 3 || ABS (py - expect_y) > 3) &&
@@ -701,16 +475,16 @@ test_helper_window (void)
                                "button 5", NULL };
 
     g_assert_true (gtk_widget_has_focus (view));
-    g_free (run_x (ui_display, keys));
-    g_free (run_x (ui_display, wheel));
+    g_free (rh_test_run_x (ui_display, keys));
+    g_free (rh_test_run_x (ui_display, wheel));
     wait_log (log, expected);
-    kill_process (&xev);
+    rh_test_proc_kill (&xev);
   }
 
   /* 1:1: the same remote point is now at its own pixel offset */
   gtk_widget_activate_action (GTK_WIDGET (window), "session.fit", NULL);
   g_assert_false (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
-  sleep_ms (500);
+  rh_test_sleep_ms (500);
   g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
   g_assert_cmpfloat (area.size.width, ==, SHARER_W);
   park_sharer_pointer ();
@@ -718,17 +492,17 @@ test_helper_window (void)
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
     {
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
       sharer_pointer (&px, &py);
     }
   while ((ABS (px - 200) > 2 || ABS (py - 150) > 2) && g_get_monotonic_time () < deadline);
   g_assert_cmpint (ABS (px - 200), <=, 2);
   g_assert_cmpint (ABS (py - 150), <=, 2);
-  g_clear_pointer (&shot, shot_free);
-  shot = take_screenshot (xid, "session-window-1to1.png");
+  g_clear_pointer (&shot, rh_test_shot_free);
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-1to1.png");
   gtk_widget_activate_action (GTK_WIDGET (window), "session.fit", NULL);
   g_assert_true (rh_remote_view_get_fit (RH_REMOTE_VIEW (view)));
-  sleep_ms (300);
+  rh_test_sleep_ms (300);
 
   /* An authentication prompt on the sharer's screen (issue #6): the sharer covers it with its
    * notice panel, and the window shows the banner until it is gone. */
@@ -739,22 +513,22 @@ test_helper_window (void)
     rh_rdp_sharer_set_private_regions (sharer, &prompt, 1);
     rh_session_window_set_auth_prompt_masked (window, TRUE);
     g_assert_true (rh_session_window_get_auth_prompt_masked (window));
-    sleep_ms (1500);
+    rh_test_sleep_ms (1500);
     g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
-    g_clear_pointer (&shot, shot_free);
-    shot = take_screenshot (xid, "session-window-auth-prompt.png");
+    g_clear_pointer (&shot, rh_test_shot_free);
+    shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-auth-prompt.png");
     /* Between the notice's lines: the panel's own colour. */
-    widget_to_surface (view, area.origin.x + area.size.width * 0.30,
+    rh_test_widget_to_surface (view, area.origin.x + area.size.width * 0.30,
                        area.origin.y + area.size.height * 0.30, &sx, &sy);
     assert_shot_colour (shot, sx, sy, 0x1e, 0x2a, 0x38);
     rh_rdp_sharer_set_private_regions (sharer, NULL, 0);
     rh_session_window_set_auth_prompt_masked (window, FALSE);
     g_assert_false (rh_session_window_get_auth_prompt_masked (window));
-    sleep_ms (1500);
+    rh_test_sleep_ms (1500);
     g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
-    g_clear_pointer (&shot, shot_free);
-    shot = take_screenshot (xid, "session-window-auth-prompt-clear.png");
-    widget_to_surface (view, area.origin.x + area.size.width * 0.30,
+    g_clear_pointer (&shot, rh_test_shot_free);
+    shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-auth-prompt-clear.png");
+    rh_test_widget_to_surface (view, area.origin.x + area.size.width * 0.30,
                        area.origin.y + area.size.height * 0.30, &sx, &sy);
     assert_shot_colour (shot, sx, sy, COLOUR_R, COLOUR_G, COLOUR_B);
   }
@@ -764,13 +538,13 @@ test_helper_window (void)
   rh_rdp_viewer_set_mode (viewer, RH_RDP_MODE_VIEW);
   g_assert_cmpint (rh_remote_view_get_mode (RH_REMOTE_VIEW (view)), ==, RH_RDP_MODE_VIEW);
   g_assert_nonnull (gtk_widget_get_tooltip_text (view));
-  sleep_ms (300);
-  g_clear_pointer (&shot, shot_free);
-  shot = take_screenshot (xid, "session-window-view.png");
+  rh_test_sleep_ms (300);
+  g_clear_pointer (&shot, rh_test_shot_free);
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-view.png");
   g_assert_true (rh_remote_view_get_screen_area (RH_REMOTE_VIEW (view), &area));
   park_sharer_pointer ();
   click_view (view, area.origin.x + area.size.width * 0.7, area.origin.y + area.size.height * 0.3);
-  sleep_ms (1000);
+  rh_test_sleep_ms (1000);
   sharer_pointer (&px, &py);
   g_assert_cmpint (px, ==, 10);
   g_assert_cmpint (py, ==, 10);
@@ -780,7 +554,7 @@ test_helper_window (void)
 
   /* Leaving asks first; "Stay" keeps the session */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "session.leave", NULL));
-  sleep_ms (500);
+  rh_test_sleep_ms (500);
   {
     GListModel *toplevels = gtk_window_get_toplevels ();
     AdwMessageDialog *dialog = NULL;
@@ -795,18 +569,18 @@ test_helper_window (void)
     g_assert_nonnull (dialog);
     g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "End the session?");
     {
-      g_autofree char *dialog_xid = window_xid (GTK_WIDGET (dialog));
-      g_autoptr (Shot) dialog_shot = take_screenshot ("root", "session-leave-dialog.png");
+      g_autofree char *dialog_xid = rh_test_window_xid (GTK_WIDGET (dialog));
+      g_autoptr (RhTestShot) dialog_shot = rh_test_shot_take (ui_display, screenshot_dir, "root", "session-leave-dialog.png");
 
       (void) dialog_xid;
     }
     adw_message_dialog_response (dialog, "cancel");
-    sleep_ms (200);
+    rh_test_sleep_ms (200);
     g_assert_false (left);
 
     /* Closing the window asks the same; "End Session" ends it */
     gtk_window_close (GTK_WINDOW (window));
-    sleep_ms (300);
+    rh_test_sleep_ms (300);
     dialog = NULL;
     for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
       {
@@ -818,7 +592,7 @@ test_helper_window (void)
     g_assert_nonnull (dialog);
     g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
     adw_message_dialog_response (dialog, "leave");
-    sleep_ms (200);
+    rh_test_sleep_ms (200);
     g_assert_true (left);
     g_assert_null (window);
   }
@@ -843,7 +617,7 @@ test_helper_window_lost (void)
   g_autoptr (RhRdpViewer) viewer = NULL;
   g_autoptr (GBytes) pin = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (Shot) shot = NULL;
+  g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
   ConnectResult res = { 0 };
   gboolean first_frame = FALSE, disconnected = FALSE, left = FALSE;
@@ -865,21 +639,21 @@ test_helper_window_lost (void)
   view = GTK_WIDGET (rh_session_window_get_remote_view (window));
 
   rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
-  g_assert_true (wait_for_flag (&first_frame, 20000));
-  wait_mapped (GTK_WIDGET (window));
+  g_assert_true (rh_test_spin_flag (&first_frame, 20000));
+  rh_test_wait_mapped (GTK_WIDGET (window));
 
   rh_rdp_sharer_stop (sharer);
-  g_assert_true (wait_for_flag (&disconnected, 20000));
-  sleep_ms (300);
+  g_assert_true (rh_test_spin_flag (&disconnected, 20000));
+  rh_test_sleep_ms (300);
   g_assert_cmpint (rh_remote_view_get_mode (RH_REMOTE_VIEW (view)), ==, RH_RDP_MODE_VIEW);
-  xid = window_xid (view);
-  shot = take_screenshot (xid, "session-window-ended.png");
+  xid = rh_test_window_xid (view);
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "session-window-ended.png");
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_close (GTK_WINDOW (window));
-  sleep_ms (200);
+  rh_test_sleep_ms (200);
   g_assert_null (window);
   g_assert_false (left);
 }
@@ -890,7 +664,7 @@ static void
 test_sharer_window (void)
 {
   g_autoptr (RhIdentityCard) card = rh_identity_card_new ();
-  g_autoptr (Shot) shot = NULL;
+  g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
   RhSharerWindow *window;
   gboolean stopped = FALSE;
@@ -906,23 +680,23 @@ test_sharer_window (void)
   window = rh_sharer_window_new (NULL, card, RH_RDP_MODE_CONTROL);
   g_signal_connect (window, "stop", G_CALLBACK (on_signal_flag), &stopped);
   gtk_window_present (GTK_WINDOW (window));
-  wait_mapped (GTK_WIDGET (window));
+  rh_test_wait_mapped (GTK_WIDGET (window));
   width = gtk_widget_get_width (GTK_WIDGET (window));
   height = gtk_widget_get_height (GTK_WIDGET (window));
   g_test_message ("sharer window %dx%d", width, height);
   g_assert_cmpint (width, <=, 480);
   g_assert_cmpint (height, <=, 320);
-  xid = window_xid (GTK_WIDGET (window));
-  shot = take_screenshot (xid, "sharer-window-control.png");
+  xid = rh_test_window_xid (GTK_WIDGET (window));
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "sharer-window-control.png");
 
   rh_sharer_window_set_mode (window, RH_RDP_MODE_VIEW);
-  sleep_ms (300);
-  g_clear_pointer (&shot, shot_free);
-  shot = take_screenshot (xid, "sharer-window-view.png");
+  rh_test_sleep_ms (300);
+  g_clear_pointer (&shot, rh_test_shot_free);
+  shot = rh_test_shot_take (ui_display, screenshot_dir, xid, "sharer-window-view.png");
 
   /* Closing stops sharing; the window stays until the session layer destroys it */
   gtk_window_close (GTK_WINDOW (window));
-  sleep_ms (100);
+  rh_test_sleep_ms (100);
   g_assert_true (stopped);
   stopped = FALSE;
   gtk_widget_activate_action (GTK_WIDGET (window), "sharer.stop", NULL);
@@ -965,8 +739,8 @@ main (int   argc,
   screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
   g_assert_no_errno (g_mkdir_with_parents (screenshot_dir, 0755));
 
-  ui_xvfb = start_xvfb ("1280x800x24", &ui_display);
-  sharer_xvfb = start_xvfb ("1024x768x24", &sharer_display);
+  ui_xvfb = rh_test_xvfb_spawn ("1280x800x24", &ui_display);
+  sharer_xvfb = rh_test_xvfb_spawn ("1024x768x24", &sharer_display);
   g_setenv ("DISPLAY", ui_display, TRUE);
   adw_init ();
 
@@ -977,7 +751,7 @@ main (int   argc,
   g_test_add_func ("/ui-session/sharer-window", test_sharer_window);
   status = g_test_run ();
 
-  kill_process (&sharer_xvfb);
-  kill_process (&ui_xvfb);
+  rh_test_proc_kill (&sharer_xvfb);
+  rh_test_proc_kill (&ui_xvfb);
   return status;
 }

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -60,6 +61,37 @@ rh_test_sleep_ms (guint ms)
   g_timeout_add (ms, timeout_cb, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+}
+
+void
+rh_test_spin_ms (int ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2 * 1000);
+}
+
+char *
+rh_test_make_private_dir (const char *template)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+  g_assert_no_errno (g_chmod (dir, 0700));
+  return dir;
+}
+
+void
+rh_test_rm_rf (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  if (path)
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                  NULL);
 }
 
 GSubprocess *

@@ -20,6 +20,13 @@ gboolean     rh_test_spin_flag       (gboolean           *flag,
                                       guint               timeout_ms);
 /* Iterates the default main context for ms. */
 void         rh_test_sleep_ms        (guint               ms);
+/* Iterates the default main context without blocking for ms, napping 2 ms when idle (for
+ * tests whose sources live in other threads). */
+void         rh_test_spin_ms         (int                 ms);
+/* A new private (0700, asserted) temporary directory named after @template. */
+char        *rh_test_make_private_dir (const char        *template);
+/* `rm -rf PATH`, not checked; NULL is fine. */
+void         rh_test_rm_rf           (const char         *path);
 /* Starts "Xvfb -displayfd" with one screen of @geometry as a GSubprocess and sets *display to
  * ":N"; asserts it answers within 15 s. */
 GSubprocess *rh_test_xvfb_spawn      (const char         *geometry,

@@ -84,6 +84,27 @@ rh_test_server_admin (RhTestServer  *server,
 }
 
 void
+rh_test_server_admin_ok (RhTestServer *server,
+                         ...)
+{
+  g_autofree char *err = NULL;
+  const char *command;
+  va_list ap;
+  int status;
+
+  va_start (ap, server);
+  status = run_admin_v (server, NULL, &err, ap);
+  va_end (ap);
+  if (status != 0)
+    {
+      va_start (ap, server);
+      command = va_arg (ap, const char *);
+      va_end (ap);
+      g_error ("admin %s failed: %s", command, err);
+    }
+}
+
+void
 rh_test_server_add_user (RhTestServer *server,
                          const char   *login,
                          const char   *display_name,
@@ -374,4 +395,46 @@ rh_test_server_spawn_client_valist (RhTestServer      *server,
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   return proc;
+}
+
+gboolean
+rh_test_pair (RhRendezvousClient *helper,
+              RhRendezvousClient *sharer,
+              guint               timeout_ms,
+              RhIdentityCard    **out_helper_card,
+              RhIdentityCard    **out_sharer_card,
+              GError            **error)
+{
+  g_autoptr(GAsyncResult) code_result = NULL;
+  g_autoptr(GAsyncResult) wait = NULL;
+  g_autoptr(GAsyncResult) redeem = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(RhIdentityCard) helper_card = NULL;
+  g_autoptr(RhIdentityCard) sharer_card = NULL;
+  g_autofree char *code = NULL;
+  gboolean ok;
+
+  rh_rendezvous_client_request_code_async (helper, NULL, rh_test_store_result, &code_result);
+  code = rh_rendezvous_client_request_code_finish (helper,
+                                                   rh_test_wait_result (&code_result,
+                                                                        timeout_ms),
+                                                   NULL, &local_error);
+  g_assert_no_error (local_error);
+  rh_rendezvous_client_wait_for_sharer_async (helper, NULL, rh_test_store_result, &wait);
+  rh_rendezvous_client_redeem_code_async (sharer, code, NULL, rh_test_store_result, &redeem);
+  helper_card = rh_rendezvous_client_redeem_code_finish (sharer,
+                                                         rh_test_wait_result (&redeem,
+                                                                              timeout_ms),
+                                                         error);
+  /* The helper's side is collected either way; its error only matters after a redeem. */
+  sharer_card = rh_rendezvous_client_wait_for_sharer_finish (helper,
+                                                             rh_test_wait_result (&wait,
+                                                                                  timeout_ms),
+                                                             helper_card ? error : NULL);
+  ok = helper_card != NULL && sharer_card != NULL;
+  if (out_helper_card)
+    *out_helper_card = g_steal_pointer (&helper_card);
+  if (out_sharer_card)
+    *out_sharer_card = g_steal_pointer (&sharer_card);
+  return ok;
 }

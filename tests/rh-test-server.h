@@ -34,6 +34,9 @@ int                 rh_test_server_admin     (RhTestServer       *server,
                                               char              **out_stdout,
                                               char              **out_stderr,
                                               ...) G_GNUC_NULL_TERMINATED;
+/* The same, asserting success (the error says which command and what it printed). */
+void                rh_test_server_admin_ok  (RhTestServer       *server,
+                                              ...) G_GNUC_NULL_TERMINATED;
 void                rh_test_server_add_user  (RhTestServer       *server,
                                               const char         *login,
                                               const char         *display_name,
@@ -59,6 +62,14 @@ GAsyncResult       *rh_test_wait_result      (GAsyncResult      **slot,
                                               guint               timeout_ms);
 void                rh_test_write_file       (const char         *path,
                                               const char         *contents);
+/* Pairs two signed-in clients in-process (the code request is asserted); FALSE with @error
+ * when redeeming or waiting for the sharer fails. The cards, if wanted, come back verified. */
+gboolean            rh_test_pair             (RhRendezvousClient *helper,
+                                              RhRendezvousClient *sharer,
+                                              guint               timeout_ms,
+                                              RhIdentityCard    **out_helper_card,
+                                              RhIdentityCard    **out_sharer_card,
+                                              GError            **error);
 /* Spawns $RH_CLIENT_BIN FIRST… (the NULL-terminated rest in @ap), then @extra (NULL-terminated,
  * may be NULL), then --headless with this server's URL and fingerprints; stdout and stderr
  * piped; HOME and XDG_CONFIG_HOME in tmpdir/home, XDG_RUNTIME_DIR @runtime_dir, a system policy

@@ -23,6 +23,8 @@
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
+#include "rh-test-proc.h"
+#include "rh-test-x11.h"
 #include "rh-shadow-x11.h"
 #include "rh-test-xvfb.h"
 
@@ -80,21 +82,6 @@ paint_hook (const guint8 *frame,
 
 /* ---- The shared screen ---- */
 
-static void
-fill (int      x,
-      int      y,
-      int      w,
-      int      h,
-      guint32  rgb)
-{
-  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
-
-  XSetForeground (dpy, gc, rgb);
-  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
-  XFreeGC (dpy, gc);
-  XSync (dpy, False);
-}
-
 /* A window with @klass as WM_CLASS and the prompt colour as background, mapped. */
 static Window
 map_prompt (const char *klass,
@@ -141,16 +128,6 @@ query_pointer (int *x,
   XQueryPointer (dpy, DefaultRootWindow (dpy), &root, &child, x, y, &wx, &wy, &mask);
 }
 
-static void
-spin (int ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2 * 1000);
-}
-
 /* Key presses and button presses that reached @w during @ms. */
 static int
 events_for (Window w,
@@ -161,7 +138,7 @@ events_for (Window w,
 
   while (g_get_monotonic_time () < deadline)
     {
-      spin (5);
+      rh_test_spin_ms (5);
       while (XPending (dpy))
         {
           XEvent ev;
@@ -255,7 +232,7 @@ session_stop (Session *s)
   rh_rdp_sharer_stop (s->sharer);
   g_clear_object (&s->sharer);
   g_clear_error (&s->connect_error);
-  spin (50);
+  rh_test_spin_ms (50);
 }
 
 /* The viewer's pixel at x,y as 0xRRGGBB. */
@@ -290,7 +267,7 @@ wait_viewer_pixel (Session *s,
     {
       if (viewer_pixel (s, x, y) == rgb)
         return TRUE;
-      spin (20);
+      rh_test_spin_ms (20);
     }
   g_test_message ("viewer has %06x at %d,%d, wanted %06x", viewer_pixel (s, x, y), x, y, rgb);
   return FALSE;
@@ -327,7 +304,7 @@ wait_private (Session  *s,
   gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
 
   while (rh_rdp_sharer_is_private (s->sharer) != private && g_get_monotonic_time () < deadline)
-    spin (10);
+    rh_test_spin_ms (10);
   return rh_rdp_sharer_is_private (s->sharer) == private;
 }
 
@@ -370,7 +347,7 @@ assert_input_reaches (Session *s,
   g_assert_no_error (error);
   do
     {
-      spin (20);
+      rh_test_spin_ms (20);
       query_pointer (&x, &y);
     }
   while ((x != px || y != py) && g_get_monotonic_time () < deadline);
@@ -391,7 +368,7 @@ test_builtin_detects (void)
   Window prompt;
   RhShadowX11Stats before, after;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x404040);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x404040);
   g_atomic_int_set (&leaked_pixels, 0);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, PROMPT_CLASS);
   g_assert_true (wait_viewer_pixel (&s, 640, 400, 0x404040, 10000));
@@ -432,8 +409,8 @@ test_builtin_detects (void)
   }
 
   /* Paused: the rest of the screen changes, the viewer keeps the old frame. */
-  fill (0, 0, 200, 200, 0xc04000);
-  spin (800);
+  rh_test_x_fill (dpy, 0, 0, 200, 200, 0xc04000);
+  rh_test_spin_ms (800);
   g_assert_cmpuint (viewer_pixel (&s, 100, 100), ==, 0x404040);
 
   assert_input_dropped (&s, prompt, 500, 300);
@@ -466,7 +443,7 @@ test_builtin_race (void)
   RhShadowX11Stats before, after;
   int leaked;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x303050);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x303050);
   g_atomic_int_set (&leaked_pixels, 0);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, PROMPT_CLASS);
   rh_shadow_x11_get_stats (&before);
@@ -474,7 +451,7 @@ test_builtin_race (void)
     {
       Window prompt;
 
-      fill (20 * i, 600, 20, 100, i % 2 ? 0x800000 : 0x000080);
+      rh_test_x_fill (dpy, 20 * i, 600, 20, 100, i % 2 ? 0x800000 : 0x000080);
       prompt = map_prompt (PROMPT_CLASS, 100 + 30 * i, 100 + 10 * i, 300, 160);
       /* Draw into it too, as a dialog would. */
       {
@@ -485,13 +462,13 @@ test_builtin_race (void)
         XFreeGC (dpy, gc);
         XSync (dpy, False);
       }
-      spin (g_test_rand_int_range (0, 40));
+      rh_test_spin_ms (g_test_rand_int_range (0, 40));
       XDestroyWindow (dpy, prompt);
       XSync (dpy, False);
-      spin (g_test_rand_int_range (0, 60));
+      rh_test_spin_ms (g_test_rand_int_range (0, 60));
     }
   g_assert_true (wait_private (&s, FALSE, 5000));
-  fill (900, 100, 100, 100, 0x00c0c0);
+  rh_test_x_fill (dpy, 900, 100, 100, 100, 0x00c0c0);
   g_assert_true (wait_viewer_pixel (&s, 950, 150, 0x00c0c0, 10000));
   rh_shadow_x11_get_stats (&after);
   leaked = g_atomic_int_get (&leaked_pixels);
@@ -513,14 +490,14 @@ test_builtin_regions (void)
   Window w;
   RhRdpRect r = { 200, 150, 500, 300 };
 
-  fill (0, 0, WIDTH, HEIGHT, 0x505050);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x505050);
   g_atomic_int_set (&leaked_pixels, 0);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, NULL);
   rh_rdp_sharer_set_private_regions (s.sharer, &r, 1);
   g_assert_true (rh_rdp_sharer_is_private (s.sharer));
   g_assert_true (wait_viewer_pixel (&s, 210, 200, PANEL_RGB, 10000));
   w = map_prompt ("some-other-program", 250, 200, 300, 150);
-  spin (1000);
+  rh_test_spin_ms (1000);
   g_assert_cmpint (g_atomic_int_get (&leaked_pixels), ==, 0);
   assert_input_dropped (&s, w, 300, 250);
 
@@ -552,7 +529,7 @@ test_builtin_classes_switch (void)
   Window prompt;
   const char *classes[] = { PROMPT_CLASS, NULL };
 
-  fill (0, 0, WIDTH, HEIGHT, 0x404040);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x404040);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, PROMPT_CLASS);
   prompt = map_prompt (PROMPT_CLASS, 300, 200, 400, 200);
   g_assert_true (wait_private (&s, TRUE, 5000));
@@ -587,17 +564,17 @@ test_stock_fails_closed (void)
   gint64 deadline;
   gboolean seen = FALSE;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x000080);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x000080);
   g_atomic_int_set (&leaked_pixels, 0);
   session_start (&s, RH_RDP_CAPTURE_STOCK, PROMPT_CLASS);
-  spin (1500);   /* let the first frames settle */
+  rh_test_spin_ms (1500);   /* let the first frames settle */
   rh_rdp_sharer_set_private_regions (s.sharer, &r, 1);
   g_assert_true (rh_rdp_sharer_is_private (s.sharer));
-  spin (300);
+  rh_test_spin_ms (300);
   paints_before = g_atomic_int_get (&paints);
   w = map_prompt (PROMPT_CLASS, 120, 120, 200, 120);
-  fill (600, 400, 300, 200, 0xffff00);
-  spin (2000);
+  rh_test_x_fill (dpy, 600, 400, 300, 200, 0xffff00);
+  rh_test_spin_ms (2000);
   g_assert_cmpint (g_atomic_int_get (&paints), ==, paints_before);
   g_assert_cmpint (g_atomic_int_get (&leaked_pixels), ==, 0);
   assert_input_dropped (&s, w, 200, 150);
@@ -611,7 +588,7 @@ test_stock_fails_closed (void)
     {
       guint32 p;
 
-      spin (50);
+      rh_test_spin_ms (50);
       p = viewer_pixel (&s, 700, 500);
       seen = ((p >> 16) & 0xff) > 240 && ((p >> 8) & 0xff) > 240 && (p & 0xff) < 16;
     }
@@ -619,25 +596,6 @@ test_stock_fails_closed (void)
   g_assert_cmpint (g_atomic_int_get (&leaked_pixels), ==, 0);
   assert_input_reaches (&s, 640, 300);
   session_stop (&s);
-}
-
-static char *
-make_private_dir (const char *template)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp (template, &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                NULL);
 }
 
 int
@@ -655,8 +613,8 @@ main (int   argc,
       g_printerr ("Xvfb is not installed (see scripts/deps.sh)\n");
       return 1;
     }
-  runtime_dir = make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = make_private_dir ("rh-test-home-XXXXXX");
+  runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
+  home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
   config_dir = g_build_filename (home_dir, ".config", NULL);
   g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
   g_setenv ("HOME", home_dir, TRUE);
@@ -676,8 +634,8 @@ main (int   argc,
 
   XCloseDisplay (dpy);
   rh_test_xvfb_stop (xvfb_pid);
-  rm_rf (runtime_dir);
-  rm_rf (home_dir);
+  rh_test_rm_rf (runtime_dir);
+  rh_test_rm_rf (home_dir);
   g_free (display_name);
   return ret;
 }

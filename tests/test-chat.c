@@ -37,29 +37,11 @@ on_chat (RhRendezvousClient *client,
 static void
 pair (Fixture *f)
 {
-  g_autoptr(GAsyncResult) r = NULL;
-  g_autoptr(GAsyncResult) wait = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RhIdentityCard) card = NULL;
-  g_autoptr(RhIdentityCard) card2 = NULL;
-  g_autofree char *code = NULL;
 
   f->helper = rh_test_server_signed_in (f->server, "helen", "helen-password");
   f->sharer = rh_test_server_signed_in (f->server, "sam", "sam-password");
-  rh_rendezvous_client_request_code_async (f->helper, NULL, rh_test_store_result, &r);
-  code = rh_rendezvous_client_request_code_finish (f->helper, rh_test_wait_result (&r, WAIT_MS),
-                                                   NULL, &error);
-  g_assert_no_error (error);
-
-  rh_rendezvous_client_wait_for_sharer_async (f->helper, NULL, rh_test_store_result, &wait);
-  g_clear_object (&r);
-  rh_rendezvous_client_redeem_code_async (f->sharer, code, NULL, rh_test_store_result, &r);
-  card = rh_rendezvous_client_redeem_code_finish (f->sharer, rh_test_wait_result (&r, WAIT_MS),
-                                                  &error);
-  g_assert_no_error (error);
-  card2 = rh_rendezvous_client_wait_for_sharer_finish (f->helper,
-                                                       rh_test_wait_result (&wait, WAIT_MS),
-                                                       &error);
+  rh_test_pair (f->helper, f->sharer, WAIT_MS, NULL, NULL, &error);
   g_assert_no_error (error);
 
   g_signal_connect (f->helper, "chat-message", G_CALLBACK (on_chat), f->helper_seen);

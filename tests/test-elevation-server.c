@@ -30,51 +30,21 @@ typedef struct
 } Fixture;
 
 static void
-admin_ok (Fixture *f,
-          ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) g_getenv ("RH_SERVER_BIN"));
-  g_ptr_array_add (args, (char *) "--data-dir");
-  g_ptr_array_add (args, f->server->data_dir);
-  g_ptr_array_add (args, (char *) "admin");
-  va_start (ap, f);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  proc = g_subprocess_newv ((const char *const *) args->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (proc))
-    g_error ("admin %s failed: %s", (char *) args->pdata[4], err);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   f->server = rh_test_server_new ();
   rh_test_server_add_user (f->server, "carl", "Carl Controller", "carl-password");
-  admin_ok (f, "assignment", "delete", "1", NULL);
-  admin_ok (f, "group", "create", "Operators", "--member", "helen", NULL);
-  admin_ok (f, "group", "create", "Controllers", "--member", "carl", NULL);
-  admin_ok (f, "group", "create", "Finance", "--member", "sam", NULL);
-  admin_ok (f, "role", "create", "Controller", "--permissions", "view-screen,take-full-control",
-            NULL);
-  admin_ok (f, "assignment", "create", "--role", "Help Desk Operator", "--helpers",
-            "Operators", "--scope", "Finance", NULL);
-  admin_ok (f, "assignment", "create", "--role", "Controller", "--helpers", "Controllers",
-            "--scope", "Finance", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "delete", "1", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Operators", "--member", "helen", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Controllers", "--member", "carl", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Finance", "--member", "sam", NULL);
+  rh_test_server_admin_ok (f->server, "role", "create", "Controller", "--permissions",
+                           "view-screen,take-full-control", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Help Desk Operator",
+                           "--helpers", "Operators", "--scope", "Finance", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Controller", "--helpers",
+                           "Controllers", "--scope", "Finance", NULL);
   rh_test_server_start (f->server, NULL);
 }
 
@@ -92,35 +62,13 @@ static void
 pair (Fixture    *f,
       const char *helper)
 {
-  g_autoptr(GAsyncResult) code_result = NULL;
-  g_autoptr(GAsyncResult) wait = NULL;
-  g_autoptr(GAsyncResult) redeem = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RhIdentityCard) helper_card = NULL;
-  g_autoptr(RhIdentityCard) sharer_card = NULL;
   g_autofree char *password = g_strdup_printf ("%s-password", helper);
-  g_autofree char *code = NULL;
 
   f->helper = rh_test_server_signed_in (f->server, helper, password);
   f->sharer = rh_test_server_signed_in (f->server, "sam", "sam-password");
-  rh_rendezvous_client_request_code_async (f->helper, NULL, rh_test_store_result, &code_result);
-  code = rh_rendezvous_client_request_code_finish (f->helper,
-                                                   rh_test_wait_result (&code_result, WAIT_MS),
-                                                   NULL, &error);
+  g_assert_true (rh_test_pair (f->helper, f->sharer, WAIT_MS, NULL, NULL, &error));
   g_assert_no_error (error);
-  rh_rendezvous_client_wait_for_sharer_async (f->helper, NULL, rh_test_store_result, &wait);
-  rh_rendezvous_client_redeem_code_async (f->sharer, code, NULL, rh_test_store_result, &redeem);
-  helper_card = rh_rendezvous_client_redeem_code_finish (f->sharer,
-                                                         rh_test_wait_result (&redeem, WAIT_MS),
-                                                         &error);
-  g_assert_no_error (error);
-  sharer_card = rh_rendezvous_client_wait_for_sharer_finish (f->helper,
-                                                             rh_test_wait_result (&wait,
-                                                                                  WAIT_MS),
-                                                             &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (helper_card);
-  g_assert_nonnull (sharer_card);
 }
 
 static gboolean

@@ -23,6 +23,8 @@
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
+#include "rh-test-proc.h"
+#include "rh-test-x11.h"
 #include "rh-test-xvfb.h"
 
 #define SCREEN_W 2048
@@ -37,55 +39,16 @@ static Display *dpy;
 static const RhRdpMonitor left_monitor = { 0, 0, 1280, 800, FALSE };
 static const RhRdpMonitor right_monitor = { 1280, 100, 768, 600, FALSE };
 
-static void
-run_ok (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  int status = -1;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_spawn_check_wait_status (status, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-make_private_dir (const char *template)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp (template, &error);
-
-  g_assert_no_error (error);
-  g_assert_no_errno (g_chmod (dir, 0700));
-  return dir;
-}
-
-static void
-fill (int      x,
-      int      y,
-      int      w,
-      int      h,
-      guint32  rgb)
-{
-  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
-
-  XSetForeground (dpy, gc, rgb);
-  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
-  XFreeGC (dpy, gc);
-  XSync (dpy, False);
-}
-
 /* Each area its own colour, with a marker in its top-left corner so that an offset shows. */
 static void
 paint_screen (void)
 {
-  fill (0, 0, SCREEN_W, SCREEN_H, 0x30c040);                 /* outside both monitors */
-  fill (left_monitor.x, left_monitor.y, left_monitor.width, left_monitor.height, 0x2050a0);
-  fill (left_monitor.x, left_monitor.y, 40, 20, 0xffff00);
-  fill (right_monitor.x, right_monitor.y, right_monitor.width, right_monitor.height, 0xc03020);
-  fill (right_monitor.x, right_monitor.y, 30, 10, 0x00ffff);
-  fill (right_monitor.x + right_monitor.width - 7, right_monitor.y + right_monitor.height - 5,
+  rh_test_x_fill (dpy, 0, 0, SCREEN_W, SCREEN_H, 0x30c040);                 /* outside both monitors */
+  rh_test_x_fill (dpy, left_monitor.x, left_monitor.y, left_monitor.width, left_monitor.height, 0x2050a0);
+  rh_test_x_fill (dpy, left_monitor.x, left_monitor.y, 40, 20, 0xffff00);
+  rh_test_x_fill (dpy, right_monitor.x, right_monitor.y, right_monitor.width, right_monitor.height, 0xc03020);
+  rh_test_x_fill (dpy, right_monitor.x, right_monitor.y, 30, 10, 0x00ffff);
+  rh_test_x_fill (dpy, right_monitor.x + right_monitor.width - 7, right_monitor.y + right_monitor.height - 5,
         7, 5, 0xffffff);
 }
 
@@ -136,16 +99,6 @@ on_connected (GObject      *source,
                                                &s->connect_error);
   if (!s->connected && !s->connect_error)
     s->connect_error = g_error_new_literal (RH_RDP_ERROR, RH_ERROR_INTERNAL, "no error");
-}
-
-static void
-spin (int ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2 * 1000);
 }
 
 static void
@@ -204,7 +157,7 @@ session_stop (Session *s)
   rh_rdp_sharer_stop (s->sharer);
   g_clear_object (&s->sharer);
   g_clear_error (&s->connect_error);
-  spin (50);
+  rh_test_spin_ms (50);
 }
 
 /* Why the viewer's frame is not (yet) the area x,y w x h of the screen, or NULL. */
@@ -335,13 +288,13 @@ test_switch (void)
   g_assert_cmpint (rh_rdp_sharer_get_monitor (s.sharer), ==, 1);
   assert_shows_monitor (&s, &right_monitor);
   /* A change on the shared monitor arrives at the right place ... */
-  fill (right_monitor.x + 100, right_monitor.y + 50, 20, 20, 0x123456);
+  rh_test_x_fill (dpy, right_monitor.x + 100, right_monitor.y + 50, 20, 20, 0x123456);
   assert_shows_monitor (&s, &right_monitor);
 
   g_assert_true (rh_rdp_sharer_select_monitor (s.sharer, 0, &error));
   g_assert_no_error (error);
   assert_shows_monitor (&s, &left_monitor);
-  fill (left_monitor.x + 1270, left_monitor.y + 790, 10, 10, 0xabcdef);
+  rh_test_x_fill (dpy, left_monitor.x + 1270, left_monitor.y + 790, 10, 10, 0xabcdef);
   assert_shows_monitor (&s, &left_monitor);
 
   g_assert_true (rh_rdp_sharer_select_monitor (s.sharer, RH_RDP_MONITOR_ALL, &error));
@@ -356,7 +309,7 @@ test_switch (void)
   g_assert_error (error, RH_RDP_ERROR, RH_ERROR_MONITOR_INVALID);
   g_clear_error (&error);
   g_assert_cmpint (rh_rdp_sharer_get_monitor (s.sharer), ==, RH_RDP_MONITOR_ALL);
-  fill (5, 5, 10, 10, 0x654321);
+  rh_test_x_fill (dpy, 5, 5, 10, 10, 0x654321);
   assert_shows (&s, 0, 0, SCREEN_W, SCREEN_H);
 
   /* The viewer stayed connected through all of it. */
@@ -413,7 +366,7 @@ test_input (void)
           int wx, wy;
           unsigned int mask;
 
-          spin (50);
+          rh_test_spin_ms (50);
           XQueryPointer (dpy, DefaultRootWindow (dpy), &root, &child, &x, &y, &wx, &wy, &mask);
           if (x == cases[i].want_x && y == cases[i].want_y)
             break;
@@ -464,8 +417,8 @@ main (int   argc,
       g_printerr ("Xvfb or xrandr is not installed (see scripts/deps.sh)\n");
       return 1;
     }
-  runtime_dir = make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = make_private_dir ("rh-test-home-XXXXXX");
+  runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
+  home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
   config_dir = g_build_filename (home_dir, ".config", NULL);
   g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
   g_setenv ("HOME", home_dir, TRUE);
@@ -481,8 +434,8 @@ main (int   argc,
     const char *right[] = { "xrandr", "-d", display_name, "--setmonitor", "R",
                             "768/203x600/158+1280+100", "none", NULL };
 
-    run_ok (left);
-    run_ok (right);
+    rh_test_run_ok (left);
+    rh_test_run_ok (right);
   }
   dpy = XOpenDisplay (display_name);
   g_assert_nonnull (dpy);
@@ -499,7 +452,7 @@ main (int   argc,
   {
     const char *rm[] = { "rm", "-rf", runtime_dir, home_dir, NULL };
 
-    run_ok (rm);
+    rh_test_run_ok (rm);
   }
   return ret;
 }

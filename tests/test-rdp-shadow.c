@@ -39,6 +39,8 @@
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
+#include "rh-test-proc.h"
+#include "rh-test-x11.h"
 #include "rh-shadow-x11.h"
 
 #define WIDTH 1280
@@ -133,43 +135,7 @@ start_xvfb (GPid *pid)
   return g_strdup_printf (":%s", buf);
 }
 
-static char *
-make_private_dir (const char *template)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp (template, &error);
-
-  g_assert_no_error (error);
-  g_assert_no_errno (g_chmod (dir, 0700));
-  return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  if (path)
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                  NULL);
-}
-
 /* ---- Drawing on the shared screen ---- */
-
-static void
-fill (int      x,
-      int      y,
-      int      w,
-      int      h,
-      guint32  rgb)
-{
-  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
-
-  XSetForeground (dpy, gc, rgb);
-  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
-  XFreeGC (dpy, gc);
-  XSync (dpy, False);
-}
 
 /* Random pixels: nothing a lossy codec would reproduce exactly. */
 static void
@@ -432,16 +398,6 @@ wait_flag (gboolean *flag,
 }
 
 static void
-spin (int ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2 * 1000);
-}
-
-static void
 session_start_full (Session      *s,
                     RhRdpCapture  capture,
                     RhRdpMode     sharer_mode,
@@ -495,7 +451,7 @@ session_stop (Session *s)
   g_clear_object (&s->sharer);
   g_clear_error (&s->connect_error);
   g_clear_pointer (&s->proxy, proxy_free);
-  spin (50);
+  rh_test_spin_ms (50);
 }
 
 /* Waits until the viewer shows exactly what the screen has; fails with the first difference
@@ -544,23 +500,23 @@ test_pixel_exact (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (8);
   RhShadowX11Stats before, after;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x336699);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x336699);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
   assert_frame_matches (&s, 10000);
 
   /* A whole-screen change through damage, not the first refresh; then one large enough that
    * its damage arrives in several parts, some of them while we read a capture's reply. */
-  fill (0, 0, WIDTH, HEIGHT, 0x996633);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x996633);
   assert_frame_matches (&s, 10000);
   noise (0, 0, WIDTH, HEIGHT, rand);
   assert_frame_matches (&s, 10000);
 
   rh_shadow_x11_get_stats (&before);
-  fill (0, 0, 16, 16, 0xff0000);                          /* top left */
+  rh_test_x_fill (dpy, 0, 0, 16, 16, 0xff0000);                          /* top left */
   assert_frame_matches (&s, 10000);
-  fill (WIDTH - 5, 0, 5, 3, 0x00ff00);                    /* top right, odd size */
+  rh_test_x_fill (dpy, WIDTH - 5, 0, 5, 3, 0x00ff00);                    /* top right, odd size */
   assert_frame_matches (&s, 10000);
-  fill (WIDTH - 1, HEIGHT - 1, 1, 1, 0xffffff);           /* the last pixel */
+  rh_test_x_fill (dpy, WIDTH - 1, HEIGHT - 1, 1, 1, 0xffffff);           /* the last pixel */
   assert_frame_matches (&s, 10000);
   noise (0, HEIGHT - 30, 41, 30, rand);                   /* bottom left, random pixels */
   assert_frame_matches (&s, 10000);
@@ -596,7 +552,7 @@ test_without_shm (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (11);
 
   g_setenv ("RH_SHADOW_NO_SHM", "1", TRUE);
-  fill (0, 0, WIDTH, HEIGHT, 0x102030);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x102030);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
   g_unsetenv ("RH_SHADOW_NO_SHM");
   assert_frame_matches (&s, 10000);
@@ -616,24 +572,24 @@ test_static_screen (void)
   RhShadowX11Stats before, after;
   guint frames;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x808080);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x808080);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
   assert_frame_matches (&s, 10000);
-  spin (500);
+  rh_test_spin_ms (500);
 
   /* The counter works: one change is one update at least. */
   frames = s.frames;
-  fill (100, 100, 10, 10, 0x00ffff);
+  rh_test_x_fill (dpy, 100, 100, 10, 10, 0x00ffff);
   assert_frame_matches (&s, 10000);
   /* The frame buffer can match before the main loop has delivered "frame-updated". */
   for (int i = 0; i < 250 && s.frames == frames; i++)
-    spin (20);
+    rh_test_spin_ms (20);
   g_assert_cmpuint (s.frames, >, frames);
-  spin (300);
+  rh_test_spin_ms (300);
 
   frames = s.frames;
   rh_shadow_x11_get_stats (&before);
-  spin (5000);
+  rh_test_spin_ms (5000);
   rh_shadow_x11_get_stats (&after);
   g_test_message ("Over 5 s of a static screen: %u viewer updates, %" G_GUINT64_FORMAT
                   " frames, %" G_GUINT64_FORMAT " damage events", s.frames - frames,
@@ -655,10 +611,10 @@ test_cursor (void)
   gint64 deadline;
 
   XWarpPointer (dpy, None, DefaultRootWindow (dpy), 0, 0, 0, 0, 640, 400);
-  fill (0, 0, WIDTH, HEIGHT, 0x202020);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x202020);
   session_start (&s, RH_RDP_CAPTURE_BUILTIN, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
   assert_frame_matches (&s, 10000);
-  spin (300);
+  rh_test_spin_ms (300);
 
   changes = s.pointer_changes;
   cross = XCreateFontCursor (dpy, XC_crosshair);
@@ -666,7 +622,7 @@ test_cursor (void)
   XSync (dpy, False);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (s.pointer_changes == changes && g_get_monotonic_time () < deadline)
-    spin (10);
+    rh_test_spin_ms (10);
   g_assert_cmpuint (s.pointer_changes, >, changes);
   image = XFixesGetCursorImage (dpy);
   g_assert_nonnull (image);
@@ -714,7 +670,7 @@ test_cursor (void)
       {
         g_autoptr(GBytes) shape = NULL;
 
-        spin (10);
+        rh_test_spin_ms (10);
         shape = rh_rdp_viewer_get_pointer (s.viewer, NULL, NULL, NULL, NULL, &x, &y);
       }
     g_assert_cmpint (x, ==, 321);
@@ -727,7 +683,7 @@ test_cursor (void)
   XSync (dpy, False);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (s.pointer_changes == changes && g_get_monotonic_time () < deadline)
-    spin (10);
+    rh_test_spin_ms (10);
   g_assert_cmpuint (s.pointer_changes, >, changes);
   image = XFixesGetCursorImage (dpy);
   g_assert_cmpint (s.pointer_hot_x, ==, image->xhot);
@@ -765,7 +721,7 @@ read_typed (Window w,
 
   while (g_get_monotonic_time () < deadline)
     {
-      spin (5);
+      rh_test_spin_ms (5);
       while (XPending (dpy))
         {
           XEvent ev;
@@ -831,7 +787,7 @@ test_view_only_then_control (void)
 
     do
       {
-        spin (20);
+        rh_test_spin_ms (20);
         query_pointer (&x, &y);
       }
     while ((x != 400 || y != 250) && g_get_monotonic_time () < deadline);
@@ -862,16 +818,16 @@ test_stock (void)
   gint64 deadline;
   gboolean seen = FALSE;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x000080);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x000080);
   session_start (&s, RH_RDP_CAPTURE_STOCK, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW);
-  fill (200, 200, 300, 200, 0xffff00);
+  rh_test_x_fill (dpy, 200, 200, 300, 200, 0xffff00);
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (!seen && g_get_monotonic_time () < deadline)
     {
       g_autoptr(GBytes) frame = NULL;
       int w, h;
 
-      spin (50);
+      rh_test_spin_ms (50);
       frame = rh_rdp_viewer_get_frame (s.viewer, &w, &h);
       if (frame && w == WIDTH && h == HEIGHT)
         {
@@ -945,7 +901,7 @@ test_remotefx_refined (void)
       g_assert_not_reached ();
     }
   viewer_display = start_xvfb (&viewer_xvfb);
-  fill (0, 0, WIDTH, HEIGHT, 0x224466);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x224466);
   g_signal_connect (sharer, "client-connected", G_CALLBACK (on_sharer_client), &connected);
   g_assert_true (rh_rdp_sharer_start (sharer, &error));
   g_assert_no_error (error);
@@ -966,18 +922,18 @@ test_remotefx_refined (void)
   }
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (connected == 0 && g_get_monotonic_time () < deadline)
-    spin (20);
+    rh_test_spin_ms (20);
   g_assert_cmpuint (connected, ==, 1);
-  spin (2000);
+  rh_test_spin_ms (2000);
 
   rh_shadow_x11_get_stats (&before);
   for (int i = 0; i < 30; i++)
     {
-      fill (0, 0, WIDTH, HEIGHT, (i % 2) ? 0x8040c0 : 0x40c080);
-      spin (40);
+      rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, (i % 2) ? 0x8040c0 : 0x40c080);
+      rh_test_spin_ms (40);
     }
   noise (100, 100, 300, 200, rand);
-  spin (2000);
+  rh_test_spin_ms (2000);
   rh_shadow_x11_get_stats (&after);
   g_test_message ("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " updates as RemoteFX",
                   after.remotefx_updates - before.remotefx_updates,
@@ -990,7 +946,7 @@ test_remotefx_refined (void)
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while ((window = find_window (vdpy, WIDTH, HEIGHT)) == None &&
          g_get_monotonic_time () < deadline)
-    spin (50);
+    rh_test_spin_ms (50);
   g_assert_true (window != None);
   shown = XGetImage (vdpy, window, 0, 0, WIDTH, HEIGHT, AllPlanes, ZPixmap);
   wanted = XGetImage (dpy, DefaultRootWindow (dpy), 0, 0, WIDTH, HEIGHT, AllPlanes, ZPixmap);
@@ -1144,7 +1100,7 @@ measure_latency (Session    *s,
   g_autofree guint32 *want = g_new (guint32, (gsize) w * h);
   guint64 bytes0;
 
-  spin (300);
+  rh_test_spin_ms (300);
   bytes0 = proxy_bytes (s->proxy);
   for (int i = 0; i < n; i++)
     {
@@ -1203,7 +1159,7 @@ measure_latency (Session    *s,
 
           g_array_append_val (latencies, ms);
         }
-      spin (100);
+      rh_test_spin_ms (100);
     }
   g_array_sort (latencies, compare_doubles);
   if (latencies->len > 0)
@@ -1272,7 +1228,7 @@ measure_scrolling (Session    *s,
                   (proxy_bytes (s->proxy) - bytes0) * 8 / 5e6);
   XDestroyImage (line);
   XFreeGC (dpy, gc);
-  spin (500);
+  rh_test_spin_ms (500);
 }
 
 static void
@@ -1283,9 +1239,9 @@ measure (RhRdpCapture capture,
   double cpu0, cpu1, x0, x1;
   const int seconds = 10;
 
-  fill (0, 0, WIDTH, HEIGHT, 0x4060a0);
+  rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x4060a0);
   session_start_full (&s, capture, RH_RDP_MODE_VIEW, RH_RDP_MODE_VIEW, TRUE);
-  spin (2000);
+  rh_test_spin_ms (2000);
 
   {
     g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -1361,8 +1317,8 @@ main (int   argc,
       g_printerr ("Xvfb is not installed (see scripts/deps.sh)\n");
       return 1;
     }
-  runtime_dir = make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = make_private_dir ("rh-test-home-XXXXXX");
+  runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
+  home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
   config_dir = g_build_filename (home_dir, ".config", NULL);
   g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
   g_setenv ("HOME", home_dir, TRUE);
@@ -1386,7 +1342,7 @@ main (int   argc,
 
   XCloseDisplay (dpy);
   kill_and_reap (xvfb_pid);
-  rm_rf (runtime_dir);
-  rm_rf (home_dir);
+  rh_test_rm_rf (runtime_dir);
+  rh_test_rm_rf (home_dir);
   return ret;
 }

@@ -35,36 +35,6 @@ typedef struct
 } Fixture;
 
 static void
-admin_ok (Fixture *f,
-          ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) g_getenv ("RH_SERVER_BIN"));
-  g_ptr_array_add (args, (char *) "--data-dir");
-  g_ptr_array_add (args, f->server->data_dir);
-  g_ptr_array_add (args, (char *) "admin");
-  va_start (ap, f);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  proc = g_subprocess_newv ((const char *const *) args->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (proc))
-    g_error ("admin %s failed: %s", (char *) args->pdata[4], err);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -72,16 +42,17 @@ fixture_setup (Fixture       *f,
   rh_test_server_add_user (f->server, "vic", "Vic Viewer", "vic-password");
   rh_test_server_add_user (f->server, "olga", "Olga Outsider", "olga-password");
   /* From here on, only what this organisation says. */
-  admin_ok (f, "assignment", "delete", "1", NULL);
-  admin_ok (f, "group", "create", "Operators", "--member", "helen", NULL);
-  admin_ok (f, "group", "create", "Viewers", "--member", "vic", NULL);
-  admin_ok (f, "group", "create", "Finance", "--member", "sam", NULL);
-  admin_ok (f, "group", "create", "Sales", "--member", "olga", NULL);
-  admin_ok (f, "role", "create", "Viewer", "--permissions", "view-screen", NULL);
-  admin_ok (f, "assignment", "create", "--role", "Help Desk Operator", "--helpers",
-            "Operators", "--scope", "Finance", NULL);
-  admin_ok (f, "assignment", "create", "--role", "Viewer", "--helpers", "Viewers", "--scope",
-            "Finance", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "delete", "1", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Operators", "--member", "helen", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Viewers", "--member", "vic", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Finance", "--member", "sam", NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Sales", "--member", "olga", NULL);
+  rh_test_server_admin_ok (f->server, "role", "create", "Viewer", "--permissions", "view-screen",
+                           NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Help Desk Operator",
+                           "--helpers", "Operators", "--scope", "Finance", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Viewer", "--helpers",
+                           "Viewers", "--scope", "Finance", NULL);
   rh_test_server_start (f->server, NULL);
 
   if (data != NULL)
@@ -170,28 +141,10 @@ pair (Fixture             *f,
       RhRendezvousClient  *sharer,
       GError             **out_error)
 {
-  g_autoptr(GAsyncResult) code_result = NULL;
-  g_autoptr(GAsyncResult) wait = NULL;
-  g_autoptr(GAsyncResult) redeem = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(RhIdentityCard) helper_card = NULL;
   g_autoptr(RhIdentityCard) sharer_card = NULL;
-  g_autofree char *code = NULL;
 
-  rh_rendezvous_client_request_code_async (helper, NULL, rh_test_store_result, &code_result);
-  code = rh_rendezvous_client_request_code_finish (helper,
-                                                   rh_test_wait_result (&code_result, WAIT_MS),
-                                                   NULL, &error);
-  g_assert_no_error (error);
-  rh_rendezvous_client_wait_for_sharer_async (helper, NULL, rh_test_store_result, &wait);
-  rh_rendezvous_client_redeem_code_async (sharer, code, NULL, rh_test_store_result, &redeem);
-  helper_card = rh_rendezvous_client_redeem_code_finish (sharer,
-                                                         rh_test_wait_result (&redeem, WAIT_MS),
-                                                         out_error);
-  sharer_card = rh_rendezvous_client_wait_for_sharer_finish (helper,
-                                                             rh_test_wait_result (&wait,
-                                                                                  WAIT_MS),
-                                                             helper_card ? out_error : NULL);
+  rh_test_pair (helper, sharer, WAIT_MS, &helper_card, &sharer_card, out_error);
   if (helper_card != NULL)
     {
       g_assert_nonnull (sharer_card);
@@ -471,10 +424,10 @@ test_union (Fixture       *f,
   g_clear_error (&error);
 
   /* A second assignment for Viewers, towards everyone, with control. */
-  admin_ok (f, "role", "create", "Controller", "--permissions", "view-screen,take-full-control",
-            NULL);
-  admin_ok (f, "assignment", "create", "--role", "Controller", "--helpers", "Viewers",
-            "--scope-all", NULL);
+  rh_test_server_admin_ok (f->server, "role", "create", "Controller", "--permissions",
+                           "view-screen,take-full-control", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Controller", "--helpers",
+                           "Viewers", "--scope-all", NULL);
   g_assert_true (request_mode (vic, "control", &error));
   g_assert_no_error (error);
   rh_rendezvous_client_leave (vic, "done");
@@ -492,7 +445,7 @@ test_union (Fixture       *f,
                    RH_PERMISSION_VIEW_SCREEN | RH_PERMISSION_TAKE_FULL_CONTROL);
 
   /* Taken away again: the next request is refused. */
-  admin_ok (f, "assignment", "delete", "4", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "delete", "4", NULL);
   g_assert_false (request_mode (vic, "view", &error));
   g_assert_error (error, RH_PROTOCOL_ERROR, RH_ERROR_MODE_NOT_PERMITTED);
 }
@@ -523,12 +476,13 @@ test_matrix (Fixture       *f,
   };
 
   rh_test_server_add_user (f->server, "carl", "Carl Controller", "carl-password");
-  admin_ok (f, "group", "update", RH_TEST_HELPERS_GROUP, "--members", "", NULL);
-  admin_ok (f, "group", "create", "Controllers", "--member", "carl", NULL);
-  admin_ok (f, "role", "create", "Controller", "--permissions", "view-screen,take-full-control",
-            NULL);
-  admin_ok (f, "assignment", "create", "--role", "Controller", "--helpers", "Controllers",
-            "--scope-all", NULL);
+  rh_test_server_admin_ok (f->server, "group", "update", RH_TEST_HELPERS_GROUP, "--members", "",
+                           NULL);
+  rh_test_server_admin_ok (f->server, "group", "create", "Controllers", "--member", "carl", NULL);
+  rh_test_server_admin_ok (f->server, "role", "create", "Controller", "--permissions",
+                           "view-screen,take-full-control", NULL);
+  rh_test_server_admin_ok (f->server, "assignment", "create", "--role", "Controller", "--helpers",
+                           "Controllers", "--scope-all", NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
     {
@@ -646,7 +600,7 @@ test_retention_purge (Fixture       *f,
   gint64 deadline;
 
   rh_test_server_stop (f->server);
-  admin_ok (f, "settings", "set", "audit-retention-days", "7", NULL);
+  rh_test_server_admin_ok (f->server, "settings", "set", "audit-retention-days", "7", NULL);
   raw_exec (f, "INSERT INTO audit (at, actor, action) VALUES"
                " (unixepoch () - 8 * 86400, 'x', 'test.old'),"
                " (unixepoch () - 6 * 86400, 'x', 'test.young');"

@@ -268,32 +268,9 @@ fixture_teardown (Fixture       *f,
 static void
 pair (Fixture *f)
 {
-  g_autoptr(GAsyncResult) code_result = NULL;
-  g_autoptr(GAsyncResult) wait = NULL;
-  g_autoptr(GAsyncResult) redeem = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RhIdentityCard) helper_card = NULL;
-  g_autoptr(RhIdentityCard) sharer_card = NULL;
-  g_autofree char *code = NULL;
 
-  rh_rendezvous_client_request_code_async (f->helper_client, NULL, rh_test_store_result,
-                                           &code_result);
-  code = rh_rendezvous_client_request_code_finish (f->helper_client,
-                                                   rh_test_wait_result (&code_result, WAIT_MS),
-                                                   NULL, &error);
-  g_assert_no_error (error);
-  rh_rendezvous_client_wait_for_sharer_async (f->helper_client, NULL, rh_test_store_result,
-                                              &wait);
-  rh_rendezvous_client_redeem_code_async (f->sharer_client, code, NULL, rh_test_store_result,
-                                          &redeem);
-  helper_card = rh_rendezvous_client_redeem_code_finish (f->sharer_client,
-                                                         rh_test_wait_result (&redeem, WAIT_MS),
-                                                         &error);
-  g_assert_no_error (error);
-  sharer_card = rh_rendezvous_client_wait_for_sharer_finish (f->helper_client,
-                                                             rh_test_wait_result (&wait,
-                                                                                  WAIT_MS),
-                                                             &error);
+  rh_test_pair (f->helper_client, f->sharer_client, WAIT_MS, NULL, NULL, &error);
   g_assert_no_error (error);
 }
 

@@ -24,6 +24,7 @@
 #include "rh-monitor-list.h"
 #include "rh-test-proc.h"
 #include "rh-test-server.h"
+#include "rh-test-x11.h"
 #include "rh-test-xvfb.h"
 
 #define LEFT_RGB 0x2050a0
@@ -39,22 +40,6 @@ typedef struct
   char         *helper_pw;
   char         *sharer_pw;
 } Fixture;
-
-static void
-fill (Display *dpy,
-      int      x,
-      int      y,
-      int      w,
-      int      h,
-      guint32  rgb)
-{
-  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
-
-  XSetForeground (dpy, gc, rgb);
-  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
-  XFreeGC (dpy, gc);
-  XSync (dpy, False);
-}
 
 static void
 fixture_setup (Fixture       *f,
@@ -78,9 +63,9 @@ fixture_setup (Fixture       *f,
   /* Painted on the root window: Xvfb runs with -noreset, so it stays after we close. */
   dpy = XOpenDisplay (f->display);
   g_assert_nonnull (dpy);
-  fill (dpy, 0, 0, 2048, 800, OUTSIDE_RGB);
-  fill (dpy, 0, 0, 1280, 800, LEFT_RGB);
-  fill (dpy, 1280, 100, 768, 600, RIGHT_RGB);
+  rh_test_x_fill (dpy, 0, 0, 2048, 800, OUTSIDE_RGB);
+  rh_test_x_fill (dpy, 0, 0, 1280, 800, LEFT_RGB);
+  rh_test_x_fill (dpy, 1280, 100, 768, 600, RIGHT_RGB);
   XCloseDisplay (dpy);
 
   f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);

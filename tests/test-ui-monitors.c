@@ -32,28 +32,13 @@
 #include "rh-sharer-window.h"
 #include "rh-test-proc.h"
 #include "rh-test-ui.h"
+#include "rh-test-x11.h"
 
 static char *ui_display;
 static char *sharer_display;
 static GSubprocess *ui_xvfb;
 static GSubprocess *sharer_xvfb;
 static char *screenshot_dir;
-
-static void
-fill (Display *dpy,
-      int      x,
-      int      y,
-      int      w,
-      int      h,
-      guint32  rgb)
-{
-  GC gc = XCreateGC (dpy, DefaultRootWindow (dpy), 0, NULL);
-
-  XSetForeground (dpy, gc, rgb);
-  XFillRectangle (dpy, DefaultRootWindow (dpy), gc, x, y, w, h);
-  XFreeGC (dpy, gc);
-  XSync (dpy, False);
-}
 
 /* ---- Screenshots and widgets ---- */
 
@@ -381,9 +366,9 @@ main (int   argc,
   }
   dpy = XOpenDisplay (sharer_display);
   g_assert_nonnull (dpy);
-  fill (dpy, 0, 0, 2048, 800, 0x30c040);
-  fill (dpy, 0, 0, 1280, 800, 0x2050a0);
-  fill (dpy, 1280, 100, 768, 600, 0xc03020);
+  rh_test_x_fill (dpy, 0, 0, 2048, 800, 0x30c040);
+  rh_test_x_fill (dpy, 0, 0, 1280, 800, 0x2050a0);
+  rh_test_x_fill (dpy, 1280, 100, 768, 600, 0xc03020);
   XCloseDisplay (dpy);
   g_setenv ("DISPLAY", ui_display, TRUE);
   adw_init ();

@@ -2352,6 +2352,43 @@ rh_store_sqlite_session_list (RhStore *store,
   return g_steal_pointer (&list);
 }
 
+/* Borrows a statement on one session record and binds ?1 its id, ?2 @text and ?3 @flag. */
+static BorrowedStmt *
+borrow_session_stmt (RhStoreSqlite *self,
+                     StmtId         which,
+                     gint64         id,
+                     const char    *text,
+                     gboolean       flag,
+                     GError       **error)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, which, error);
+
+  if (stmt == NULL ||
+      !bind_int64 (self, stmt, 1, id, error) ||
+      !bind_text (self, stmt, 2, text, error) ||
+      !bind_int64 (self, stmt, 3, flag ? 1 : 0, error))
+    return NULL;
+  return g_steal_pointer (&stmt);
+}
+
+/* Runs a bound session statement (NULL: it could not be bound, the error is set) and ends the
+ * transaction: a session id that matches no record is an error, not a silent no-op. */
+static gboolean
+run_session_change (RhStoreSqlite *self,
+                    BorrowedStmt  *stmt,
+                    const char    *what,
+                    GError       **error)
+{
+  if (stmt == NULL || !stmt_run (self, stmt, what, error))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
+      return tx_abort (self);
+    }
+  return tx_commit (self, error);
+}
+
 static gboolean
 rh_store_sqlite_session_add_mode (RhStore    *store,
                                   gint64      id,
@@ -2365,19 +2402,8 @@ rh_store_sqlite_session_add_mode (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SESSION_ADD_MODE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_text (self, stmt, 2, mode, error) ||
-      !bind_int64 (self, stmt, 3, elevation ? 1 : 0, error) ||
-      !stmt_run (self, stmt, "Cannot record a session mode", error))
-    return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
-      return tx_abort (self);
-    }
-  return tx_commit (self, error);
+  stmt = borrow_session_stmt (self, STMT_SESSION_ADD_MODE, id, mode, elevation, error);
+  return run_session_change (self, stmt, "Cannot record a session mode", error);
 }
 
 static gboolean
@@ -2415,21 +2441,12 @@ rh_store_sqlite_session_add_elevation_tool (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SESSION_ADD_ELEVATION_TOOL, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_text (self, stmt, 2, tool, error) ||
-      !bind_int64 (self, stmt, 3, ok ? 1 : 0, error) ||
-      !bind_text (self, stmt, 4, error_text, error) ||
-      !bind_int64 (self, stmt, 5, RH_STORE_MAX_ELEVATION_TOOLS, error) ||
-      !stmt_run (self, stmt, "Cannot record an administrator tool", error))
+  stmt = borrow_session_stmt (self, STMT_SESSION_ADD_ELEVATION_TOOL, id, tool, ok, error);
+  if (stmt != NULL &&
+      (!bind_text (self, stmt, 4, error_text, error) ||
+       !bind_int64 (self, stmt, 5, RH_STORE_MAX_ELEVATION_TOOLS, error)))
     return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
-      return tx_abort (self);
-    }
-  return tx_commit (self, error);
+  return run_session_change (self, stmt, "Cannot record an administrator tool", error);
 }
 
 static gboolean
@@ -2445,19 +2462,9 @@ rh_store_sqlite_session_set_elevation_end (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SESSION_SET_ELEVATION_END, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_text (self, stmt, 2, end, error) ||
-      !bind_int64 (self, stmt, 3, replace ? 1 : 0, error) ||
-      !stmt_run (self, stmt, "Cannot record the end of administrator access", error))
-    return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error_literal (error, RH_STORE_ERROR, RH_ERROR_STORE, "No such session");
-      return tx_abort (self);
-    }
-  return tx_commit (self, error);
+  stmt = borrow_session_stmt (self, STMT_SESSION_SET_ELEVATION_END, id, end, replace, error);
+  return run_session_change (self, stmt, "Cannot record the end of administrator access",
+                             error);
 }
 
 static gboolean

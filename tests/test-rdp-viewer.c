@@ -28,6 +28,8 @@
 
 #include "rh-error.h"
 #include "rh-rdp-viewer.h"
+#include "rh-test-proc.h"
+#include "rh-test-rdp.h"
 
 #define TEST_USER     "rhhelper"
 #define TEST_PASSWORD "Correct-Horse-7"
@@ -54,93 +56,9 @@ typedef struct
 /* ---- Processes ---- */
 
 static void
-child_setup (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-kill_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_force_exit (*process);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the default main context until *flag is set or timeout_ms passed. */
-static gboolean
-wait_for_flag (gboolean *flag,
-               guint     timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return *flag;
-}
-
-static void
-sleep_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
 start_xvfb (void)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  int fds[2];
-  struct pollfd pfd;
-  char buf[32] = { 0 };
-  gsize len = 0;
-  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  g_assert_no_errno (pipe (fds));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3",
-                                      "-screen", "0", "1024x768x24", "-noreset",
-                                      "-nolisten", "tcp", NULL);
-  g_assert_no_error (error);
-
-  /* Xvfb writes the display number and a newline once it accepts connections. */
-  pfd.fd = fds[0];
-  pfd.events = POLLIN;
-  while (len < sizeof buf - 1 && strchr (buf, '\n') == NULL)
-    {
-      int left_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
-      ssize_t n;
-
-      g_assert_cmpint (left_ms, >, 0);
-      if (poll (&pfd, 1, left_ms) <= 0)
-        continue;
-      n = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (n, >, 0);
-      len += (gsize) n;
-    }
-  close (fds[0]);
-  g_strstrip (buf);
-  xvfb_display = g_strdup_printf (":%s", buf);
+  xvfb = rh_test_xvfb_spawn ("1024x768x24", &xvfb_display);
   g_test_message ("Xvfb on %s", xvfb_display);
 }
 
@@ -155,7 +73,7 @@ run_x_command (const char * const *argv)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, rh_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DISPLAY", xvfb_display, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
@@ -215,7 +133,7 @@ start_shadow (Fixture *fixture)
   sam_arg = g_strdup_printf ("/sam-file:%s", sam);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, rh_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
@@ -233,7 +151,7 @@ start_shadow (Fixture *fixture)
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("freerdp-shadow-cli did not start; see %s", log);
-      sleep_ms (50);
+      rh_test_sleep_ms (50);
     }
   fixture->pin = sha256_of_pem_file (cert);
 }
@@ -277,7 +195,7 @@ fixture_tear_down (Fixture      *fixture,
                    gconstpointer data)
 {
   (void) data;
-  kill_process (&fixture->shadow);
+  rh_test_proc_kill (&fixture->shadow);
   g_clear_pointer (&fixture->pin, g_bytes_unref);
   if (!g_test_failed ())
     remove_tree (fixture->dir);
@@ -287,32 +205,14 @@ fixture_tear_down (Fixture      *fixture,
 
 /* ---- Viewer helpers ---- */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} ConnectResult;
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  ConnectResult *res = data;
-
-  res->ok = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &res->error);
-  res->done = TRUE;
-}
-
 static gboolean
 connect_viewer (RhRdpViewer *viewer,
                 GError     **error)
 {
-  ConnectResult res = { 0 };
+  RhTestConnect res = { 0 };
 
-  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  rh_rdp_viewer_connect_async (viewer, NULL, rh_test_connect_cb, &res);
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   if (!res.ok)
     g_propagate_error (error, res.error);
   return res.ok;
@@ -394,7 +294,7 @@ connect_and_wait_first_frame (Fixture  *fixture,
   g_assert_no_error (error);
   g_test_message ("connected after %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - start) / 1000);
-  g_assert_true (wait_for_flag (&events->first_frame, 20000));
+  g_assert_true (rh_test_spin_flag (&events->first_frame, 20000));
   g_test_message ("first frame after %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - start) / 1000);
   return g_steal_pointer (&viewer);
@@ -478,7 +378,7 @@ test_first_frame (Fixture      *fixture,
         g_autoptr (GBytes) now = NULL;
         const guint8 *p;
 
-        sleep_ms (100);
+        rh_test_sleep_ms (100);
         now = rh_rdp_viewer_get_frame (viewer, &width, &height);
         p = (const guint8 *) g_bytes_get_data (now, NULL) + ((gsize) (height / 2) * width + width / 2) * 4;
         changed = ABS ((int) p[2] - 0xcc) <= 4 && ABS ((int) p[1] - 0x33) <= 4 &&
@@ -611,7 +511,7 @@ wait_pointer_at (int   x,
     {
       if (pointer_at (x, y))
         return TRUE;
-      sleep_ms (50);
+      rh_test_sleep_ms (50);
     }
   return pointer_at (x, y);
 }
@@ -627,7 +527,7 @@ start_key_watch (const char *log)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, rh_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DISPLAY", xvfb_display, TRUE);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   xev = g_subprocess_launcher_spawn (launcher, &error, "xev", "-root", "-event", "keyboard",
@@ -638,7 +538,7 @@ start_key_watch (const char *log)
       g_autofree char *text = NULL;
 
       g_free (run_x_command (marker));
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
       if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "F12") != NULL)
         break;
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
@@ -666,7 +566,7 @@ check_typing (RhRdpViewer *viewer,
       g_autofree char *text = NULL;
       const char *at;
 
-      sleep_ms (100);
+      rh_test_sleep_ms (100);
       g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
       at = strstr (text, "F12");
       all = TRUE;
@@ -676,7 +576,7 @@ check_typing (RhRdpViewer *viewer,
           all = at != NULL;
         }
     }
-  kill_process (&xev);
+  rh_test_proc_kill (&xev);
   g_assert_true (all);
 }
 
@@ -703,7 +603,7 @@ test_control_pointer (Fixture      *fixture,
   g_assert_false (rh_rdp_viewer_send_pointer (viewer, 300, 300, 0, FALSE, &error));
   g_assert_error (error, RH_RDP_ERROR, RH_ERROR_VIEW_ONLY);
   g_clear_error (&error);
-  sleep_ms (300);
+  rh_test_sleep_ms (300);
   g_assert_true (pointer_at (100, 200));
 
   /* And back */
@@ -719,7 +619,7 @@ test_control_pointer (Fixture      *fixture,
   g_assert_false (rh_rdp_viewer_send_text (viewer, "\xff", &error));
   g_assert_error (error, RH_RDP_ERROR, RH_ERROR_INTERNAL);
   g_clear_error (&error);
-  sleep_ms (200);
+  rh_test_sleep_ms (200);
   g_assert_false (events.disconnected);
 }
 
@@ -736,8 +636,8 @@ test_server_killed (Fixture      *fixture,
   viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_CONTROL, &events);
 
   start = g_get_monotonic_time ();
-  kill_process (&fixture->shadow);
-  g_assert_true (wait_for_flag (&events.disconnected, 10000));
+  rh_test_proc_kill (&fixture->shadow);
+  g_assert_true (rh_test_spin_flag (&events.disconnected, 10000));
   g_test_message ("disconnected %" G_GINT64_FORMAT " ms after the kill",
                   (g_get_monotonic_time () - start) / 1000);
   g_assert_error (events.disconnect_error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
@@ -761,7 +661,7 @@ test_dispose_while_connected (Fixture      *fixture,
   viewer = connect_and_wait_first_frame (fixture, RH_RDP_MODE_VIEW, &events);
   /* Dispose stops and joins the FreeRDP thread; pending messages are dropped. */
   g_object_unref (viewer);
-  sleep_ms (200);
+  rh_test_sleep_ms (200);
   g_assert_false (events.disconnected);
 }
 
@@ -772,7 +672,7 @@ test_cancel (Fixture      *fixture,
   g_autoptr (RhRdpViewer) viewer = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
-  ConnectResult res = { 0 };
+  RhTestConnect res = { 0 };
   Events events = { 0 };
 
   (void) data;
@@ -781,8 +681,8 @@ test_cancel (Fixture      *fixture,
 
   /* Cancelled before it starts */
   g_cancellable_cancel (cancellable);
-  rh_rdp_viewer_connect_async (viewer, cancellable, connect_cb, &res);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  rh_rdp_viewer_connect_async (viewer, cancellable, rh_test_connect_cb, &res);
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_false (res.ok);
   g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&res.error);
@@ -790,20 +690,20 @@ test_cancel (Fixture      *fixture,
   /* Cancelled while connecting */
   g_clear_object (&cancellable);
   cancellable = g_cancellable_new ();
-  res = (ConnectResult) { 0 };
-  rh_rdp_viewer_connect_async (viewer, cancellable, connect_cb, &res);
-  sleep_ms (50);
+  res = (RhTestConnect) { 0 };
+  rh_rdp_viewer_connect_async (viewer, cancellable, rh_test_connect_cb, &res);
+  rh_test_sleep_ms (50);
   g_cancellable_cancel (cancellable);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_false (res.ok);
   g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&res.error);
 
   /* Disconnected while connecting */
-  res = (ConnectResult) { 0 };
-  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  res = (RhTestConnect) { 0 };
+  rh_rdp_viewer_connect_async (viewer, NULL, rh_test_connect_cb, &res);
   rh_rdp_viewer_disconnect (viewer);
-  g_assert_true (wait_for_flag (&res.done, 30000));
+  g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_false (res.ok);
   g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&res.error);
@@ -812,9 +712,9 @@ test_cancel (Fixture      *fixture,
   watch_events (viewer, &events);
   g_assert_true (connect_viewer (viewer, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for_flag (&events.first_frame, 20000));
+  g_assert_true (rh_test_spin_flag (&events.first_frame, 20000));
   rh_rdp_viewer_disconnect (viewer);
-  sleep_ms (100);
+  rh_test_sleep_ms (100);
   g_assert_false (events.disconnected);
 }
 
@@ -861,7 +761,7 @@ connect_to_sharer (RhRdpSharer *sharer,
   watch_events (viewer, events);
   g_assert_true (connect_viewer (viewer, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for_flag (&events->first_frame, 20000));
+  g_assert_true (rh_test_spin_flag (&events->first_frame, 20000));
   return g_steal_pointer (&viewer);
 }
 
@@ -910,12 +810,12 @@ test_sharer_view (void)
   viewer = connect_to_sharer (sharer, RH_RDP_MODE_CONTROL, &events);
   g_assert_true (rh_rdp_viewer_send_pointer (viewer, 100, 200, 0, FALSE, &error));
   g_assert_no_error (error);
-  sleep_ms (1000);
+  rh_test_sleep_ms (1000);
   g_assert_true (pointer_at (10, 10));
 
   /* The sharer stops: the viewer hears about it */
   rh_rdp_sharer_stop (sharer);
-  g_assert_true (wait_for_flag (&events.disconnected, 10000));
+  g_assert_true (rh_test_spin_flag (&events.disconnected, 10000));
   g_assert_error (events.disconnect_error, RH_RDP_ERROR, RH_ERROR_RDP_DISCONNECTED);
   g_clear_error (&events.disconnect_error);
 }
@@ -966,7 +866,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  kill_process (&xvfb);
+  rh_test_proc_kill (&xvfb);
   if (status == 0)
     {
       remove_tree (test_home);

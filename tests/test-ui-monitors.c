@@ -31,6 +31,7 @@
 #include "rh-session-window.h"
 #include "rh-sharer-window.h"
 #include "rh-test-proc.h"
+#include "rh-test-rdp.h"
 #include "rh-test-ui.h"
 #include "rh-test-x11.h"
 
@@ -110,31 +111,6 @@ find_label (GtkWidget  *root,
 
 /* ---- The test ---- */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} ConnectResult;
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  ConnectResult *res = data;
-
-  res->ok = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &res->error);
-  res->done = TRUE;
-}
-
-static void
-on_first_frame (RhRdpViewer *viewer,
-                gboolean    *flag)
-{
-  *flag = TRUE;
-}
-
 static void
 on_monitor_selected (RhSessionWindow *window,
                      int              index,
@@ -187,7 +163,7 @@ test_chooser (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) monitors = NULL;
   g_autoptr (GArray) one = g_array_new (FALSE, TRUE, sizeof (RhRdpMonitor));
-  ConnectResult res = { 0 };
+  RhTestConnect res = { 0 };
   gboolean first_frame = FALSE;
   int chosen = -2, width = 0, height = 0;
   RhSessionWindow *window;
@@ -203,12 +179,12 @@ test_chooser (void)
   viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
                               rh_rdp_sharer_get_username (sharer),
                               rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_VIEW);
-  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), &first_frame);
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_VIEW, "Alice Example");
   g_signal_connect (window, "monitor-selected", G_CALLBACK (on_monitor_selected), &chosen);
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 640);
   gtk_window_present (GTK_WINDOW (window));
-  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  rh_rdp_viewer_connect_async (viewer, NULL, rh_test_connect_cb, &res);
   g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
   g_assert_true (rh_test_spin_flag (&first_frame, 20000));

@@ -31,6 +31,7 @@
 #include "rh-session-window.h"
 #include "rh-sharer-window.h"
 #include "rh-test-proc.h"
+#include "rh-test-rdp.h"
 #include "rh-test-ui.h"
 
 #define SHARER_W 1024
@@ -244,38 +245,6 @@ test_texture_strategy (void)
 
 /* ---- The helper's window against a real sharer ---- */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} ConnectResult;
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  ConnectResult *res = data;
-
-  res->ok = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result, &res->error);
-  res->done = TRUE;
-}
-
-static void
-on_first_frame (RhRdpViewer *viewer,
-                gboolean    *flag)
-{
-  *flag = TRUE;
-}
-
-static void
-on_signal_flag (GObject  *object,
-                gboolean *flag)
-{
-  *flag = TRUE;
-}
-
 static void
 sharer_pointer (int *x,
                 int *y)
@@ -392,7 +361,7 @@ test_helper_window (void)
   g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
   const char *xsetroot[] = { "xsetroot", "-solid", "#3366cc", NULL };
-  ConnectResult res = { 0 };
+  RhTestConnect res = { 0 };
   gboolean first_frame = FALSE, requested = FALSE, left = FALSE;
   RhSessionWindow *window;
   GtkWidget *view;
@@ -412,16 +381,16 @@ test_helper_window (void)
   viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
                               rh_rdp_sharer_get_username (sharer),
                               rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
-  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), &first_frame);
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
 
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");
-  g_signal_connect (window, "request-control", G_CALLBACK (on_signal_flag), &requested);
-  g_signal_connect (window, "leave", G_CALLBACK (on_signal_flag), &left);
+  g_signal_connect (window, "request-control", G_CALLBACK (rh_test_on_flag), &requested);
+  g_signal_connect (window, "leave", G_CALLBACK (rh_test_on_flag), &left);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
   gtk_window_present (GTK_WINDOW (window));
   view = GTK_WIDGET (rh_session_window_get_remote_view (window));
 
-  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  rh_rdp_viewer_connect_async (viewer, NULL, rh_test_connect_cb, &res);
   g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
   g_assert_true (res.ok);
@@ -619,7 +588,7 @@ test_helper_window_lost (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
-  ConnectResult res = { 0 };
+  RhTestConnect res = { 0 };
   gboolean first_frame = FALSE, disconnected = FALSE, left = FALSE;
   RhSessionWindow *window;
   GtkWidget *view;
@@ -630,15 +599,15 @@ test_helper_window_lost (void)
   viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
                               rh_rdp_sharer_get_username (sharer),
                               rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
-  g_signal_connect (viewer, "first-frame", G_CALLBACK (on_first_frame), &first_frame);
+  g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
   g_signal_connect (viewer, "disconnected", G_CALLBACK (on_disconnected), &disconnected);
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");
-  g_signal_connect (window, "leave", G_CALLBACK (on_signal_flag), &left);
+  g_signal_connect (window, "leave", G_CALLBACK (rh_test_on_flag), &left);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
   gtk_window_present (GTK_WINDOW (window));
   view = GTK_WIDGET (rh_session_window_get_remote_view (window));
 
-  rh_rdp_viewer_connect_async (viewer, NULL, connect_cb, &res);
+  rh_rdp_viewer_connect_async (viewer, NULL, rh_test_connect_cb, &res);
   g_assert_true (rh_test_spin_flag (&res.done, 30000));
   g_assert_no_error (res.error);
   g_assert_true (rh_test_spin_flag (&first_frame, 20000));
@@ -678,7 +647,7 @@ test_sharer_window (void)
   card->domain = g_strdup ("example.org");
 
   window = rh_sharer_window_new (NULL, card, RH_RDP_MODE_CONTROL);
-  g_signal_connect (window, "stop", G_CALLBACK (on_signal_flag), &stopped);
+  g_signal_connect (window, "stop", G_CALLBACK (rh_test_on_flag), &stopped);
   gtk_window_present (GTK_WINDOW (window));
   rh_test_wait_mapped (GTK_WIDGET (window));
   width = gtk_widget_get_width (GTK_WIDGET (window));

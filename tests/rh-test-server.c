@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "rh-error.h"
 #include "rh-fingerprint.h"
 #include "rh-test-server.h"
@@ -437,4 +439,34 @@ rh_test_pair (RhRendezvousClient *helper,
   if (out_sharer_card)
     *out_sharer_card = g_steal_pointer (&sharer_card);
   return ok;
+}
+
+GSubprocess *
+rh_test_server_spawn_client (RhTestServer *server,
+                             const char   *runtime_dir,
+                             const char   *display,
+                             const char   *first,
+                             ...)
+{
+  GSubprocess *proc;
+  va_list ap;
+
+  va_start (ap, first);
+  proc = rh_test_server_spawn_client_valist (server, runtime_dir, display, NULL, first, ap);
+  va_end (ap);
+  return proc;
+}
+
+void
+rh_test_server_client_files (RhTestServer  *server,
+                             char         **runtime_dir,
+                             char         **helper_pw,
+                             char         **sharer_pw)
+{
+  *runtime_dir = g_build_filename (server->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir (*runtime_dir, 0700), ==, 0);
+  *helper_pw = g_build_filename (server->tmpdir, "helen.pw", NULL);
+  *sharer_pw = g_build_filename (server->tmpdir, "sam.pw", NULL);
+  rh_test_write_file (*helper_pw, "helen-password\n");
+  rh_test_write_file (*sharer_pw, "sam-password\n");
 }

@@ -62,6 +62,18 @@ GAsyncResult       *rh_test_wait_result      (GAsyncResult      **slot,
                                               guint               timeout_ms);
 void                rh_test_write_file       (const char         *path,
                                               const char         *contents);
+/* The same, with the rest of the arguments given directly (NULL-terminated). */
+GSubprocess        *rh_test_server_spawn_client (RhTestServer       *server,
+                                                 const char         *runtime_dir,
+                                                 const char         *display,
+                                                 const char         *first,
+                                                 ...) G_GNUC_NULL_TERMINATED;
+/* What headless clients need: tmpdir/run (0700) for XDG_RUNTIME_DIR, and helen's and sam's
+ * password files. */
+void                rh_test_server_client_files (RhTestServer       *server,
+                                                 char              **runtime_dir,
+                                                 char              **helper_pw,
+                                                 char              **sharer_pw);
 /* Pairs two signed-in clients in-process (the code request is asserted); FALSE with @error
  * when redeeming or waiting for the sharer fails. The cards, if wanted, come back verified. */
 gboolean            rh_test_pair             (RhRendezvousClient *helper,

@@ -68,12 +68,7 @@ fixture_setup (Fixture       *f,
   rh_test_x_fill (dpy, 1280, 100, 768, 600, RIGHT_RGB);
   XCloseDisplay (dpy);
 
-  f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
-  g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
-  f->helper_pw = g_build_filename (f->server->tmpdir, "helen.pw", NULL);
-  f->sharer_pw = g_build_filename (f->server->tmpdir, "sam.pw", NULL);
-  rh_test_write_file (f->helper_pw, "helen-password\n");
-  rh_test_write_file (f->sharer_pw, "sam-password\n");
+  rh_test_server_client_files (f->server, &f->runtime_dir, &f->helper_pw, &f->sharer_pw);
 }
 
 static void
@@ -88,20 +83,9 @@ fixture_teardown (Fixture       *f,
   g_free (f->sharer_pw);
 }
 
-static GSubprocess *
-spawn_client (Fixture     *f,
-              const char  *first,
-              ...)
-{
-  GSubprocess *proc;
-  va_list ap;
-
-  va_start (ap, first);
-  proc = rh_test_server_spawn_client_valist (f->server, f->runtime_dir, f->display, NULL, first,
-                                             ap);
-  va_end (ap);
-  return proc;
-}
+/* The headless client with this fixture's server, runtime directory and display. */
+#define spawn_client(f, ...) \
+  rh_test_server_spawn_client ((f)->server, (f)->runtime_dir, (f)->display, __VA_ARGS__)
 
 /* A view-only session in which the helper asks for `monitor` before its snapshot. */
 static void

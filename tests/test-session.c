@@ -45,12 +45,7 @@ fixture_setup (Fixture       *f,
     g_autofree char *out = rh_test_run_x (f->display, argv);
   }
 
-  f->runtime_dir = g_build_filename (f->server->tmpdir, "run", NULL);
-  g_assert_cmpint (g_mkdir (f->runtime_dir, 0700), ==, 0);
-  f->helper_pw = g_build_filename (f->server->tmpdir, "helen.pw", NULL);
-  f->sharer_pw = g_build_filename (f->server->tmpdir, "sam.pw", NULL);
-  rh_test_write_file (f->helper_pw, "helen-password\n");
-  rh_test_write_file (f->sharer_pw, "sam-password\n");
+  rh_test_server_client_files (f->server, &f->runtime_dir, &f->helper_pw, &f->sharer_pw);
 }
 
 static void
@@ -65,20 +60,9 @@ fixture_teardown (Fixture       *f,
   g_free (f->sharer_pw);
 }
 
-static GSubprocess *
-spawn_client (Fixture     *f,
-              const char  *first,
-              ...)
-{
-  GSubprocess *proc;
-  va_list ap;
-
-  va_start (ap, first);
-  proc = rh_test_server_spawn_client_valist (f->server, f->runtime_dir, f->display, NULL, first,
-                                             ap);
-  va_end (ap);
-  return proc;
-}
+/* The headless client with this fixture's server, runtime directory and display. */
+#define spawn_client(f, ...) \
+  rh_test_server_spawn_client ((f)->server, (f)->runtime_dir, (f)->display, __VA_ARGS__)
 
 static void
 pointer_location (Fixture *f,

@@ -85,6 +85,20 @@ rh_test_make_private_dir (const char *template)
 }
 
 void
+rh_test_private_home (char **runtime_dir,
+                      char **home_dir)
+{
+  g_autofree char *config_dir = NULL;
+
+  *runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
+  *home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
+  config_dir = g_build_filename (*home_dir, ".config", NULL);
+  g_setenv ("XDG_RUNTIME_DIR", *runtime_dir, TRUE);
+  g_setenv ("HOME", *home_dir, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
+}
+
+void
 rh_test_rm_rf (const char *path)
 {
   const char *argv[] = { "rm", "-rf", path, NULL };

@@ -25,6 +25,10 @@ void         rh_test_sleep_ms        (guint               ms);
 void         rh_test_spin_ms         (int                 ms);
 /* A new private (0700, asserted) temporary directory named after @template. */
 char        *rh_test_make_private_dir (const char        *template);
+/* Private runtime and home directories for this process (and its children): sets
+ * XDG_RUNTIME_DIR, HOME and XDG_CONFIG_HOME (HOME/.config). */
+void         rh_test_private_home    (char              **runtime_dir,
+                                      char              **home_dir);
 /* `rm -rf PATH`, not checked; NULL is fine. */
 void         rh_test_rm_rf           (const char         *path);
 /* Starts "Xvfb -displayfd" with one screen of @geometry as a GSubprocess and sets *display to

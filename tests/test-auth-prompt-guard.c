@@ -603,7 +603,6 @@ main (int   argc,
       char *argv[])
 {
   int ret;
-  g_autofree char *config_dir = NULL;
 
   XInitThreads ();
   g_test_init (&argc, &argv, NULL);
@@ -613,12 +612,7 @@ main (int   argc,
       g_printerr ("Xvfb is not installed (see scripts/deps.sh)\n");
       return 1;
     }
-  runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
-  config_dir = g_build_filename (home_dir, ".config", NULL);
-  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
-  g_setenv ("HOME", home_dir, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
+  rh_test_private_home (&runtime_dir, &home_dir);
 
   display_name = rh_test_xvfb_start ("1280x800x24", &xvfb_pid);
   g_setenv ("DISPLAY", display_name, TRUE);

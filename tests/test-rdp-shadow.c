@@ -41,6 +41,7 @@
 #include "rh-rdp-viewer.h"
 #include "rh-test-proc.h"
 #include "rh-test-x11.h"
+#include "rh-test-xvfb.h"
 #include "rh-shadow-x11.h"
 
 #define WIDTH 1280
@@ -89,50 +90,6 @@ kill_and_reap (GPid pid)
       kill (pid, SIGKILL);
       wait_pid (pid, 5000);
     }
-}
-
-static char *
-start_xvfb (GPid *pid)
-{
-  g_autoptr(GError) error = NULL;
-  int fds[2];
-  g_autofree char *fd_arg = NULL;
-  char buf[32] = "";
-  gsize len = 0;
-  gint64 deadline;
-  const char *screen = G_STRINGIFY (WIDTH) "x" G_STRINGIFY (HEIGHT) "x24";
-
-  g_assert_no_errno (pipe (fds));
-  fd_arg = g_strdup_printf ("%d", fds[1]);
-  {
-    const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", screen,
-                           "-noreset", "-nolisten", "tcp", NULL };
-
-    g_spawn_async (NULL, (char **) argv, NULL,
-                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                   G_SPAWN_LEAVE_DESCRIPTORS_OPEN | G_SPAWN_STDOUT_TO_DEV_NULL,
-                   die_with_parent, NULL, pid, &error);
-    g_assert_no_error (error);
-  }
-  close (fds[1]);
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (!memchr (buf, '\n', len) && len < sizeof buf - 1)
-    {
-      struct pollfd p = { .fd = fds[0], .events = POLLIN };
-      int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
-      gssize r;
-
-      g_assert_cmpint (left, >, 0);
-      if (poll (&p, 1, left) <= 0)
-        continue;
-      r = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (r, >, 0);
-      len += r;
-    }
-  close (fds[0]);
-  g_strstrip (buf);
-  g_assert_cmpstr (buf, !=, "");
-  return g_strdup_printf (":%s", buf);
 }
 
 /* ---- Drawing on the shared screen ---- */
@@ -900,7 +857,8 @@ test_remotefx_refined (void)
       g_printerr ("xfreerdp is not installed (see scripts/deps.sh)\n");
       g_assert_not_reached ();
     }
-  viewer_display = start_xvfb (&viewer_xvfb);
+  viewer_display = rh_test_xvfb_start (G_STRINGIFY (WIDTH) "x" G_STRINGIFY (HEIGHT) "x24",
+                                       &viewer_xvfb);
   rh_test_x_fill (dpy, 0, 0, WIDTH, HEIGHT, 0x224466);
   g_signal_connect (sharer, "client-connected", G_CALLBACK (on_sharer_client), &connected);
   g_assert_true (rh_rdp_sharer_start (sharer, &error));
@@ -1307,7 +1265,6 @@ main (int   argc,
       char *argv[])
 {
   int ret;
-  g_autofree char *config_dir = NULL;
 
   XInitThreads ();
   g_test_init (&argc, &argv, NULL);
@@ -1317,14 +1274,10 @@ main (int   argc,
       g_printerr ("Xvfb is not installed (see scripts/deps.sh)\n");
       return 1;
     }
-  runtime_dir = rh_test_make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = rh_test_make_private_dir ("rh-test-home-XXXXXX");
-  config_dir = g_build_filename (home_dir, ".config", NULL);
-  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
-  g_setenv ("HOME", home_dir, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
+  rh_test_private_home (&runtime_dir, &home_dir);
 
-  display_name = start_xvfb (&xvfb_pid);
+  display_name = rh_test_xvfb_start (G_STRINGIFY (WIDTH) "x" G_STRINGIFY (HEIGHT) "x24",
+                                     &xvfb_pid);
   g_setenv ("DISPLAY", display_name, TRUE);
   dpy = XOpenDisplay (display_name);
   g_assert_nonnull (dpy);

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
 
 G_BEGIN_DECLS
@@ -22,5 +23,12 @@ void rh_test_connect_cb (GObject      *source,
 /* A signal handler (no arguments of its own) that sets the gboolean @flag. */
 void rh_test_on_flag    (gpointer      instance,
                          gboolean     *flag);
+
+/* A viewer of the started @sharer, with its one-time credentials and certificate pin. */
+RhRdpViewer *rh_test_viewer_for              (RhRdpSharer *sharer,
+                                              RhRdpMode    mode);
+/* Connects @viewer and waits, 30 s at most in all, for the connection (its error asserted) and
+ * then for the first frame (asserted). */
+void         rh_test_viewer_connect_and_wait (RhRdpViewer *viewer);
 
 G_END_DECLS

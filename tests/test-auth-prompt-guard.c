@@ -24,6 +24,7 @@
 #include "rh-rdp-sharer.h"
 #include "rh-rdp-viewer.h"
 #include "rh-test-proc.h"
+#include "rh-test-rdp.h"
 #include "rh-test-x11.h"
 #include "rh-shadow-x11.h"
 #include "rh-test-xvfb.h"
@@ -158,30 +159,7 @@ typedef struct
 {
   RhRdpSharer *sharer;
   RhRdpViewer *viewer;
-  gboolean first_frame;
-  gboolean connected;
-  GError *connect_error;
 } Session;
-
-static void
-on_first_frame (RhRdpViewer *viewer,
-                Session     *s)
-{
-  s->first_frame = TRUE;
-}
-
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  Session *s = data;
-
-  s->connected = rh_rdp_viewer_connect_finish (RH_RDP_VIEWER (source), result,
-                                               &s->connect_error);
-  if (!s->connected && !s->connect_error)
-    s->connect_error = g_error_new_literal (RH_RDP_ERROR, RH_ERROR_INTERNAL, "no error");
-}
 
 static void
 session_start (Session      *s,
@@ -189,9 +167,7 @@ session_start (Session      *s,
                const char   *klass)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) pin = NULL;
   const char *classes[] = { klass, NULL };
-  gint64 deadline;
 
   memset (s, 0, sizeof *s);
   s->sharer = rh_rdp_sharer_new (display_name, RH_RDP_MODE_CONTROL);
@@ -203,24 +179,9 @@ session_start (Session      *s,
   g_assert_no_error (error);
   g_assert_cmpint (rh_rdp_sharer_get_capture (s->sharer), ==, capture);
 
-  pin = rh_rdp_sharer_get_certificate_sha256 (s->sharer);
-  s->viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (s->sharer),
-                                 rh_rdp_sharer_get_username (s->sharer),
-                                 rh_rdp_sharer_get_password (s->sharer), pin,
-                                 RH_RDP_MODE_CONTROL);
+  s->viewer = rh_test_viewer_for (s->sharer, RH_RDP_MODE_CONTROL);
   rh_rdp_viewer_set_paint_hook (s->viewer, paint_hook, NULL);
-  g_signal_connect (s->viewer, "first-frame", G_CALLBACK (on_first_frame), s);
-  rh_rdp_viewer_connect_async (s->viewer, NULL, on_connected, s);
-  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while (!s->connected && !s->connect_error && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-  g_assert_no_error (s->connect_error);
-  g_assert_true (s->connected);
-  while (!s->first_frame && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-  g_assert_true (s->first_frame);
+  rh_test_viewer_connect_and_wait (s->viewer);
 }
 
 static void
@@ -231,7 +192,6 @@ session_stop (Session *s)
   g_clear_object (&s->viewer);
   rh_rdp_sharer_stop (s->sharer);
   g_clear_object (&s->sharer);
-  g_clear_error (&s->connect_error);
   rh_test_spin_ms (50);
 }
 

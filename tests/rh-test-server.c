@@ -470,3 +470,17 @@ rh_test_server_client_files (RhTestServer  *server,
   rh_test_write_file (*helper_pw, "helen-password\n");
   rh_test_write_file (*sharer_pw, "sam-password\n");
 }
+
+sqlite3 *
+rh_test_server_open_db (RhTestServer *server,
+                        gboolean      writable)
+{
+  g_autofree char *path = g_build_filename (server->data_dir, "remote-help.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db,
+                                    writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+                                    NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}

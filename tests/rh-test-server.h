@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sqlite3.h>
 
 #include "rh-rendezvous-client.h"
 
@@ -74,6 +75,10 @@ void                rh_test_server_client_files (RhTestServer       *server,
                                                  char              **runtime_dir,
                                                  char              **helper_pw,
                                                  char              **sharer_pw);
+/* The server's database (asserted), read-only unless @writable, waiting up to 5 s for the
+ * server's locks. sqlite3_close it. */
+sqlite3            *rh_test_server_open_db   (RhTestServer       *server,
+                                              gboolean            writable);
 /* Pairs two signed-in clients in-process (the code request is asserted); FALSE with @error
  * when redeeming or waiting for the sharer fails. The cards, if wanted, come back verified. */
 gboolean            rh_test_pair             (RhRendezvousClient *helper,

@@ -150,23 +150,12 @@ report_fails (Fixture     *f,
   g_test_message ("%s → %s", fields, error->message);
 }
 
-static sqlite3 *
-open_db (Fixture *f)
-{
-  g_autofree char *path = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  return db;
-}
-
 /* "actor action detail" of every elevation.* audit row, in order, one per line. */
 static char *
 elevation_audit (Fixture *f)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  sqlite3 *db = open_db (f);
+  sqlite3 *db = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
 
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT actor, action, detail FROM audit"
@@ -185,7 +174,7 @@ elevation_audit (Fixture *f)
 static char *
 session_row (Fixture *f)
 {
-  sqlite3 *db = open_db (f);
+  sqlite3 *db = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
   char *row;
 
@@ -528,7 +517,7 @@ test_granted_beyond_role (Fixture       *f,
   g_assert_cmpstr (audit, ==,
                    "sam elevation.refused {\"reason\":\"role\",\"helper\":\"carl\"}\n");
   {
-    sqlite3 *db = open_db (f);
+    sqlite3 *db = rh_test_server_open_db (f->server, FALSE);
     sqlite3_stmt *stmt = NULL;
 
     g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM audit WHERE"
@@ -646,7 +635,7 @@ test_after_relay_closed (Fixture       *f,
   g_assert_cmpstr (row, ==, "control|control,elevation|1|"
                    "[{\"tool\":\"Terminal\",\"ok\":true},{\"tool\":\"Files\",\"ok\":true}]|"
                    "sign-out: ok");
-  db = open_db (f);
+  db = rh_test_server_open_db (f->server, FALSE);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT ended_at IS NOT NULL FROM sessions", -1,
                                        &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

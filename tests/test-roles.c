@@ -98,13 +98,10 @@ spawn_app (Fixture    *f,
 static char *
 audit_actions (Fixture *f)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
   g_autoptr(GString) out = g_string_new (NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT action FROM audit ORDER BY id", -1, &stmt,
                                        NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -118,13 +115,10 @@ audit_actions (Fixture *f)
 static char *
 last_session_modes (Fixture *f)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
   char *row = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT mode, modes FROM sessions ORDER BY id DESC"
                                        " LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -562,12 +556,9 @@ static void
 raw_exec (Fixture    *f,
           const char *sql)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, TRUE);
   char *message = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   if (sqlite3_exec (conn, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", sql, message);
   sqlite3_close (conn);
@@ -577,13 +568,10 @@ static gint64
 raw_count (Fixture    *f,
            const char *sql)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
   gint64 n;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   n = sqlite3_column_int64 (stmt, 0);

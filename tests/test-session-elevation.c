@@ -133,13 +133,10 @@ on_elevation_requested (RhSession *sharer,
 static char *
 elevation_audit (Fixture *f)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
   g_autoptr(GString) out = g_string_new (NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT action FROM audit WHERE action LIKE "
                                        "'elevation.%' ORDER BY id", -1, &stmt, NULL), ==,
                    SQLITE_OK);
@@ -153,13 +150,10 @@ elevation_audit (Fixture *f)
 static int
 elevation_used (Fixture *f)
 {
-  g_autofree char *db = g_build_filename (f->server->data_dir, "remote-help.db", NULL);
-  sqlite3 *conn = NULL;
+  sqlite3 *conn = rh_test_server_open_db (f->server, FALSE);
   sqlite3_stmt *stmt = NULL;
   int used = -1;
 
-  g_assert_cmpint (sqlite3_open_v2 (db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (conn, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (conn, "SELECT elevation_used FROM sessions ORDER BY id "
                                        "DESC LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
   if (sqlite3_step (stmt) == SQLITE_ROW)

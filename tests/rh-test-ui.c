@@ -89,3 +89,25 @@ rh_test_wait_mapped (GtkWidget *widget)
   g_assert_true (gtk_widget_get_mapped (widget));
   rh_test_sleep_ms (300);
 }
+
+char *
+rh_test_ui_env (const char  *home_template,
+                char       **screenshot_dir)
+{
+  const char *builddir = g_getenv ("RH_TEST_BUILDDIR");
+  char *home = g_dir_make_tmp (home_template, NULL);
+  g_autofree char *runtime = g_build_filename (home, "runtime", NULL);
+
+  g_assert_no_errno (g_mkdir_with_parents (runtime, 0700));
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+  g_unsetenv ("XDG_CONFIG_HOME");
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+
+  *screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
+  g_assert_no_errno (g_mkdir_with_parents (*screenshot_dir, 0755));
+  return home;
+}

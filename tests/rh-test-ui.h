@@ -39,4 +39,10 @@ void        rh_test_widget_to_surface (GtkWidget *widget,
 /* Waits (10 s at most, asserted) for the widget to be mapped, then 300 ms for it to be drawn. */
 void        rh_test_wait_mapped    (GtkWidget  *widget);
 
+/* The UI tests' environment: a temporary HOME from @home_template with a 0700 runtime
+ * directory in it, no XDG_CONFIG_HOME, GSettings in memory, GDK on X11 without accessibility
+ * bus; *screenshot_dir is $RH_TEST_BUILDDIR/screenshots (made). Returns HOME. */
+char       *rh_test_ui_env         (const char *home_template,
+                                    char      **screenshot_dir);
+
 G_END_DECLS

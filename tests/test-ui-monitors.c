@@ -299,8 +299,6 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *home = NULL;
-  g_autofree char *runtime = NULL;
-  const char *builddir = g_getenv ("RH_TEST_BUILDDIR");
   Display *dpy;
   int status;
 
@@ -314,20 +312,8 @@ main (int   argc,
       return g_getenv ("RH_TEST_STRICT") != NULL ? 1 : 77;
     }
 
-  home = g_dir_make_tmp ("rh-test-ui-monitors-XXXXXX", NULL);
-  runtime = g_build_filename (home, "runtime", NULL);
-  g_assert_no_errno (g_mkdir_with_parents (runtime, 0700));
-  g_setenv ("HOME", home, TRUE);
-  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
-  g_unsetenv ("XDG_CONFIG_HOME");
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  home = rh_test_ui_env ("rh-test-ui-monitors-XXXXXX", &screenshot_dir);
   g_setenv ("LANGUAGE", "C", TRUE);
-
-  screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
-  g_assert_no_errno (g_mkdir_with_parents (screenshot_dir, 0755));
 
   ui_xvfb = rh_test_xvfb_spawn ("1280x800x24", &ui_display);
   sharer_xvfb = rh_test_xvfb_spawn ("2048x800x24", &sharer_display);
@@ -355,11 +341,6 @@ main (int   argc,
 
   rh_test_proc_kill (&sharer_xvfb);
   rh_test_proc_kill (&ui_xvfb);
-  {
-    const char *rm[] = { "rm", "-rf", home, NULL };
-
-    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                  NULL);
-  }
+  rh_test_rm_rf (home);
   return status;
 }

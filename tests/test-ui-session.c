@@ -678,8 +678,6 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *home = NULL;
-  g_autofree char *runtime = NULL;
-  const char *builddir = g_getenv ("RH_TEST_BUILDDIR");
   int status;
 
   /* The sharer embeds the X11 shadow subsystem in this process. */
@@ -694,19 +692,7 @@ main (int   argc,
       return g_getenv ("RH_TEST_STRICT") != NULL ? 1 : 77;
     }
 
-  home = g_dir_make_tmp ("rh-test-ui-session-XXXXXX", NULL);
-  runtime = g_build_filename (home, "runtime", NULL);
-  g_assert_no_errno (g_mkdir_with_parents (runtime, 0700));
-  g_setenv ("HOME", home, TRUE);
-  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
-  g_unsetenv ("XDG_CONFIG_HOME");
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-
-  screenshot_dir = g_build_filename (builddir != NULL ? builddir : ".", "screenshots", NULL);
-  g_assert_no_errno (g_mkdir_with_parents (screenshot_dir, 0755));
+  home = rh_test_ui_env ("rh-test-ui-session-XXXXXX", &screenshot_dir);
 
   ui_xvfb = rh_test_xvfb_spawn ("1280x800x24", &ui_display);
   sharer_xvfb = rh_test_xvfb_spawn ("1024x768x24", &sharer_display);

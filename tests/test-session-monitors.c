@@ -89,12 +89,12 @@ fixture_teardown (Fixture       *f,
 
 /* A view-only session in which the helper asks for `monitor` before its snapshot. */
 static void
-run_session_laser (Fixture    *f,
-                   const char *monitor,
-                   const char *snapshot,
-                   const char *laser,
-                   RhTestResult     *helper_result,
-                   RhTestResult     *sharer_result)
+run_session_laser (Fixture      *f,
+                   const char   *monitor,
+                   const char   *snapshot,
+                   const char   *laser,
+                   RhTestResult *helper_result,
+                   RhTestResult *sharer_result)
 {
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GSubprocess) sharer = NULL;
@@ -117,11 +117,11 @@ run_session_laser (Fixture    *f,
 }
 
 static void
-run_session (Fixture    *f,
-             const char *monitor,
-             const char *snapshot,
-             RhTestResult     *helper_result,
-             RhTestResult     *sharer_result)
+run_session (Fixture      *f,
+             const char   *monitor,
+             const char   *snapshot,
+             RhTestResult *helper_result,
+             RhTestResult *sharer_result)
 {
   run_session_laser (f, monitor, snapshot, NULL, helper_result, sharer_result);
 }

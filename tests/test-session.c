@@ -81,14 +81,14 @@ pointer_location (Fixture *f,
 }
 
 static void
-run_session (Fixture    *f,
-             const char *mode,
-             const char *allow,
-             const char *path,
-             const char *snapshot,
-             const char *click,
-             RhTestResult     *helper_result,
-             RhTestResult     *sharer_result)
+run_session (Fixture      *f,
+             const char   *mode,
+             const char   *allow,
+             const char   *path,
+             const char   *snapshot,
+             const char   *click,
+             RhTestResult *helper_result,
+             RhTestResult *sharer_result)
 {
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GSubprocess) sharer = NULL;

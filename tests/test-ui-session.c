@@ -51,11 +51,11 @@ static char *screenshot_dir;
 
 static void
 assert_shot_colour (RhTestShot *shot,
-                    int   x,
-                    int   y,
-                    int   r,
-                    int   g,
-                    int   b)
+                    int         x,
+                    int         y,
+                    int         r,
+                    int         g,
+                    int         b)
 {
   guint32 px = rh_test_shot_pixel (shot, x, y);
 

@@ -159,7 +159,6 @@ test_chooser (void)
 {
   g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (sharer_display, RH_RDP_MODE_VIEW);
   g_autoptr (RhRdpViewer) viewer = NULL;
-  g_autoptr (GBytes) pin = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) monitors = NULL;
   g_autoptr (GArray) one = g_array_new (FALSE, TRUE, sizeof (RhRdpMonitor));
@@ -175,10 +174,7 @@ test_chooser (void)
   monitors = rh_rdp_sharer_list_monitors (sharer, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (monitors->len, ==, 2);
-  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
-  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
-                              rh_rdp_sharer_get_username (sharer),
-                              rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_VIEW);
+  viewer = rh_test_viewer_for (sharer, RH_RDP_MODE_VIEW);
   g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_VIEW, "Alice Example");
   g_signal_connect (window, "monitor-selected", G_CALLBACK (on_monitor_selected), &chosen);

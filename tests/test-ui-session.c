@@ -356,7 +356,6 @@ test_helper_window (void)
 {
   g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (sharer_display, RH_RDP_MODE_CONTROL);
   g_autoptr (RhRdpViewer) viewer = NULL;
-  g_autoptr (GBytes) pin = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
@@ -377,10 +376,7 @@ test_helper_window (void)
   g_free (rh_test_run_x (sharer_display, pointer_aside));
   g_assert_true (rh_rdp_sharer_start (sharer, &error));
   g_assert_no_error (error);
-  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
-  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
-                              rh_rdp_sharer_get_username (sharer),
-                              rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
+  viewer = rh_test_viewer_for (sharer, RH_RDP_MODE_CONTROL);
   g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
 
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");
@@ -584,7 +580,6 @@ test_helper_window_lost (void)
 {
   g_autoptr (RhRdpSharer) sharer = rh_rdp_sharer_new (sharer_display, RH_RDP_MODE_CONTROL);
   g_autoptr (RhRdpViewer) viewer = NULL;
-  g_autoptr (GBytes) pin = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (RhTestShot) shot = NULL;
   g_autofree char *xid = NULL;
@@ -595,10 +590,7 @@ test_helper_window_lost (void)
 
   g_assert_true (rh_rdp_sharer_start (sharer, &error));
   g_assert_no_error (error);
-  pin = rh_rdp_sharer_get_certificate_sha256 (sharer);
-  viewer = rh_rdp_viewer_new (rh_rdp_sharer_get_socket_path (sharer),
-                              rh_rdp_sharer_get_username (sharer),
-                              rh_rdp_sharer_get_password (sharer), pin, RH_RDP_MODE_CONTROL);
+  viewer = rh_test_viewer_for (sharer, RH_RDP_MODE_CONTROL);
   g_signal_connect (viewer, "first-frame", G_CALLBACK (rh_test_on_flag), &first_frame);
   g_signal_connect (viewer, "disconnected", G_CALLBACK (on_disconnected), &disconnected);
   window = rh_session_window_new (NULL, viewer, RH_RDP_MODE_CONTROL, "Alice Example");

@@ -25,6 +25,8 @@
 
 #include "rh-error.h"
 #include "rh-rdp-sharer.h"
+#include "rh-test-proc.h"
+#include "rh-test-xvfb.h"
 #include "rh-tls-cert.h"
 
 static char *display_name;     /* ":N" of the Xvfb we share */
@@ -33,12 +35,6 @@ static char *viewer_display;   /* ":N" of a second Xvfb, where xfreerdp shows it
 static GPid viewer_xvfb_pid;
 static char *runtime_dir;
 static char *home_dir;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 /* Waits up to timeout_ms for pid; TRUE if it exited, with its wait status. */
 static gboolean
@@ -79,70 +75,10 @@ kill_and_reap (GPid pid)
 static char *
 start_xvfb (GPid *pid)
 {
-  g_autoptr(GError) error = NULL;
-  int fds[2];
-  g_autofree char *fd_arg = NULL;
-  char buf[32] = "";
-  gsize len = 0;
-  gint64 deadline;
+  char *display = rh_test_xvfb_start ("1024x768x24", pid);
 
-  g_assert_no_errno (pipe (fds));
-  fd_arg = g_strdup_printf ("%d", fds[1]);
-  {
-    const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", "1024x768x24",
-                           "-noreset", "-nolisten", "tcp", NULL };
-    GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                        G_SPAWN_LEAVE_DESCRIPTORS_OPEN | G_SPAWN_STDOUT_TO_DEV_NULL;
-
-    g_spawn_async (NULL, (char **) argv, NULL, flags, die_with_parent, NULL, pid, &error);
-    g_assert_no_error (error);
-  }
-  close (fds[1]);
-
-  /* Xvfb writes "N\n" once it accepts connections. */
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (!memchr (buf, '\n', len) && len < sizeof buf - 1)
-    {
-      struct pollfd p = { .fd = fds[0], .events = POLLIN };
-      int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
-      gssize r;
-
-      g_assert_cmpint (left, >, 0);
-      if (poll (&p, 1, left) <= 0)
-        continue;
-      r = read (fds[0], buf + len, sizeof buf - 1 - len);
-      g_assert_cmpint (r, >, 0);
-      len += r;
-    }
-  close (fds[0]);
-  g_strstrip (buf);
-  g_assert_cmpstr (buf, !=, "");
-  g_test_message ("Xvfb on :%s", buf);
-  return g_strdup_printf (":%s", buf);
-}
-
-static void
-run_ok (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  int status = -1;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_spawn_check_wait_status (status, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-make_private_dir (const char *template)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp (template, &error);
-
-  g_assert_no_error (error);
-  g_assert_no_errno (g_chmod (dir, 0700));
-  return dir;
+  g_test_message ("Xvfb on %s", display);
+  return display;
 }
 
 static void
@@ -151,7 +87,7 @@ rm_rf (const char *path)
   const char *argv[] = { "rm", "-rf", path, NULL };
 
   if (path)
-    run_ok (argv);
+    rh_test_run_ok (argv);
 }
 
 static guint
@@ -263,7 +199,7 @@ xfreerdp_run (const char *socket_path,
   g_spawn_async (NULL, (char **) argv, NULL,
                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                  G_SPAWN_STDERR_TO_DEV_NULL,
-                 die_with_parent, NULL, &pid, &error);
+                 rh_test_die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   if (!wait_pid (pid, 60000, &status))
     {
@@ -601,7 +537,7 @@ spawn_viewer (RhRdpSharer *sharer)
   g_spawn_async (NULL, (char **) argv, envp,
                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                 die_with_parent, NULL, &pid, &error);
+                 rh_test_die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   return pid;
 }
@@ -623,7 +559,7 @@ start_input_watch (const char *log,
 
   g_spawn_async (NULL, (char **) argv, NULL,
                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                 die_with_parent, NULL, &pid, &error);
+                 rh_test_die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   for (;;)
     {
@@ -689,7 +625,7 @@ test_input_follows_mode (void)
     g_spawn_async (NULL, (char **) argv, envp,
                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                    G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                   die_with_parent, NULL, &client, &error);
+                   rh_test_die_with_parent, NULL, &client, &error);
     g_assert_no_error (error);
   }
   wait_count (&counts.connected, 1);
@@ -854,7 +790,7 @@ test_stop_with_viewer (void)
     g_spawn_async (NULL, (char **) argv, envp,
                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                    G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                   die_with_parent, NULL, &client, &error);
+                   rh_test_die_with_parent, NULL, &client, &error);
     g_assert_no_error (error);
   }
   wait_count (&counts.connected, 1);
@@ -938,7 +874,6 @@ main (int    argc,
       char **argv)
 {
   int ret;
-  g_autofree char *config_dir = NULL;
 
   XInitThreads ();
   g_test_init (&argc, &argv, NULL);
@@ -955,12 +890,7 @@ main (int    argc,
         }
   }
 
-  runtime_dir = make_private_dir ("rh-test-runtime-XXXXXX");
-  home_dir = make_private_dir ("rh-test-home-XXXXXX");
-  config_dir = g_build_filename (home_dir, ".config", NULL);
-  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
-  g_setenv ("HOME", home_dir, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
+  rh_test_private_home (&runtime_dir, &home_dir);
   g_unsetenv ("DISPLAY");
 
   display_name = start_xvfb (&xvfb_pid);
@@ -968,7 +898,7 @@ main (int    argc,
   {
     const char *xsetroot[] = { "xsetroot", "-display", display_name, "-solid", "red", NULL };
 
-    run_ok (xsetroot);
+    rh_test_run_ok (xsetroot);
   }
   /* xfreerdp needs an X display even with +auth-only; it gets ours. */
   g_setenv ("DISPLAY", display_name, TRUE);

@@ -11,6 +11,7 @@
 #include "rh-message.h"
 #include "rh-pairing-code.h"
 #include "rh-rendezvous-client.h"
+#include "rh-test-proc.h"
 #include "rh-test-server.h"
 #include "rh-ws-client.h"
 
@@ -733,7 +734,6 @@ test_headless_cli (Fixture       *f,
   g_autoptr(GSubprocess) get = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
   g_autofree char *code = NULL;
   g_autofree char *get_out = NULL;
   g_autofree char *get_err = NULL;
@@ -754,18 +754,7 @@ test_headless_cli (Fixture       *f,
                                       "--org-key", f->server->org_fingerprint,
                                       "--user", "helen", "--password-file", hp, NULL);
   g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (give));
-  alarm (20);
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-    }
-  while (!g_str_has_prefix (line, "code: "));
-  alarm (0);
-  code = g_strdup (line + 6);
+  code = rh_test_read_code (give, &in);
 
   get = g_subprocess_launcher_spawn (launcher, &error, bin, "get-help", "--headless", code,
                                      "--server", f->server->url,

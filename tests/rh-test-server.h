@@ -63,12 +63,6 @@ GAsyncResult       *rh_test_wait_result      (GAsyncResult      **slot,
                                               guint               timeout_ms);
 void                rh_test_write_file       (const char         *path,
                                               const char         *contents);
-/* The same, with the rest of the arguments given directly (NULL-terminated). */
-GSubprocess        *rh_test_server_spawn_client (RhTestServer       *server,
-                                                 const char         *runtime_dir,
-                                                 const char         *display,
-                                                 const char         *first,
-                                                 ...) G_GNUC_NULL_TERMINATED;
 /* What headless clients need: tmpdir/run (0700) for XDG_RUNTIME_DIR, and helen's and sam's
  * password files. */
 void                rh_test_server_client_files (RhTestServer       *server,
@@ -97,5 +91,11 @@ GSubprocess        *rh_test_server_spawn_client_valist (RhTestServer       *serv
                                                         const char *const  *extra,
                                                         const char         *first,
                                                         va_list             ap);
+/* The same, with the rest of the arguments given directly (NULL-terminated). */
+GSubprocess        *rh_test_server_spawn_client (RhTestServer       *server,
+                                                 const char         *runtime_dir,
+                                                 const char         *display,
+                                                 const char         *first,
+                                                 ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

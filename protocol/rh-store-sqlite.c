@@ -616,17 +616,166 @@ tx_commit (RhStoreSqlite *self,
   return tx_abort (self);
 }
 
+/* A value for one "?N" of a statement, so that a call can bind all of them in one line. */
+typedef enum
+{
+  STMT_ARG_TEXT,
+  STMT_ARG_INT64,
+  STMT_ARG_BLOB,
+} StmtArgKind;
+
+typedef struct
+{
+  StmtArgKind kind;
+  const char *text;
+  gint64 int64;
+  gconstpointer blob;
+  gsize len;
+} StmtArg;
+
+#define ARG_TEXT(v) ((StmtArg) { .kind = STMT_ARG_TEXT, .text = (v) })
+#define ARG_INT(v) ((StmtArg) { .kind = STMT_ARG_INT64, .int64 = (v) })
+#define ARG_BLOB(d, n) ((StmtArg) { .kind = STMT_ARG_BLOB, .blob = (d), .len = (n) })
+/* Expands to "array, length"; sizeof does not evaluate the arguments a second time. */
+#define ARGS(...) \
+  (const StmtArg[]) { __VA_ARGS__ }, G_N_ELEMENTS (((const StmtArg[]) { __VA_ARGS__ }))
+#define NO_ARGS NULL, 0
+
+/* Binds args[i] to ?(i+1). */
+static gboolean
+bind_args (RhStoreSqlite  *self,
+           sqlite3_stmt   *stmt,
+           const StmtArg  *args,
+           gsize           n_args,
+           GError        **error)
+{
+  for (gsize i = 0; i < n_args; i++)
+    {
+      int index = (int) i + 1;
+      gboolean ok = FALSE;
+
+      switch (args[i].kind)
+        {
+        case STMT_ARG_TEXT:
+          ok = bind_text (self, stmt, index, args[i].text, error);
+          break;
+        case STMT_ARG_INT64:
+          ok = bind_int64 (self, stmt, index, args[i].int64, error);
+          break;
+        case STMT_ARG_BLOB:
+          ok = bind_blob (self, stmt, index, args[i].blob, args[i].len, error);
+          break;
+        }
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Borrows a cached statement with its parameters bound; NULL with the error set otherwise. */
+static BorrowedStmt *
+borrow_bound (RhStoreSqlite  *self,
+              StmtId          id,
+              GError        **error,
+              const StmtArg  *args,
+              gsize           n_args)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
+
+  if (stmt == NULL || !bind_args (self, stmt, args, n_args, error))
+    return NULL;
+  return g_steal_pointer (&stmt);
+}
+
+/* Runs a cached statement that returns no rows; sqlite3_changes() and
+ * sqlite3_last_insert_rowid() still tell its effect afterwards. */
+static gboolean
+exec_stmt (RhStoreSqlite  *self,
+           StmtId          id,
+           const char     *what,
+           GError        **error,
+           const StmtArg  *args,
+           gsize           n_args)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_bound (self, id, error, args, n_args);
+
+  return stmt != NULL && stmt_run (self, stmt, what, error);
+}
+
+/* exec_stmt() as a transaction of its own. */
+static gboolean
+exec_in_tx (RhStoreSqlite  *self,
+            StmtId          id,
+            const char     *what,
+            GError        **error,
+            const StmtArg  *args,
+            gsize           n_args)
+{
+  if (!tx_begin (self, error))
+    return FALSE;
+  if (!exec_stmt (self, id, what, error, args, n_args))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+/* Borrows a bound query stepped to its first row; *out_row tells whether there is one. */
+static BorrowedStmt *
+borrow_first_row (RhStoreSqlite  *self,
+                  StmtId          id,
+                  gboolean       *out_row,
+                  const char     *what,
+                  GError        **error,
+                  const StmtArg  *args,
+                  gsize           n_args)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_bound (self, id, error, args, n_args);
+
+  if (stmt == NULL || !stmt_next (self, stmt, out_row, what, error))
+    return NULL;
+  return g_steal_pointer (&stmt);
+}
+
+typedef gpointer (*RowReader) (sqlite3_stmt *stmt);
+
+/* Reads every row of a query into a new array; NULL with the error set on failure. */
+static GPtrArray *
+list_rows (RhStoreSqlite   *self,
+           StmtId           id,
+           RowReader        read_row,
+           GDestroyNotify   free_row,
+           const char      *what,
+           GError         **error,
+           const StmtArg   *args,
+           gsize            n_args)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_bound (self, id, error, args, n_args);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_row);
+  gboolean row;
+
+  if (stmt == NULL)
+    return NULL;
+  for (;;)
+    {
+      if (!stmt_next (self, stmt, &row, what, error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (rows, read_row (stmt));
+    }
+  return g_steal_pointer (&rows);
+}
+
 static gboolean
 user_exists (RhStoreSqlite *self,
              const char    *login,
              gboolean      *out_exists,
              GError       **error)
 {
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_EXISTS, error);
+  g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_USER_EXISTS, out_exists,
+                                                   "Cannot look up a user", error,
+                                                   ARGS (ARG_TEXT (login)));
 
-  return stmt != NULL &&
-         bind_text (self, stmt, 1, login, error) &&
-         stmt_next (self, stmt, out_exists, "Cannot look up a user", error);
+  return stmt != NULL;
 }
 
 static gboolean
@@ -683,7 +832,6 @@ rh_store_sqlite_user_add (RhStore      *store,
                           GError      **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   gconstpointer photo = NULL;
   gsize photo_len = 0;
   gboolean exists;
@@ -708,19 +856,12 @@ rh_store_sqlite_user_add (RhStore      *store,
         photo = "";
     }
 
-  stmt = borrow_stmt (self, STMT_USER_INSERT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, user->login, error) ||
-      !bind_text (self, stmt, 2, user->display_name, error) ||
-      !bind_text (self, stmt, 3, user->job_title, error) ||
-      !bind_text (self, stmt, 4, user->company, error) ||
-      !bind_text (self, stmt, 5, user->domain, error) ||
-      !bind_blob (self, stmt, 6, photo, photo_len, error) ||
-      !bind_text (self, stmt, 7, user->password_hash, error) ||
-      !bind_int64 (self, stmt, 8, user->disabled ? 1 : 0, error) ||
-      !bind_int64 (self, stmt, 9, user->admin ? 1 : 0, error) ||
-      !bind_int64 (self, stmt, 10, user->created_at, error) ||
-      !stmt_run (self, stmt, "Cannot add a user", error))
+  if (!exec_stmt (self, STMT_USER_INSERT, "Cannot add a user", error,
+                  ARGS (ARG_TEXT (user->login), ARG_TEXT (user->display_name),
+                        ARG_TEXT (user->job_title), ARG_TEXT (user->company),
+                        ARG_TEXT (user->domain), ARG_BLOB (photo, photo_len),
+                        ARG_TEXT (user->password_hash), ARG_INT (user->disabled ? 1 : 0),
+                        ARG_INT (user->admin ? 1 : 0), ARG_INT (user->created_at))))
     return tx_abort (self);
 
   return tx_commit (self, error);
@@ -732,12 +873,12 @@ rh_store_sqlite_user_get (RhStore    *store,
                           GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_GET, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_USER_GET, &row,
+                                                   "Cannot read a user", error,
+                                                   ARGS (ARG_TEXT (login)));
 
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, login, error) ||
-      !stmt_next (self, stmt, &row, "Cannot read a user", error))
+  if (stmt == NULL)
     return NULL;
   if (!row)
     {
@@ -751,24 +892,8 @@ static GPtrArray *
 rh_store_sqlite_user_list (RhStore *store,
                            GError **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_USER_LIST, error);
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_user_free);
-  gboolean row;
-
-  if (stmt == NULL)
-    return NULL;
-
-  for (;;)
-    {
-      if (!stmt_next (self, stmt, &row, "Cannot list users", error))
-        return NULL;
-      if (!row)
-        break;
-      g_ptr_array_add (users, user_from_row (stmt));
-    }
-
-  return g_steal_pointer (&users);
+  return list_rows (RH_STORE_SQLITE (store), STMT_USER_LIST, (RowReader) user_from_row,
+                    (GDestroyNotify) rh_user_free, "Cannot list users", error, NO_ARGS);
 }
 
 static gboolean
@@ -778,17 +903,12 @@ rh_store_sqlite_user_set_disabled (RhStore    *store,
                                    GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) update = NULL;
-  g_autoptr(BorrowedStmt) revoke = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  update = borrow_stmt (self, STMT_USER_SET_DISABLED, error);
-  if (update == NULL ||
-      !bind_text (self, update, 1, login, error) ||
-      !bind_int64 (self, update, 2, disabled ? 1 : 0, error) ||
-      !stmt_run (self, update, "Cannot change a user", error))
+  if (!exec_stmt (self, STMT_USER_SET_DISABLED, "Cannot change a user", error,
+                  ARGS (ARG_TEXT (login), ARG_INT (disabled ? 1 : 0))))
     return tx_abort (self);
   if (sqlite3_changes (self->db) == 0)
     {
@@ -798,14 +918,10 @@ rh_store_sqlite_user_set_disabled (RhStore    *store,
 
   /* Revoked rather than merely hidden by the disabled flag, so that enabling the account again
    * does not bring back sessions that may have been the reason for disabling it. */
-  if (disabled)
-    {
-      revoke = borrow_stmt (self, STMT_USER_REVOKE_TOKENS, error);
-      if (revoke == NULL ||
-          !bind_text (self, revoke, 1, login, error) ||
-          !stmt_run (self, revoke, "Cannot revoke a user's tokens", error))
-        return tx_abort (self);
-    }
+  if (disabled &&
+      !exec_stmt (self, STMT_USER_REVOKE_TOKENS, "Cannot revoke a user's tokens", error,
+                  ARGS (ARG_TEXT (login))))
+    return tx_abort (self);
 
   return tx_commit (self, error);
 }
@@ -817,16 +933,12 @@ rh_store_sqlite_user_set_password (RhStore    *store,
                                    GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_USER_SET_PASSWORD, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, login, error) ||
-      !bind_text (self, stmt, 2, password_hash, error) ||
-      !stmt_run (self, stmt, "Cannot change a user's password", error))
+  if (!exec_stmt (self, STMT_USER_SET_PASSWORD, "Cannot change a user's password", error,
+                  ARGS (ARG_TEXT (login), ARG_TEXT (password_hash))))
     return tx_abort (self);
   if (sqlite3_changes (self->db) == 0)
     {
@@ -843,16 +955,13 @@ rh_store_sqlite_user_remove (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
   /* The user's tokens go with it through ON DELETE CASCADE. */
-  stmt = borrow_stmt (self, STMT_USER_DELETE, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, login, error) ||
-      !stmt_run (self, stmt, "Cannot remove a user", error))
+  if (!exec_stmt (self, STMT_USER_DELETE, "Cannot remove a user", error,
+                  ARGS (ARG_TEXT (login))))
     return tx_abort (self);
   if (sqlite3_changes (self->db) == 0)
     {
@@ -870,13 +979,13 @@ rh_store_sqlite_setting_get (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SETTING_GET, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = NULL;
 
   *out_value = NULL;
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !stmt_next (self, stmt, &row, "Cannot read a setting", error))
+  stmt = borrow_first_row (self, STMT_SETTING_GET, &row, "Cannot read a setting", error,
+                           ARGS (ARG_TEXT (key)));
+  if (stmt == NULL)
     return FALSE;
   if (row)
     *out_value = column_strdup (stmt, 0);
@@ -889,20 +998,8 @@ rh_store_sqlite_setting_set (RhStore    *store,
                              const char *value,
                              GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_SETTING_SET, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !bind_text (self, stmt, 2, value, error) ||
-      !stmt_run (self, stmt, "Cannot change a setting", error))
-    return tx_abort (self);
-
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_SETTING_SET, "Cannot change a setting",
+                     error, ARGS (ARG_TEXT (key), ARG_TEXT (value)));
 }
 
 static gboolean
@@ -913,7 +1010,6 @@ rh_store_sqlite_token_add (RhStore      *store,
                            GError      **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   gboolean exists;
 
   if (!tx_begin (self, error))
@@ -928,12 +1024,9 @@ rh_store_sqlite_token_add (RhStore      *store,
       return tx_abort (self);
     }
 
-  stmt = borrow_stmt (self, STMT_TOKEN_INSERT, error);
-  if (stmt == NULL ||
-      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
-      !bind_text (self, stmt, 2, login, error) ||
-      !bind_int64 (self, stmt, 3, expires_at, error) ||
-      !stmt_run (self, stmt, "Cannot add a token", error))
+  if (!exec_stmt (self, STMT_TOKEN_INSERT, "Cannot add a token", error,
+                  ARGS (ARG_BLOB (token_hash, RH_STORE_TOKEN_HASH_LEN), ARG_TEXT (login),
+                        ARG_INT (expires_at))))
     return tx_abort (self);
 
   return tx_commit (self, error);
@@ -947,14 +1040,14 @@ rh_store_sqlite_token_lookup (RhStore      *store,
                               GError      **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_TOKEN_LOOKUP, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = NULL;
 
   *out_login = NULL;
-  if (stmt == NULL ||
-      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
-      !bind_int64 (self, stmt, 2, now, error) ||
-      !stmt_next (self, stmt, &row, "Cannot look up a token", error))
+  stmt = borrow_first_row (self, STMT_TOKEN_LOOKUP, &row, "Cannot look up a token", error,
+                           ARGS (ARG_BLOB (token_hash, RH_STORE_TOKEN_HASH_LEN),
+                                 ARG_INT (now)));
+  if (stmt == NULL)
     return FALSE;
   if (row)
     *out_login = column_strdup (stmt, 0);
@@ -966,19 +1059,8 @@ rh_store_sqlite_token_revoke (RhStore      *store,
                               const guint8 *token_hash,
                               GError      **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_TOKEN_REVOKE, error);
-  if (stmt == NULL ||
-      !bind_blob (self, stmt, 1, token_hash, RH_STORE_TOKEN_HASH_LEN, error) ||
-      !stmt_run (self, stmt, "Cannot revoke a token", error))
-    return tx_abort (self);
-
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_TOKEN_REVOKE, "Cannot revoke a token", error,
+                     ARGS (ARG_BLOB (token_hash, RH_STORE_TOKEN_HASH_LEN)));
 }
 
 static gboolean
@@ -991,20 +1073,15 @@ rh_store_sqlite_slot_create (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   gboolean created;
 
   *out_created = FALSE;
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SLOT_CREATE, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, slot, error) ||
-      !bind_text (self, stmt, 2, helper_login, error) ||
-      !bind_int64 (self, stmt, 3, now, error) ||
-      !bind_int64 (self, stmt, 4, expires_at, error) ||
-      !stmt_run (self, stmt, "Cannot create a slot", error))
+  if (!exec_stmt (self, STMT_SLOT_CREATE, "Cannot create a slot", error,
+                  ARGS (ARG_TEXT (slot), ARG_TEXT (helper_login), ARG_INT (now),
+                        ARG_INT (expires_at))))
     return tx_abort (self);
   created = sqlite3_changes (self->db) > 0;
 
@@ -1020,15 +1097,14 @@ rh_store_sqlite_slot_get (RhStore    *store,
                           GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SLOT_GET, error);
+  gboolean row;
+  g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_SLOT_GET, &row,
+                                                   "Cannot read a slot", error,
+                                                   ARGS (ARG_TEXT (slot)));
   g_autoptr(RhSlot) result = NULL;
   const char *state;
-  gboolean row;
 
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, slot, error) ||
-      !stmt_next (self, stmt, &row, "Cannot read a slot", error) ||
-      !row)
+  if (stmt == NULL || !row)
     return NULL;
 
   result = g_new0 (RhSlot, 1);
@@ -1067,11 +1143,9 @@ rh_store_sqlite_slot_add_failure (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SLOT_ADD_FAILURE, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, slot, error) ||
-      !bind_int64 (self, stmt, 2, max_failures, error) ||
-      !stmt_next (self, stmt, &row, "Cannot count a failed attempt", error))
+  stmt = borrow_first_row (self, STMT_SLOT_ADD_FAILURE, &row, "Cannot count a failed attempt",
+                           error, ARGS (ARG_TEXT (slot), ARG_INT (max_failures)));
+  if (stmt == NULL)
     return tx_abort (self);
   if (!row)
     {
@@ -1098,16 +1172,12 @@ rh_store_sqlite_slot_set_state (RhStore     *store,
                                 GError     **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SLOT_SET_STATE, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, slot, error) ||
-      !bind_text (self, stmt, 2, slot_state_names[state], error) ||
-      !stmt_run (self, stmt, "Cannot change a slot", error))
+  if (!exec_stmt (self, STMT_SLOT_SET_STATE, "Cannot change a slot", error,
+                  ARGS (ARG_TEXT (slot), ARG_TEXT (slot_state_names[state]))))
     return tx_abort (self);
   if (sqlite3_changes (self->db) == 0)
     {
@@ -1126,14 +1196,14 @@ rh_store_sqlite_backoff_get (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_BACKOFF_GET, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = NULL;
 
   *out_failures = 0;
   *out_blocked_until = 0;
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !stmt_next (self, stmt, &row, "Cannot read a backoff entry", error))
+  stmt = borrow_first_row (self, STMT_BACKOFF_GET, &row, "Cannot read a backoff entry", error,
+                           ARGS (ARG_TEXT (key)));
+  if (stmt == NULL)
     return FALSE;
   if (row)
     {
@@ -1151,22 +1221,10 @@ rh_store_sqlite_backoff_put (RhStore    *store,
                              gint64      now,
                              GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_BACKOFF_PUT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !bind_int64 (self, stmt, 2, failures, error) ||
-      !bind_int64 (self, stmt, 3, blocked_until, error) ||
-      !bind_int64 (self, stmt, 4, now, error) ||
-      !stmt_run (self, stmt, "Cannot write a backoff entry", error))
-    return tx_abort (self);
-
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_BACKOFF_PUT, "Cannot write a backoff entry",
+                     error,
+                     ARGS (ARG_TEXT (key), ARG_INT (failures), ARG_INT (blocked_until),
+                           ARG_INT (now)));
 }
 
 static gboolean
@@ -1174,19 +1232,8 @@ rh_store_sqlite_backoff_clear (RhStore    *store,
                                const char *key,
                                GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_BACKOFF_CLEAR, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !stmt_run (self, stmt, "Cannot clear a backoff entry", error))
-    return tx_abort (self);
-
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_BACKOFF_CLEAR, "Cannot clear a backoff entry",
+                     error, ARGS (ARG_TEXT (key)));
 }
 
 static gboolean
@@ -1197,22 +1244,10 @@ rh_store_sqlite_audit_append (RhStore    *store,
                               const char *detail_json,
                               GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_AUDIT_INSERT, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, when, error) ||
-      !bind_text (self, stmt, 2, actor, error) ||
-      !bind_text (self, stmt, 3, action, error) ||
-      !bind_text (self, stmt, 4, detail_json, error) ||
-      !stmt_run (self, stmt, "Cannot append to the audit log", error))
-    return tx_abort (self);
-
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_AUDIT_INSERT,
+                     "Cannot append to the audit log", error,
+                     ARGS (ARG_INT (when), ARG_TEXT (actor), ARG_TEXT (action),
+                           ARG_TEXT (detail_json)));
 }
 
 static gboolean
@@ -1227,24 +1262,11 @@ rh_store_sqlite_session_start (RhStore    *store,
                                GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   *out_id = 0;
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_SESSION_INSERT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, pairing, error) ||
-      !bind_text (self, stmt, 2, helper_login, error) ||
-      !bind_text (self, stmt, 3, sharer_login, error) ||
-      !bind_text (self, stmt, 4, device, error) ||
-      !bind_text (self, stmt, 5, mode, error) ||
-      !bind_int64 (self, stmt, 6, started_at, error) ||
-      !stmt_run (self, stmt, "Cannot record a session", error))
-    return tx_abort (self);
-
-  if (!tx_commit (self, error))
+  if (!exec_in_tx (self, STMT_SESSION_INSERT, "Cannot record a session", error,
+                   ARGS (ARG_TEXT (pairing), ARG_TEXT (helper_login), ARG_TEXT (sharer_login),
+                         ARG_TEXT (device), ARG_TEXT (mode), ARG_INT (started_at))))
     return FALSE;
   *out_id = sqlite3_last_insert_rowid (self->db);
   return TRUE;
@@ -1270,16 +1292,13 @@ rh_store_sqlite_session_update (RhStore *store,
                                 GError **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SESSION_UPDATE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_int64 (self, stmt, 2, (gint64) MIN (bytes_relayed, (guint64) G_MAXINT64), error) ||
-      !stmt_run (self, stmt, "Cannot update a session", error) ||
+  if (!exec_stmt (self, STMT_SESSION_UPDATE, "Cannot update a session", error,
+                  ARGS (ARG_INT (id),
+                        ARG_INT ((gint64) MIN (bytes_relayed, (guint64) G_MAXINT64)))) ||
       !session_changed (self, error))
     return tx_abort (self);
 
@@ -1295,18 +1314,14 @@ rh_store_sqlite_session_end (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SESSION_END, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_int64 (self, stmt, 2, ended_at, error) ||
-      !bind_int64 (self, stmt, 3, (gint64) MIN (bytes_relayed, (guint64) G_MAXINT64), error) ||
-      !bind_text (self, stmt, 4, end_reason, error) ||
-      !stmt_run (self, stmt, "Cannot end a session", error) ||
+  if (!exec_stmt (self, STMT_SESSION_END, "Cannot end a session", error,
+                  ARGS (ARG_INT (id), ARG_INT (ended_at),
+                        ARG_INT ((gint64) MIN (bytes_relayed, (guint64) G_MAXINT64)),
+                        ARG_TEXT (end_reason))) ||
       !session_changed (self, error))
     return tx_abort (self);
 
@@ -1324,26 +1339,28 @@ rh_store_sqlite_chat_append (RhStore    *store,
                              GError    **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   *out_id = 0;
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_CHAT_INSERT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, pairing, error) ||
-      !bind_text (self, stmt, 2, sender_login, error) ||
-      !bind_text (self, stmt, 3, sender_role, error) ||
-      !bind_int64 (self, stmt, 4, sent_at, error) ||
-      !bind_text (self, stmt, 5, body, error) ||
-      !stmt_run (self, stmt, "Cannot keep a chat message", error))
-    return tx_abort (self);
-
-  if (!tx_commit (self, error))
+  if (!exec_in_tx (self, STMT_CHAT_INSERT, "Cannot keep a chat message", error,
+                   ARGS (ARG_TEXT (pairing), ARG_TEXT (sender_login), ARG_TEXT (sender_role),
+                         ARG_INT (sent_at), ARG_TEXT (body))))
     return FALSE;
   *out_id = sqlite3_last_insert_rowid (self->db);
   return TRUE;
+}
+
+static RhChatEntry *
+chat_entry_from_row (sqlite3_stmt *stmt)
+{
+  RhChatEntry *entry = g_new0 (RhChatEntry, 1);
+
+  entry->id = sqlite3_column_int64 (stmt, 0);
+  entry->pairing = column_strdup (stmt, 1);
+  entry->sender_login = column_strdup (stmt, 2);
+  entry->sender_role = column_strdup (stmt, 3);
+  entry->sent_at = sqlite3_column_int64 (stmt, 4);
+  entry->body = column_strdup (stmt, 5);
+  return entry;
 }
 
 static GPtrArray *
@@ -1351,33 +1368,9 @@ rh_store_sqlite_chat_list (RhStore    *store,
                            const char *pairing,
                            GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_CHAT_LIST, error);
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_chat_entry_free);
-  gboolean row;
-
-  if (stmt == NULL || !bind_text (self, stmt, 1, pairing, error))
-    return NULL;
-
-  for (;;)
-    {
-      RhChatEntry *entry;
-
-      if (!stmt_next (self, stmt, &row, "Cannot read the chat thread", error))
-        return NULL;
-      if (!row)
-        break;
-      entry = g_new0 (RhChatEntry, 1);
-      entry->id = sqlite3_column_int64 (stmt, 0);
-      entry->pairing = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      entry->sender_login = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      entry->sender_role = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      entry->sent_at = sqlite3_column_int64 (stmt, 4);
-      entry->body = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      g_ptr_array_add (entries, entry);
-    }
-
-  return g_steal_pointer (&entries);
+  return list_rows (RH_STORE_SQLITE (store), STMT_CHAT_LIST, (RowReader) chat_entry_from_row,
+                    (GDestroyNotify) rh_chat_entry_free, "Cannot read the chat thread", error,
+                    ARGS (ARG_TEXT (pairing)));
 }
 
 static gboolean
@@ -1386,42 +1379,28 @@ rh_store_sqlite_purge (RhStore *store,
                        GError **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) tokens = NULL;
-  g_autoptr(BorrowedStmt) slots = NULL;
-  g_autoptr(BorrowedStmt) backoff = NULL;
-  g_autoptr(BorrowedStmt) chat = NULL;
   int n_tokens, n_slots, n_backoff, n_chat;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  tokens = borrow_stmt (self, STMT_PURGE_TOKENS, error);
-  if (tokens == NULL ||
-      !bind_int64 (self, tokens, 1, now, error) ||
-      !stmt_run (self, tokens, "Cannot purge tokens", error))
+  if (!exec_stmt (self, STMT_PURGE_TOKENS, "Cannot purge tokens", error,
+                  ARGS (ARG_INT (now))))
     return tx_abort (self);
   n_tokens = sqlite3_changes (self->db);
 
-  slots = borrow_stmt (self, STMT_PURGE_SLOTS, error);
-  if (slots == NULL ||
-      !bind_int64 (self, slots, 1, now - DAY_SECONDS, error) ||
-      !stmt_run (self, slots, "Cannot purge slots", error))
+  if (!exec_stmt (self, STMT_PURGE_SLOTS, "Cannot purge slots", error,
+                  ARGS (ARG_INT (now - DAY_SECONDS))))
     return tx_abort (self);
   n_slots = sqlite3_changes (self->db);
 
-  backoff = borrow_stmt (self, STMT_PURGE_BACKOFF, error);
-  if (backoff == NULL ||
-      !bind_int64 (self, backoff, 1, now - DAY_SECONDS, error) ||
-      !bind_int64 (self, backoff, 2, now, error) ||
-      !stmt_run (self, backoff, "Cannot purge backoff entries", error))
+  if (!exec_stmt (self, STMT_PURGE_BACKOFF, "Cannot purge backoff entries", error,
+                  ARGS (ARG_INT (now - DAY_SECONDS), ARG_INT (now))))
     return tx_abort (self);
   n_backoff = sqlite3_changes (self->db);
 
-  chat = borrow_stmt (self, STMT_PURGE_CHAT, error);
-  if (chat == NULL ||
-      !bind_int64 (self, chat, 1, now, error) ||
-      !bind_int64 (self, chat, 2, RH_STORE_CHAT_RETENTION_DAYS, error) ||
-      !stmt_run (self, chat, "Cannot purge chat messages", error))
+  if (!exec_stmt (self, STMT_PURGE_CHAT, "Cannot purge chat messages", error,
+                  ARGS (ARG_INT (now), ARG_INT (RH_STORE_CHAT_RETENTION_DAYS))))
     return tx_abort (self);
   n_chat = sqlite3_changes (self->db);
 

@@ -1421,19 +1421,21 @@ audit_note_insert_full (RhStoreSqlite     *self,
                         gint64             new_id,
                         GError           **error)
 {
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
   if (audit == NULL)
     return TRUE;
 
-  stmt = borrow_stmt (self, new_id > 0 ? STMT_AUDIT_INSERT_WITH_ID : STMT_AUDIT_INSERT, error);
-  return stmt != NULL &&
-         bind_int64 (self, stmt, 1, g_get_real_time () / G_USEC_PER_SEC, error) &&
-         bind_text (self, stmt, 2, audit->actor != NULL ? audit->actor : "-", error) &&
-         bind_text (self, stmt, 3, audit->action, error) &&
-         bind_text (self, stmt, 4, audit->detail_json, error) &&
-         (new_id <= 0 || bind_int64 (self, stmt, 5, new_id, error)) &&
-         stmt_run (self, stmt, "Cannot write the audit log", error);
+  /* ?5, the new id, exists only in STMT_AUDIT_INSERT_WITH_ID. */
+  const StmtArg args[] = {
+    ARG_INT (g_get_real_time () / G_USEC_PER_SEC),
+    ARG_TEXT (audit->actor != NULL ? audit->actor : "-"),
+    ARG_TEXT (audit->action),
+    ARG_TEXT (audit->detail_json),
+    ARG_INT (new_id),
+  };
+
+  return exec_stmt (self, new_id > 0 ? STMT_AUDIT_INSERT_WITH_ID : STMT_AUDIT_INSERT,
+                    "Cannot write the audit log", error, args,
+                    new_id > 0 ? G_N_ELEMENTS (args) : G_N_ELEMENTS (args) - 1);
 }
 
 static gboolean
@@ -1464,18 +1466,32 @@ stmt_run_unique (RhStoreSqlite *self,
 }
 
 static gboolean
+exec_unique (RhStoreSqlite  *self,
+             StmtId          id,
+             int             exists_code,
+             const char     *name,
+             const char     *what,
+             GError        **error,
+             const StmtArg  *args,
+             gsize           n_args)
+{
+  g_autoptr(BorrowedStmt) stmt = borrow_bound (self, id, error, args, n_args);
+
+  return stmt != NULL && stmt_run_unique (self, stmt, exists_code, name, what, error);
+}
+
+static gboolean
 query_count (RhStoreSqlite *self,
              StmtId         id,
              gint64         arg,
              gint64        *out_count,
              GError       **error)
 {
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, id, &row, "Cannot count references",
+                                                   error, ARGS (ARG_INT (arg)));
 
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, arg, error) ||
-      !stmt_next (self, stmt, &row, "Cannot count references", error))
+  if (stmt == NULL)
     return FALSE;
   *out_count = row ? sqlite3_column_int64 (stmt, 0) : 0;
   return TRUE;
@@ -1500,13 +1516,12 @@ role_find (RhStoreSqlite *self,
            const char    *name,
            GError       **error)
 {
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ROLE_GET, error);
   gboolean row;
+  g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_ROLE_GET, &row,
+                                                   "Cannot read a role", error,
+                                                   ARGS (ARG_TEXT (name)));
 
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, name, error) ||
-      !stmt_next (self, stmt, &row, "Cannot read a role", error) ||
-      !row)
+  if (stmt == NULL || !row)
     return NULL;
   return role_from_row (stmt);
 }
@@ -1536,73 +1551,7 @@ set_builtin (GError    **error,
   return FALSE;
 }
 
-static gboolean
-rh_store_sqlite_role_create (RhStore           *store,
-                             const RhRole      *role,
-                             const RhAuditNote *audit,
-                             gint64            *out_id,
-                             GError           **error)
-{
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_ROLE_INSERT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, role->name, error) ||
-      !bind_text (self, stmt, 2, role->description != NULL ? role->description : "", error) ||
-      !bind_int64 (self, stmt, 3, role->permissions & RH_PERMISSIONS_ALL, error) ||
-      !stmt_run_unique (self, stmt, RH_ERROR_ROLE_EXISTS, role->name, "Cannot add a role",
-                        error))
-    return tx_abort (self);
-  *out_id = sqlite3_last_insert_rowid (self->db);
-
-  if (!audit_note_insert_full (self, audit, *out_id, error))
-    return tx_abort (self);
-  return tx_commit (self, error);
-}
-
-static RhRole *
-rh_store_sqlite_role_get (RhStore    *store,
-                          const char *name,
-                          GError    **error)
-{
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(GError) local_error = NULL;
-  RhRole *role = role_find (self, name, &local_error);
-
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  else if (role == NULL)
-    set_unknown_role (error, name);
-  return role;
-}
-
-static GPtrArray *
-rh_store_sqlite_role_list (RhStore *store,
-                           GError **error)
-{
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ROLE_LIST, error);
-  g_autoptr(GPtrArray) roles = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_role_free);
-  gboolean row;
-
-  if (stmt == NULL)
-    return NULL;
-  for (;;)
-    {
-      if (!stmt_next (self, stmt, &row, "Cannot list roles", error))
-        return NULL;
-      if (!row)
-        break;
-      g_ptr_array_add (roles, role_from_row (stmt));
-    }
-  return g_steal_pointer (&roles);
-}
-
-/* Looks a role up inside a transaction: unknown → error. */
+/* Looks a role up (also inside a transaction): unknown → error. */
 static RhRole *
 role_require (RhStoreSqlite *self,
               const char    *name,
@@ -1619,6 +1568,47 @@ role_require (RhStoreSqlite *self,
 }
 
 static gboolean
+rh_store_sqlite_role_create (RhStore           *store,
+                             const RhRole      *role,
+                             const RhAuditNote *audit,
+                             gint64            *out_id,
+                             GError           **error)
+{
+  RhStoreSqlite *self = RH_STORE_SQLITE (store);
+
+  if (!tx_begin (self, error))
+    return FALSE;
+
+  if (!exec_unique (self, STMT_ROLE_INSERT, RH_ERROR_ROLE_EXISTS, role->name,
+                    "Cannot add a role", error,
+                    ARGS (ARG_TEXT (role->name),
+                          ARG_TEXT (role->description != NULL ? role->description : ""),
+                          ARG_INT (role->permissions & RH_PERMISSIONS_ALL))))
+    return tx_abort (self);
+  *out_id = sqlite3_last_insert_rowid (self->db);
+
+  if (!audit_note_insert_full (self, audit, *out_id, error))
+    return tx_abort (self);
+  return tx_commit (self, error);
+}
+
+static RhRole *
+rh_store_sqlite_role_get (RhStore    *store,
+                          const char *name,
+                          GError    **error)
+{
+  return role_require (RH_STORE_SQLITE (store), name, error);
+}
+
+static GPtrArray *
+rh_store_sqlite_role_list (RhStore *store,
+                           GError **error)
+{
+  return list_rows (RH_STORE_SQLITE (store), STMT_ROLE_LIST, (RowReader) role_from_row,
+                    (GDestroyNotify) rh_role_free, "Cannot list roles", error, NO_ARGS);
+}
+
+static gboolean
 rh_store_sqlite_role_update (RhStore           *store,
                              const char        *name,
                              const RhRole      *role,
@@ -1626,7 +1616,6 @@ rh_store_sqlite_role_update (RhStore           *store,
                              GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   g_autoptr(RhRole) current = NULL;
 
   if (!tx_begin (self, error))
@@ -1641,14 +1630,11 @@ rh_store_sqlite_role_update (RhStore           *store,
       return tx_abort (self);
     }
 
-  stmt = borrow_stmt (self, STMT_ROLE_UPDATE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, current->id, error) ||
-      !bind_text (self, stmt, 2, role->name, error) ||
-      !bind_text (self, stmt, 3, role->description != NULL ? role->description : "", error) ||
-      !bind_int64 (self, stmt, 4, role->permissions & RH_PERMISSIONS_ALL, error) ||
-      !stmt_run_unique (self, stmt, RH_ERROR_ROLE_EXISTS, role->name, "Cannot change a role",
-                        error) ||
+  if (!exec_unique (self, STMT_ROLE_UPDATE, RH_ERROR_ROLE_EXISTS, role->name,
+                    "Cannot change a role", error,
+                    ARGS (ARG_INT (current->id), ARG_TEXT (role->name),
+                          ARG_TEXT (role->description != NULL ? role->description : ""),
+                          ARG_INT (role->permissions & RH_PERMISSIONS_ALL))) ||
       !audit_note_insert (self, audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
@@ -1672,7 +1658,6 @@ rh_store_sqlite_role_delete (RhStore           *store,
                              GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   g_autoptr(RhRole) current = NULL;
   gint64 uses;
 
@@ -1695,13 +1680,17 @@ rh_store_sqlite_role_delete (RhStore           *store,
       return tx_abort (self);
     }
 
-  stmt = borrow_stmt (self, STMT_ROLE_DELETE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, current->id, error) ||
-      !stmt_run (self, stmt, "Cannot delete a role", error) ||
+  if (!exec_stmt (self, STMT_ROLE_DELETE, "Cannot delete a role", error,
+                  ARGS (ARG_INT (current->id))) ||
       !audit_note_insert (self, audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
+}
+
+static char *
+name_from_row (sqlite3_stmt *stmt)
+{
+  return column_strdup (stmt, 0);
 }
 
 static GStrv
@@ -1710,21 +1699,13 @@ read_names (RhStoreSqlite *self,
             gint64         arg,
             GError       **error)
 {
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  gboolean row;
+  GPtrArray *names = list_rows (self, id, (RowReader) name_from_row, g_free,
+                                "Cannot read a list of names", error, ARGS (ARG_INT (arg)));
 
-  if (stmt == NULL || !bind_int64 (self, stmt, 1, arg, error))
+  if (names == NULL)
     return NULL;
-  for (;;)
-    {
-      if (!stmt_next (self, stmt, &row, "Cannot read a list of names", error))
-        return NULL;
-      if (!row)
-        break;
-      g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-    }
-  return g_strv_builder_end (builder);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (names, FALSE);
 }
 
 /* Reads the rows of a group query; members filled in by the caller. NULL without error when
@@ -1749,13 +1730,12 @@ group_find (RhStoreSqlite *self,
   g_autoptr(RhGroup) group = NULL;
 
   {
-    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_GROUP_GET, error);
     gboolean row;
+    g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_GROUP_GET, &row,
+                                                     "Cannot read a group", error,
+                                                     ARGS (ARG_TEXT (name)));
 
-    if (stmt == NULL ||
-        !bind_text (self, stmt, 1, name, error) ||
-        !stmt_next (self, stmt, &row, "Cannot read a group", error) ||
-        !row)
+    if (stmt == NULL || !row)
       return NULL;
     group = group_from_row (stmt);
   }
@@ -1793,18 +1773,12 @@ group_set_members (RhStoreSqlite      *self,
                    const char *const  *members,
                    GError            **error)
 {
-  {
-    g_autoptr(BorrowedStmt) clear = borrow_stmt (self, STMT_GROUP_CLEAR_MEMBERS, error);
-
-    if (clear == NULL ||
-        !bind_int64 (self, clear, 1, group_id, error) ||
-        !stmt_run (self, clear, "Cannot change a group's members", error))
-      return FALSE;
-  }
+  if (!exec_stmt (self, STMT_GROUP_CLEAR_MEMBERS, "Cannot change a group's members", error,
+                  ARGS (ARG_INT (group_id))))
+    return FALSE;
 
   for (guint i = 0; members != NULL && members[i] != NULL; i++)
     {
-      g_autoptr(BorrowedStmt) add = NULL;
       gboolean exists;
 
       if (!user_exists (self, members[i], &exists, error))
@@ -1812,11 +1786,8 @@ group_set_members (RhStoreSqlite      *self,
       if (!exists)
         return set_unknown_user (error, members[i]);
 
-      add = borrow_stmt (self, STMT_GROUP_ADD_MEMBER, error);
-      if (add == NULL ||
-          !bind_int64 (self, add, 1, group_id, error) ||
-          !bind_text (self, add, 2, members[i], error) ||
-          !stmt_run (self, add, "Cannot add a group member", error))
+      if (!exec_stmt (self, STMT_GROUP_ADD_MEMBER, "Cannot add a group member", error,
+                      ARGS (ARG_INT (group_id), ARG_TEXT (members[i]))))
         return FALSE;
     }
   return TRUE;
@@ -1830,17 +1801,14 @@ rh_store_sqlite_group_create (RhStore           *store,
                               GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_GROUP_INSERT, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, group->name, error) ||
-      !bind_text (self, stmt, 2, group->description != NULL ? group->description : "", error) ||
-      !stmt_run_unique (self, stmt, RH_ERROR_GROUP_EXISTS, group->name, "Cannot add a group",
-                        error))
+  if (!exec_unique (self, STMT_GROUP_INSERT, RH_ERROR_GROUP_EXISTS, group->name,
+                    "Cannot add a group", error,
+                    ARGS (ARG_TEXT (group->name),
+                          ARG_TEXT (group->description != NULL ? group->description : ""))))
     return tx_abort (self);
   *out_id = sqlite3_last_insert_rowid (self->db);
 
@@ -1863,24 +1831,12 @@ rh_store_sqlite_group_list (RhStore *store,
                             GError **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_group_free);
+  g_autoptr(GPtrArray) groups = list_rows (self, STMT_GROUP_LIST, (RowReader) group_from_row,
+                                           (GDestroyNotify) rh_group_free,
+                                           "Cannot list groups", error, NO_ARGS);
 
-  {
-    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_GROUP_LIST, error);
-    gboolean row;
-
-    if (stmt == NULL)
-      return NULL;
-    for (;;)
-      {
-        if (!stmt_next (self, stmt, &row, "Cannot list groups", error))
-          return NULL;
-        if (!row)
-          break;
-        g_ptr_array_add (groups, group_from_row (stmt));
-      }
-  }
-
+  if (groups == NULL)
+    return NULL;
   for (guint i = 0; i < groups->len; i++)
     {
       RhGroup *group = g_ptr_array_index (groups, i);
@@ -1900,7 +1856,6 @@ rh_store_sqlite_group_update (RhStore           *store,
                               GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   g_autoptr(RhGroup) current = NULL;
 
   if (!tx_begin (self, error))
@@ -1910,13 +1865,10 @@ rh_store_sqlite_group_update (RhStore           *store,
   if (current == NULL)
     return tx_abort (self);
 
-  stmt = borrow_stmt (self, STMT_GROUP_UPDATE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, current->id, error) ||
-      !bind_text (self, stmt, 2, group->name, error) ||
-      !bind_text (self, stmt, 3, group->description != NULL ? group->description : "", error) ||
-      !stmt_run_unique (self, stmt, RH_ERROR_GROUP_EXISTS, group->name,
-                        "Cannot change a group", error) ||
+  if (!exec_unique (self, STMT_GROUP_UPDATE, RH_ERROR_GROUP_EXISTS, group->name,
+                    "Cannot change a group", error,
+                    ARGS (ARG_INT (current->id), ARG_TEXT (group->name),
+                          ARG_TEXT (group->description != NULL ? group->description : ""))) ||
       !group_set_members (self, current->id, (const char *const *) group->members, error) ||
       !audit_note_insert (self, audit, error))
     return tx_abort (self);
@@ -1930,7 +1882,6 @@ rh_store_sqlite_group_delete (RhStore           *store,
                               GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
   g_autoptr(RhGroup) current = NULL;
   gint64 uses;
 
@@ -1949,10 +1900,8 @@ rh_store_sqlite_group_delete (RhStore           *store,
     }
 
   /* Members go with it through ON DELETE CASCADE. */
-  stmt = borrow_stmt (self, STMT_GROUP_DELETE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, current->id, error) ||
-      !stmt_run (self, stmt, "Cannot delete a group", error) ||
+  if (!exec_stmt (self, STMT_GROUP_DELETE, "Cannot delete a group", error,
+                  ARGS (ARG_INT (current->id))) ||
       !audit_note_insert (self, audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
@@ -1989,12 +1938,12 @@ rh_store_sqlite_assignment_get (RhStore *store,
   g_autoptr(RhAssignment) assignment = NULL;
 
   {
-    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_GET, error);
     gboolean row;
+    g_autoptr(BorrowedStmt) stmt = borrow_first_row (self, STMT_ASSIGNMENT_GET, &row,
+                                                     "Cannot read an assignment", error,
+                                                     ARGS (ARG_INT (id)));
 
-    if (stmt == NULL ||
-        !bind_int64 (self, stmt, 1, id, error) ||
-        !stmt_next (self, stmt, &row, "Cannot read an assignment", error))
+    if (stmt == NULL)
       return NULL;
     if (!row)
       {
@@ -2015,24 +1964,13 @@ rh_store_sqlite_assignment_list (RhStore *store,
                                  GError **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rh_assignment_free);
+  g_autoptr(GPtrArray) list = list_rows (self, STMT_ASSIGNMENT_LIST,
+                                         (RowReader) assignment_from_row,
+                                         (GDestroyNotify) rh_assignment_free,
+                                         "Cannot list assignments", error, NO_ARGS);
 
-  {
-    g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_LIST, error);
-    gboolean row;
-
-    if (stmt == NULL)
-      return NULL;
-    for (;;)
-      {
-        if (!stmt_next (self, stmt, &row, "Cannot list assignments", error))
-          return NULL;
-        if (!row)
-          break;
-        g_ptr_array_add (list, assignment_from_row (stmt));
-      }
-  }
-
+  if (list == NULL)
+    return NULL;
   for (guint i = 0; i < list->len; i++)
     {
       RhAssignment *assignment = g_ptr_array_index (list, i);
@@ -2093,50 +2031,30 @@ assignment_write (RhStoreSqlite      *self,
 
   if (id == 0)
     {
-      g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_INSERT, error);
-
-      if (stmt == NULL ||
-          !bind_int64 (self, stmt, 1, role->id, error) ||
-          !bind_int64 (self, stmt, 2, helpers->id, error) ||
-          !bind_int64 (self, stmt, 3, assignment->all_users ? 1 : 0, error) ||
-          !bind_int64 (self, stmt, 4, g_get_real_time () / G_USEC_PER_SEC, error) ||
-          !stmt_run (self, stmt, "Cannot add an assignment", error))
+      if (!exec_stmt (self, STMT_ASSIGNMENT_INSERT, "Cannot add an assignment", error,
+                      ARGS (ARG_INT (role->id), ARG_INT (helpers->id),
+                            ARG_INT (assignment->all_users ? 1 : 0),
+                            ARG_INT (g_get_real_time () / G_USEC_PER_SEC))))
         return FALSE;
       id = sqlite3_last_insert_rowid (self->db);
     }
   else
     {
-      g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_ASSIGNMENT_UPDATE, error);
-
-      if (stmt == NULL ||
-          !bind_int64 (self, stmt, 1, id, error) ||
-          !bind_int64 (self, stmt, 2, role->id, error) ||
-          !bind_int64 (self, stmt, 3, helpers->id, error) ||
-          !bind_int64 (self, stmt, 4, assignment->all_users ? 1 : 0, error) ||
-          !stmt_run (self, stmt, "Cannot change an assignment", error))
+      if (!exec_stmt (self, STMT_ASSIGNMENT_UPDATE, "Cannot change an assignment", error,
+                      ARGS (ARG_INT (id), ARG_INT (role->id), ARG_INT (helpers->id),
+                            ARG_INT (assignment->all_users ? 1 : 0))))
         return FALSE;
       if (sqlite3_changes (self->db) == 0)
         return set_unknown_assignment (error, id);
     }
 
-  {
-    g_autoptr(BorrowedStmt) clear = borrow_stmt (self, STMT_ASSIGNMENT_CLEAR_SCOPES, error);
-
-    if (clear == NULL ||
-        !bind_int64 (self, clear, 1, id, error) ||
-        !stmt_run (self, clear, "Cannot change an assignment's scope", error))
-      return FALSE;
-  }
+  if (!exec_stmt (self, STMT_ASSIGNMENT_CLEAR_SCOPES, "Cannot change an assignment's scope",
+                  error, ARGS (ARG_INT (id))))
+    return FALSE;
   for (guint i = 0; i < scope_ids->len; i++)
-    {
-      g_autoptr(BorrowedStmt) add = borrow_stmt (self, STMT_ASSIGNMENT_ADD_SCOPE, error);
-
-      if (add == NULL ||
-          !bind_int64 (self, add, 1, id, error) ||
-          !bind_int64 (self, add, 2, g_array_index (scope_ids, gint64, i), error) ||
-          !stmt_run (self, add, "Cannot change an assignment's scope", error))
-        return FALSE;
-    }
+    if (!exec_stmt (self, STMT_ASSIGNMENT_ADD_SCOPE, "Cannot change an assignment's scope",
+                    error, ARGS (ARG_INT (id), ARG_INT (g_array_index (scope_ids, gint64, i)))))
+      return FALSE;
 
   if (out_id != NULL)
     *out_id = id;
@@ -2186,16 +2104,13 @@ rh_store_sqlite_assignment_delete (RhStore           *store,
                                    GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
   /* Scopes go with it through ON DELETE CASCADE. */
-  stmt = borrow_stmt (self, STMT_ASSIGNMENT_DELETE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !stmt_run (self, stmt, "Cannot delete an assignment", error))
+  if (!exec_stmt (self, STMT_ASSIGNMENT_DELETE, "Cannot delete an assignment", error,
+                  ARGS (ARG_INT (id))))
     return tx_abort (self);
   if (sqlite3_changes (self->db) == 0)
     {
@@ -2215,13 +2130,13 @@ rh_store_sqlite_effective_permissions (RhStore       *store,
                                        GError       **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_EFFECTIVE_PERMISSIONS, error);
+  g_autoptr(BorrowedStmt) stmt = borrow_bound (self, STMT_EFFECTIVE_PERMISSIONS, error,
+                                               ARGS (ARG_TEXT (helper_login),
+                                                     ARG_TEXT (sharer_login)));
   RhPermissions permissions = RH_PERMISSION_NONE;
   gboolean row;
 
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, helper_login, error) ||
-      !bind_text (self, stmt, 2, sharer_login, error))
+  if (stmt == NULL)
     return FALSE;
   for (;;)
     {
@@ -2243,19 +2158,28 @@ rh_store_sqlite_setting_set_audited (RhStore           *store,
                                      GError           **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
 
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_stmt (self, STMT_SETTING_SET, error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, key, error) ||
-      !bind_text (self, stmt, 2, value, error) ||
-      !stmt_run (self, stmt, "Cannot change a setting", error) ||
+  if (!exec_stmt (self, STMT_SETTING_SET, "Cannot change a setting", error,
+                  ARGS (ARG_TEXT (key), ARG_TEXT (value))) ||
       !audit_note_insert (self, audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
+}
+
+static RhAuditRecord *
+audit_record_from_row (sqlite3_stmt *stmt)
+{
+  RhAuditRecord *record = g_new0 (RhAuditRecord, 1);
+
+  record->id = sqlite3_column_int64 (stmt, 0);
+  record->at = sqlite3_column_int64 (stmt, 1);
+  record->actor = column_strdup (stmt, 2);
+  record->action = column_strdup (stmt, 3);
+  record->detail = column_strdup (stmt, 4);
+  return record;
 }
 
 static GPtrArray *
@@ -2263,31 +2187,31 @@ rh_store_sqlite_audit_list (RhStore *store,
                             gint64   since,
                             GError **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_AUDIT_LIST, error);
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_audit_record_free);
-  gboolean row;
+  return list_rows (RH_STORE_SQLITE (store), STMT_AUDIT_LIST, (RowReader) audit_record_from_row,
+                    (GDestroyNotify) rh_audit_record_free, "Cannot read the audit log", error,
+                    ARGS (ARG_INT (since)));
+}
 
-  if (stmt == NULL || !bind_int64 (self, stmt, 1, since, error))
-    return NULL;
-  for (;;)
-    {
-      RhAuditRecord *record;
+static RhSessionRecord *
+session_record_from_row (sqlite3_stmt *stmt)
+{
+  RhSessionRecord *record = g_new0 (RhSessionRecord, 1);
 
-      if (!stmt_next (self, stmt, &row, "Cannot read the audit log", error))
-        return NULL;
-      if (!row)
-        break;
-      record = g_new0 (RhAuditRecord, 1);
-      record->id = sqlite3_column_int64 (stmt, 0);
-      record->at = sqlite3_column_int64 (stmt, 1);
-      record->actor = column_strdup (stmt, 2);
-      record->action = column_strdup (stmt, 3);
-      record->detail = column_strdup (stmt, 4);
-      g_ptr_array_add (list, record);
-    }
-  return g_steal_pointer (&list);
+  record->id = sqlite3_column_int64 (stmt, 0);
+  record->pairing = column_strdup (stmt, 1);
+  record->helper_login = column_strdup (stmt, 2);
+  record->sharer_login = column_strdup (stmt, 3);
+  record->device = column_strdup (stmt, 4);
+  record->mode = column_strdup (stmt, 5);
+  record->modes = column_strdup (stmt, 6);
+  record->elevation_used = sqlite3_column_int (stmt, 7) != 0;
+  record->started_at = sqlite3_column_int64 (stmt, 8);
+  record->ended_at = sqlite3_column_int64 (stmt, 9);
+  record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
+  record->end_reason = column_strdup (stmt, 11);
+  record->elevation_tools = column_strdup (stmt, 12);
+  record->elevation_end = column_strdup (stmt, 13);
+  return record;
 }
 
 static GPtrArray *
@@ -2295,59 +2219,10 @@ rh_store_sqlite_session_list (RhStore *store,
                               gint64   since,
                               GError **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, STMT_SESSION_LIST, error);
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) rh_session_record_free);
-  gboolean row;
-
-  if (stmt == NULL || !bind_int64 (self, stmt, 1, since, error))
-    return NULL;
-  for (;;)
-    {
-      RhSessionRecord *record;
-
-      if (!stmt_next (self, stmt, &row, "Cannot read the sessions", error))
-        return NULL;
-      if (!row)
-        break;
-      record = g_new0 (RhSessionRecord, 1);
-      record->id = sqlite3_column_int64 (stmt, 0);
-      record->pairing = column_strdup (stmt, 1);
-      record->helper_login = column_strdup (stmt, 2);
-      record->sharer_login = column_strdup (stmt, 3);
-      record->device = column_strdup (stmt, 4);
-      record->mode = column_strdup (stmt, 5);
-      record->modes = column_strdup (stmt, 6);
-      record->elevation_used = sqlite3_column_int (stmt, 7) != 0;
-      record->started_at = sqlite3_column_int64 (stmt, 8);
-      record->ended_at = sqlite3_column_int64 (stmt, 9);
-      record->bytes_relayed = (guint64) sqlite3_column_int64 (stmt, 10);
-      record->end_reason = column_strdup (stmt, 11);
-      record->elevation_tools = column_strdup (stmt, 12);
-      record->elevation_end = column_strdup (stmt, 13);
-      g_ptr_array_add (list, record);
-    }
-  return g_steal_pointer (&list);
-}
-
-/* Borrows a statement on one session record and binds ?1 its id, ?2 @text and ?3 @flag. */
-static BorrowedStmt *
-borrow_session_stmt (RhStoreSqlite *self,
-                     StmtId         which,
-                     gint64         id,
-                     const char    *text,
-                     gboolean       flag,
-                     GError       **error)
-{
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, which, error);
-
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_text (self, stmt, 2, text, error) ||
-      !bind_int64 (self, stmt, 3, flag ? 1 : 0, error))
-    return NULL;
-  return g_steal_pointer (&stmt);
+  return list_rows (RH_STORE_SQLITE (store), STMT_SESSION_LIST,
+                    (RowReader) session_record_from_row,
+                    (GDestroyNotify) rh_session_record_free, "Cannot read the sessions", error,
+                    ARGS (ARG_INT (since)));
 }
 
 /* Runs a bound session statement (NULL: it could not be bound, the error is set) and ends the
@@ -2381,7 +2256,8 @@ rh_store_sqlite_session_add_mode (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_session_stmt (self, STMT_SESSION_ADD_MODE, id, mode, elevation, error);
+  stmt = borrow_bound (self, STMT_SESSION_ADD_MODE, error,
+                       ARGS (ARG_INT (id), ARG_TEXT (mode), ARG_INT (elevation ? 1 : 0)));
   return run_session_change (self, stmt, "Cannot record a session mode", error);
 }
 
@@ -2391,19 +2267,9 @@ rh_store_sqlite_session_set_device (RhStore    *store,
                                     const char *device,
                                     GError    **error)
 {
-  RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(BorrowedStmt) stmt = NULL;
-
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  stmt = borrow_stmt (self, STMT_SESSION_SET_DEVICE, error);
-  if (stmt == NULL ||
-      !bind_int64 (self, stmt, 1, id, error) ||
-      !bind_text (self, stmt, 2, device, error) ||
-      !stmt_run (self, stmt, "Cannot record a session's device", error))
-    return tx_abort (self);
-  return tx_commit (self, error);
+  return exec_in_tx (RH_STORE_SQLITE (store), STMT_SESSION_SET_DEVICE,
+                     "Cannot record a session's device", error,
+                     ARGS (ARG_INT (id), ARG_TEXT (device)));
 }
 
 static gboolean
@@ -2420,11 +2286,9 @@ rh_store_sqlite_session_add_elevation_tool (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_session_stmt (self, STMT_SESSION_ADD_ELEVATION_TOOL, id, tool, ok, error);
-  if (stmt != NULL &&
-      (!bind_text (self, stmt, 4, error_text, error) ||
-       !bind_int64 (self, stmt, 5, RH_STORE_MAX_ELEVATION_TOOLS, error)))
-    return tx_abort (self);
+  stmt = borrow_bound (self, STMT_SESSION_ADD_ELEVATION_TOOL, error,
+                       ARGS (ARG_INT (id), ARG_TEXT (tool), ARG_INT (ok ? 1 : 0),
+                             ARG_TEXT (error_text), ARG_INT (RH_STORE_MAX_ELEVATION_TOOLS)));
   return run_session_change (self, stmt, "Cannot record an administrator tool", error);
 }
 
@@ -2441,23 +2305,10 @@ rh_store_sqlite_session_set_elevation_end (RhStore    *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  stmt = borrow_session_stmt (self, STMT_SESSION_SET_ELEVATION_END, id, end, replace, error);
+  stmt = borrow_bound (self, STMT_SESSION_SET_ELEVATION_END, error,
+                       ARGS (ARG_INT (id), ARG_TEXT (end), ARG_INT (replace ? 1 : 0)));
   return run_session_change (self, stmt, "Cannot record the end of administrator access",
                              error);
-}
-
-static gboolean
-run_with_int64 (RhStoreSqlite *self,
-                StmtId         id,
-                gint64         value,
-                const char    *what,
-                GError       **error)
-{
-  g_autoptr(BorrowedStmt) stmt = borrow_stmt (self, id, error);
-
-  return stmt != NULL &&
-         bind_int64 (self, stmt, 1, value, error) &&
-         stmt_run (self, stmt, what, error);
 }
 
 static gboolean
@@ -2473,18 +2324,19 @@ rh_store_sqlite_purge_history (RhStore *store,
   if (!tx_begin (self, error))
     return FALSE;
 
-  if (!run_with_int64 (self, STMT_PURGE_SESSIONS, sessions_before, "Cannot purge sessions",
-                       error))
+  if (!exec_stmt (self, STMT_PURGE_SESSIONS, "Cannot purge sessions", error,
+                  ARGS (ARG_INT (sessions_before))))
     return tx_abort (self);
   *out_sessions = sqlite3_changes (self->db);
 
-  if (!run_with_int64 (self, STMT_AUDIT_HORIZON, audit_before, "Cannot purge the audit log",
-                       error) ||
-      !run_with_int64 (self, STMT_PURGE_AUDIT, audit_before, "Cannot purge the audit log",
-                       error))
+  if (!exec_stmt (self, STMT_AUDIT_HORIZON, "Cannot purge the audit log", error,
+                  ARGS (ARG_INT (audit_before))) ||
+      !exec_stmt (self, STMT_PURGE_AUDIT, "Cannot purge the audit log", error,
+                  ARGS (ARG_INT (audit_before))))
     return tx_abort (self);
   *out_audit = sqlite3_changes (self->db);
-  if (!run_with_int64 (self, STMT_AUDIT_HORIZON, 0, "Cannot purge the audit log", error))
+  if (!exec_stmt (self, STMT_AUDIT_HORIZON, "Cannot purge the audit log", error,
+                  ARGS (ARG_INT (0))))
     return tx_abort (self);
 
   return tx_commit (self, error);

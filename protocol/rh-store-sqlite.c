@@ -897,6 +897,28 @@ rh_store_sqlite_user_list (RhStore *store,
 }
 
 static gboolean
+user_change (RhStoreSqlite  *self,
+             StmtId          id,
+             const char     *login,
+             const char     *what,
+             GError        **error,
+             const StmtArg  *args,
+             gsize           n_args)
+{
+  /* Begins the transaction the caller commits; on failure it is already rolled back. */
+  if (!tx_begin (self, error))
+    return FALSE;
+  if (!exec_stmt (self, id, what, error, args, n_args))
+    return tx_abort (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_unknown_user (error, login);
+      return tx_abort (self);
+    }
+  return TRUE;
+}
+
+static gboolean
 rh_store_sqlite_user_set_disabled (RhStore    *store,
                                    const char *login,
                                    gboolean    disabled,
@@ -904,17 +926,9 @@ rh_store_sqlite_user_set_disabled (RhStore    *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
 
-  if (!tx_begin (self, error))
+  if (!user_change (self, STMT_USER_SET_DISABLED, login, "Cannot change a user", error,
+                    ARGS (ARG_TEXT (login), ARG_INT (disabled ? 1 : 0))))
     return FALSE;
-
-  if (!exec_stmt (self, STMT_USER_SET_DISABLED, "Cannot change a user", error,
-                  ARGS (ARG_TEXT (login), ARG_INT (disabled ? 1 : 0))))
-    return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      set_unknown_user (error, login);
-      return tx_abort (self);
-    }
 
   /* Revoked rather than merely hidden by the disabled flag, so that enabling the account again
    * does not bring back sessions that may have been the reason for disabling it. */
@@ -934,19 +948,9 @@ rh_store_sqlite_user_set_password (RhStore    *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
 
-  if (!tx_begin (self, error))
-    return FALSE;
-
-  if (!exec_stmt (self, STMT_USER_SET_PASSWORD, "Cannot change a user's password", error,
-                  ARGS (ARG_TEXT (login), ARG_TEXT (password_hash))))
-    return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      set_unknown_user (error, login);
-      return tx_abort (self);
-    }
-
-  return tx_commit (self, error);
+  return user_change (self, STMT_USER_SET_PASSWORD, login, "Cannot change a user's password",
+                      error, ARGS (ARG_TEXT (login), ARG_TEXT (password_hash))) &&
+         tx_commit (self, error);
 }
 
 static gboolean
@@ -956,20 +960,10 @@ rh_store_sqlite_user_remove (RhStore    *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
 
-  if (!tx_begin (self, error))
-    return FALSE;
-
   /* The user's tokens go with it through ON DELETE CASCADE. */
-  if (!exec_stmt (self, STMT_USER_DELETE, "Cannot remove a user", error,
-                  ARGS (ARG_TEXT (login))))
-    return tx_abort (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      set_unknown_user (error, login);
-      return tx_abort (self);
-    }
-
-  return tx_commit (self, error);
+  return user_change (self, STMT_USER_DELETE, login, "Cannot remove a user", error,
+                      ARGS (ARG_TEXT (login))) &&
+         tx_commit (self, error);
 }
 
 static gboolean
@@ -1652,6 +1646,29 @@ set_in_use (GError    **error,
 }
 
 static gboolean
+delete_unused (RhStoreSqlite     *self,
+               StmtId             in_use,
+               StmtId             delete_id,
+               const char        *kind,
+               gint64             id,
+               const char        *name,
+               const char        *what,
+               const RhAuditNote *audit,
+               GError           **error)
+{
+  /* For roles and groups, inside the caller's transaction: one that an assignment still names
+   * is refused with RH_ERROR_IN_USE, not deleted. */
+  gint64 uses;
+
+  if (!query_count (self, in_use, id, &uses, error))
+    return FALSE;
+  if (uses > 0)
+    return set_in_use (error, kind, name, uses);
+  return exec_stmt (self, delete_id, what, error, ARGS (ARG_INT (id))) &&
+         audit_note_insert (self, audit, error);
+}
+
+static gboolean
 rh_store_sqlite_role_delete (RhStore           *store,
                              const char        *name,
                              const RhAuditNote *audit,
@@ -1659,7 +1676,6 @@ rh_store_sqlite_role_delete (RhStore           *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
   g_autoptr(RhRole) current = NULL;
-  gint64 uses;
 
   if (!tx_begin (self, error))
     return FALSE;
@@ -1672,17 +1688,8 @@ rh_store_sqlite_role_delete (RhStore           *store,
       set_builtin (error, current->name);
       return tx_abort (self);
     }
-  if (!query_count (self, STMT_ROLE_IN_USE, current->id, &uses, error))
-    return tx_abort (self);
-  if (uses > 0)
-    {
-      set_in_use (error, "Role", current->name, uses);
-      return tx_abort (self);
-    }
-
-  if (!exec_stmt (self, STMT_ROLE_DELETE, "Cannot delete a role", error,
-                  ARGS (ARG_INT (current->id))) ||
-      !audit_note_insert (self, audit, error))
+  if (!delete_unused (self, STMT_ROLE_IN_USE, STMT_ROLE_DELETE, "Role", current->id,
+                      current->name, "Cannot delete a role", audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
 }
@@ -1883,7 +1890,6 @@ rh_store_sqlite_group_delete (RhStore           *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
   g_autoptr(RhGroup) current = NULL;
-  gint64 uses;
 
   if (!tx_begin (self, error))
     return FALSE;
@@ -1891,18 +1897,9 @@ rh_store_sqlite_group_delete (RhStore           *store,
   current = group_require (self, name, FALSE, error);
   if (current == NULL)
     return tx_abort (self);
-  if (!query_count (self, STMT_GROUP_IN_USE, current->id, &uses, error))
-    return tx_abort (self);
-  if (uses > 0)
-    {
-      set_in_use (error, "Group", current->name, uses);
-      return tx_abort (self);
-    }
-
   /* Members go with it through ON DELETE CASCADE. */
-  if (!exec_stmt (self, STMT_GROUP_DELETE, "Cannot delete a group", error,
-                  ARGS (ARG_INT (current->id))) ||
-      !audit_note_insert (self, audit, error))
+  if (!delete_unused (self, STMT_GROUP_IN_USE, STMT_GROUP_DELETE, "Group", current->id,
+                      current->name, "Cannot delete a group", audit, error))
     return tx_abort (self);
   return tx_commit (self, error);
 }

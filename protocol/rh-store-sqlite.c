@@ -735,6 +735,8 @@ borrow_first_row (RhStoreSqlite  *self,
   return g_steal_pointer (&stmt);
 }
 
+/* The row as a newly allocated value. The readers return gpointer themselves: calling a
+ * function through a pointer of another type is undefined behaviour. */
 typedef gpointer (*RowReader) (sqlite3_stmt *stmt);
 
 /* Reads every row of a query into a new array; NULL with the error set on failure. */
@@ -801,7 +803,7 @@ column_strdup (sqlite3_stmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
-static RhUser *
+static gpointer
 user_from_row (sqlite3_stmt *stmt)
 {
   g_autoptr(RhUser) user = g_new0 (RhUser, 1);
@@ -892,7 +894,7 @@ static GPtrArray *
 rh_store_sqlite_user_list (RhStore *store,
                            GError **error)
 {
-  return list_rows (RH_STORE_SQLITE (store), STMT_USER_LIST, (RowReader) user_from_row,
+  return list_rows (RH_STORE_SQLITE (store), STMT_USER_LIST, user_from_row,
                     (GDestroyNotify) rh_user_free, "Cannot list users", error, NO_ARGS);
 }
 
@@ -1343,7 +1345,7 @@ rh_store_sqlite_chat_append (RhStore    *store,
   return TRUE;
 }
 
-static RhChatEntry *
+static gpointer
 chat_entry_from_row (sqlite3_stmt *stmt)
 {
   RhChatEntry *entry = g_new0 (RhChatEntry, 1);
@@ -1362,7 +1364,7 @@ rh_store_sqlite_chat_list (RhStore    *store,
                            const char *pairing,
                            GError    **error)
 {
-  return list_rows (RH_STORE_SQLITE (store), STMT_CHAT_LIST, (RowReader) chat_entry_from_row,
+  return list_rows (RH_STORE_SQLITE (store), STMT_CHAT_LIST, chat_entry_from_row,
                     (GDestroyNotify) rh_chat_entry_free, "Cannot read the chat thread", error,
                     ARGS (ARG_TEXT (pairing)));
 }
@@ -1491,7 +1493,7 @@ query_count (RhStoreSqlite *self,
   return TRUE;
 }
 
-static RhRole *
+static gpointer
 role_from_row (sqlite3_stmt *stmt)
 {
   RhRole *role = g_new0 (RhRole, 1);
@@ -1598,7 +1600,7 @@ static GPtrArray *
 rh_store_sqlite_role_list (RhStore *store,
                            GError **error)
 {
-  return list_rows (RH_STORE_SQLITE (store), STMT_ROLE_LIST, (RowReader) role_from_row,
+  return list_rows (RH_STORE_SQLITE (store), STMT_ROLE_LIST, role_from_row,
                     (GDestroyNotify) rh_role_free, "Cannot list roles", error, NO_ARGS);
 }
 
@@ -1694,7 +1696,7 @@ rh_store_sqlite_role_delete (RhStore           *store,
   return tx_commit (self, error);
 }
 
-static char *
+static gpointer
 name_from_row (sqlite3_stmt *stmt)
 {
   return column_strdup (stmt, 0);
@@ -1706,7 +1708,7 @@ read_names (RhStoreSqlite *self,
             gint64         arg,
             GError       **error)
 {
-  GPtrArray *names = list_rows (self, id, (RowReader) name_from_row, g_free,
+  GPtrArray *names = list_rows (self, id, name_from_row, g_free,
                                 "Cannot read a list of names", error, ARGS (ARG_INT (arg)));
 
   if (names == NULL)
@@ -1717,7 +1719,7 @@ read_names (RhStoreSqlite *self,
 
 /* Reads the rows of a group query; members filled in by the caller. NULL without error when
  * there is no row. */
-static RhGroup *
+static gpointer
 group_from_row (sqlite3_stmt *stmt)
 {
   RhGroup *group = g_new0 (RhGroup, 1);
@@ -1838,7 +1840,7 @@ rh_store_sqlite_group_list (RhStore *store,
                             GError **error)
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
-  g_autoptr(GPtrArray) groups = list_rows (self, STMT_GROUP_LIST, (RowReader) group_from_row,
+  g_autoptr(GPtrArray) groups = list_rows (self, STMT_GROUP_LIST, group_from_row,
                                            (GDestroyNotify) rh_group_free,
                                            "Cannot list groups", error, NO_ARGS);
 
@@ -1904,7 +1906,7 @@ rh_store_sqlite_group_delete (RhStore           *store,
   return tx_commit (self, error);
 }
 
-static RhAssignment *
+static gpointer
 assignment_from_row (sqlite3_stmt *stmt)
 {
   RhAssignment *assignment = g_new0 (RhAssignment, 1);
@@ -1962,7 +1964,7 @@ rh_store_sqlite_assignment_list (RhStore *store,
 {
   RhStoreSqlite *self = RH_STORE_SQLITE (store);
   g_autoptr(GPtrArray) list = list_rows (self, STMT_ASSIGNMENT_LIST,
-                                         (RowReader) assignment_from_row,
+                                         assignment_from_row,
                                          (GDestroyNotify) rh_assignment_free,
                                          "Cannot list assignments", error, NO_ARGS);
 
@@ -2166,7 +2168,7 @@ rh_store_sqlite_setting_set_audited (RhStore           *store,
   return tx_commit (self, error);
 }
 
-static RhAuditRecord *
+static gpointer
 audit_record_from_row (sqlite3_stmt *stmt)
 {
   RhAuditRecord *record = g_new0 (RhAuditRecord, 1);
@@ -2184,12 +2186,12 @@ rh_store_sqlite_audit_list (RhStore *store,
                             gint64   since,
                             GError **error)
 {
-  return list_rows (RH_STORE_SQLITE (store), STMT_AUDIT_LIST, (RowReader) audit_record_from_row,
+  return list_rows (RH_STORE_SQLITE (store), STMT_AUDIT_LIST, audit_record_from_row,
                     (GDestroyNotify) rh_audit_record_free, "Cannot read the audit log", error,
                     ARGS (ARG_INT (since)));
 }
 
-static RhSessionRecord *
+static gpointer
 session_record_from_row (sqlite3_stmt *stmt)
 {
   RhSessionRecord *record = g_new0 (RhSessionRecord, 1);
@@ -2217,7 +2219,7 @@ rh_store_sqlite_session_list (RhStore *store,
                               GError **error)
 {
   return list_rows (RH_STORE_SQLITE (store), STMT_SESSION_LIST,
-                    (RowReader) session_record_from_row,
+                    session_record_from_row,
                     (GDestroyNotify) rh_session_record_free, "Cannot read the sessions", error,
                     ARGS (ARG_INT (since)));
 }

@@ -1228,15 +1228,27 @@ require_member (JsonObject  *object,
   return FALSE;
 }
 
+/* The list handlers all read then reply, so a NULL list (a failed read) is
+ * answered here with @error instead of in every caller. */
 static void
 respond_list (RhHttpRequest *req,
               const char    *member,
               GPtrArray     *items,
-              JsonNode    *(*to_json) (gconstpointer item))
+              JsonNode    *(*to_json) (gconstpointer item),
+              const GError  *error)
 {
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  JsonObject *object = json_object_new ();
-  JsonArray *array = json_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  JsonArray *array;
+
+  if (items == NULL)
+    {
+      respond_error (req, error);
+      return;
+    }
+  root = json_node_new (JSON_NODE_OBJECT);
+  object = json_object_new ();
+  array = json_array_new ();
 
   for (guint i = 0; i < items->len; i++)
     json_array_add_element (array, to_json (items->pdata[i]));
@@ -1252,6 +1264,30 @@ respond_ok (RhHttpRequest *req)
 
   json_node_take_object (root, json_object_new ());
   respond_json (req, 200, root);
+}
+
+/* Writes answer an empty object on success and the operation's error otherwise. */
+static void
+respond_result (RhHttpRequest *req,
+                gboolean       ok,
+                const GError  *error)
+{
+  if (ok)
+    respond_ok (req);
+  else
+    respond_error (req, error);
+}
+
+/* Collections take POST without a name and PUT with one; anything else
+ * (DELETE and GET are handled before) is refused the same way everywhere. */
+static gboolean
+allow_write (RhHttpRequest *req,
+             const char    *target)
+{
+  if ((is_method (req, "POST") && target == NULL) || (is_method (req, "PUT") && target != NULL))
+    return TRUE;
+  respond_code (req, RH_ERROR_CONSOLE_NOT_FOUND, NULL, "Method not allowed");
+  return FALSE;
 }
 
 static void
@@ -1271,25 +1307,18 @@ api_roles (RhAdminConsole *self,
     {
       g_autoptr(GPtrArray) roles = rh_admin_role_list (self->store, &error);
 
-      if (roles == NULL)
-        respond_error (req, error);
-      else
-        respond_list (req, "roles", roles, (JsonNode *(*) (gconstpointer)) rh_admin_role_to_json);
+      respond_list (req, "roles", roles,
+                    (JsonNode *(*) (gconstpointer)) rh_admin_role_to_json, error);
       return;
     }
   if (is_method (req, "DELETE") && name != NULL)
     {
-      if (rh_admin_role_delete (self->store, caller->login, name, &error))
-        respond_ok (req);
-      else
-        respond_error (req, error);
+      ok = rh_admin_role_delete (self->store, caller->login, name, &error);
+      respond_result (req, ok, error);
       return;
     }
-  if (!(is_method (req, "POST") && name == NULL) && !(is_method (req, "PUT") && name != NULL))
-    {
-      respond_code (req, RH_ERROR_CONSOLE_NOT_FOUND, NULL, "Method not allowed");
-      return;
-    }
+  if (!allow_write (req, name))
+    return;
 
   body = parse_body (req, parser, &error);
   if (body == NULL ||
@@ -1308,10 +1337,7 @@ api_roles (RhAdminConsole *self,
   else
     ok = rh_admin_role_update (self->store, caller->login, name, new_name, description,
                                (const char *const *) permissions, &error);
-  if (ok)
-    respond_ok (req);
-  else
-    respond_error (req, error);
+  respond_result (req, ok, error);
 }
 
 static void
@@ -1331,26 +1357,18 @@ api_groups (RhAdminConsole *self,
     {
       g_autoptr(GPtrArray) groups = rh_admin_group_list (self->store, &error);
 
-      if (groups == NULL)
-        respond_error (req, error);
-      else
-        respond_list (req, "groups", groups,
-                      (JsonNode *(*) (gconstpointer)) rh_admin_group_to_json);
+      respond_list (req, "groups", groups,
+                    (JsonNode *(*) (gconstpointer)) rh_admin_group_to_json, error);
       return;
     }
   if (is_method (req, "DELETE") && name != NULL)
     {
-      if (rh_admin_group_delete (self->store, caller->login, name, &error))
-        respond_ok (req);
-      else
-        respond_error (req, error);
+      ok = rh_admin_group_delete (self->store, caller->login, name, &error);
+      respond_result (req, ok, error);
       return;
     }
-  if (!(is_method (req, "POST") && name == NULL) && !(is_method (req, "PUT") && name != NULL))
-    {
-      respond_code (req, RH_ERROR_CONSOLE_NOT_FOUND, NULL, "Method not allowed");
-      return;
-    }
+  if (!allow_write (req, name))
+    return;
 
   body = parse_body (req, parser, &error);
   if (body == NULL ||
@@ -1368,10 +1386,7 @@ api_groups (RhAdminConsole *self,
   else
     ok = rh_admin_group_update (self->store, caller->login, name, new_name, description,
                                 (const char *const *) members, NULL, NULL, &error);
-  if (ok)
-    respond_ok (req);
-  else
-    respond_error (req, error);
+  respond_result (req, ok, error);
 }
 
 static void
@@ -1395,11 +1410,8 @@ api_assignments (RhAdminConsole *self,
     {
       g_autoptr(GPtrArray) list = rh_admin_assignment_list (self->store, &error);
 
-      if (list == NULL)
-        respond_error (req, error);
-      else
-        respond_list (req, "assignments", list,
-                      (JsonNode *(*) (gconstpointer)) rh_admin_assignment_to_json);
+      respond_list (req, "assignments", list,
+                    (JsonNode *(*) (gconstpointer)) rh_admin_assignment_to_json, error);
       return;
     }
   if (id_text != NULL && !g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXINT64, &id, NULL))
@@ -1409,18 +1421,12 @@ api_assignments (RhAdminConsole *self,
     }
   if (is_method (req, "DELETE") && id_text != NULL)
     {
-      if (rh_admin_assignment_delete (self->store, caller->login, (gint64) id, &error))
-        respond_ok (req);
-      else
-        respond_error (req, error);
+      ok = rh_admin_assignment_delete (self->store, caller->login, (gint64) id, &error);
+      respond_result (req, ok, error);
       return;
     }
-  if (!(is_method (req, "POST") && id_text == NULL) &&
-      !(is_method (req, "PUT") && id_text != NULL))
-    {
-      respond_code (req, RH_ERROR_CONSOLE_NOT_FOUND, NULL, "Method not allowed");
-      return;
-    }
+  if (!allow_write (req, id_text))
+    return;
 
   body = parse_body (req, parser, &error);
   if (body == NULL ||

@@ -408,6 +408,19 @@ detail_json (JsonNode *before,
   return json_to_string (root, FALSE);
 }
 
+/* Every change writes one audit row with the record before and after; @detail keeps the
+ * text alive for the note until the caller's store call has written it. */
+static RhAuditNote
+audit_note (const char  *actor,
+            const char  *action,
+            JsonNode    *before,
+            JsonNode    *after,
+            char       **detail)
+{
+  *detail = detail_json (before, after);
+  return (RhAuditNote) { actor, action, *detail };
+}
+
 /* Roles */
 
 gboolean
@@ -431,8 +444,7 @@ rh_admin_role_create (RhStore            *store,
 
   role.name = (char *) name;
   role.description = (char *) (description != NULL ? description : "");
-  detail = detail_json (NULL, rh_admin_role_to_json (&role));
-  note = (RhAuditNote) { actor, "role.created", detail };
+  note = audit_note (actor, "role.created", NULL, rh_admin_role_to_json (&role), &detail);
   return rh_store_role_create (store, &role, &note, NULL, error);
 }
 
@@ -471,8 +483,8 @@ rh_admin_role_update (RhStore            *store,
   if (permissions != NULL && !parse_role_permissions (permissions, &role.permissions, error))
     return FALSE;
 
-  detail = detail_json (rh_admin_role_to_json (current), rh_admin_role_to_json (&role));
-  note = (RhAuditNote) { actor, "role.updated", detail };
+  note = audit_note (actor, "role.updated", rh_admin_role_to_json (current),
+                     rh_admin_role_to_json (&role), &detail);
   return rh_store_role_update (store, current->name, &role, &note, error);
 }
 
@@ -494,8 +506,7 @@ rh_admin_role_delete (RhStore     *store,
   if (current == NULL)
     return FALSE;
 
-  detail = detail_json (rh_admin_role_to_json (current), NULL);
-  note = (RhAuditNote) { actor, "role.deleted", detail };
+  note = audit_note (actor, "role.deleted", rh_admin_role_to_json (current), NULL, &detail);
   return rh_store_role_delete (store, current->name, &note, error);
 }
 
@@ -555,8 +566,7 @@ rh_admin_group_create (RhStore            *store,
   group.name = (char *) name;
   group.description = (char *) (description != NULL ? description : "");
   group.members = sorted;
-  detail = detail_json (NULL, rh_admin_group_to_json (&group));
-  note = (RhAuditNote) { actor, "group.created", detail };
+  note = audit_note (actor, "group.created", NULL, rh_admin_group_to_json (&group), &detail);
   return rh_store_group_create (store, &group, &note, NULL, error);
 }
 
@@ -614,8 +624,8 @@ rh_admin_group_update (RhStore            *store,
   sorted = normalize_members ((const char *const *) list->pdata);
   group.members = sorted;
 
-  detail = detail_json (rh_admin_group_to_json (current), rh_admin_group_to_json (&group));
-  note = (RhAuditNote) { actor, "group.updated", detail };
+  note = audit_note (actor, "group.updated", rh_admin_group_to_json (current),
+                     rh_admin_group_to_json (&group), &detail);
   return rh_store_group_update (store, current->name, &group, &note, error);
 }
 
@@ -637,8 +647,7 @@ rh_admin_group_delete (RhStore     *store,
   if (current == NULL)
     return FALSE;
 
-  detail = detail_json (rh_admin_group_to_json (current), NULL);
-  note = (RhAuditNote) { actor, "group.deleted", detail };
+  note = audit_note (actor, "group.deleted", rh_admin_group_to_json (current), NULL, &detail);
   return rh_store_group_delete (store, current->name, &note, error);
 }
 
@@ -764,8 +773,8 @@ rh_admin_assignment_create (RhStore            *store,
   assignment.helper_group = (char *) helper_group;
   if (!canonical_names (store, &assignment, &storage, &role_name, &helper_name, error))
     return FALSE;
-  detail = detail_json (NULL, rh_admin_assignment_to_json (&assignment));
-  note = (RhAuditNote) { actor, "assignment.created", detail };
+  note = audit_note (actor, "assignment.created", NULL,
+                     rh_admin_assignment_to_json (&assignment), &detail);
   return rh_store_assignment_create (store, &assignment, &note, out_id, error);
 }
 
@@ -810,9 +819,8 @@ rh_admin_assignment_update (RhStore            *store,
       !canonical_names (store, &assignment, &storage, &role_name, &helper_name, error))
     return FALSE;
 
-  detail = detail_json (rh_admin_assignment_to_json (current),
-                        rh_admin_assignment_to_json (&assignment));
-  note = (RhAuditNote) { actor, "assignment.updated", detail };
+  note = audit_note (actor, "assignment.updated", rh_admin_assignment_to_json (current),
+                     rh_admin_assignment_to_json (&assignment), &detail);
   return rh_store_assignment_update (store, id, &assignment, &note, error);
 }
 
@@ -832,8 +840,8 @@ rh_admin_assignment_delete (RhStore     *store,
   if (current == NULL)
     return FALSE;
 
-  detail = detail_json (rh_admin_assignment_to_json (current), NULL);
-  note = (RhAuditNote) { actor, "assignment.deleted", detail };
+  note = audit_note (actor, "assignment.deleted", rh_admin_assignment_to_json (current),
+                     NULL, &detail);
   return rh_store_assignment_delete (store, id, &note, error);
 }
 

@@ -776,38 +776,59 @@ cmd_user_add (const char  *data_dir,
   return TRUE;
 }
 
+/* The list commands differ only in what they read and how one item reads as a row. */
+static gboolean
+run_list_command (const char  *command,
+                  const char  *summary,
+                  const char  *data_dir,
+                  int          argc,
+                  char       **argv,
+                  GPtrArray  *(*list) (RhStore *store, GError **error),
+                  const char  *header,
+                  char       *(*row) (gconstpointer item),
+                  GError     **error)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(RhStore) store = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  if (!parse_command (command, "", summary, NULL, argc, argv, 0, &args, error))
+    return FALSE;
+  store = open_store (data_dir, error);
+  if (store == NULL || (items = list (store, error)) == NULL)
+    return FALSE;
+
+  /* A stable format for scripts: not translated. */
+  g_print ("%s\n", header);
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_autofree char *line = row (g_ptr_array_index (items, i));
+
+      g_print ("%s\n", line);
+    }
+  return TRUE;
+}
+
+static char *
+user_row (gconstpointer item)
+{
+  const RhUser *user = item;
+
+  return g_strdup_printf ("%s\t%s\t%s\t%s\t%s\t%s\t%s", user->login, user->display_name,
+                          user->job_title, user->company, user->domain,
+                          user->disabled ? "disabled" : "enabled", user->admin ? "yes" : "no");
+}
+
 static gboolean
 cmd_user_list (const char  *data_dir,
                int          argc,
                char       **argv,
                GError     **error)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(RhStore) store = NULL;
-  g_autoptr(GPtrArray) users = NULL;
-
-  if (!parse_command ("user list", "", _("Lists the helper accounts, tab-separated."), NULL,
-                      argc, argv, 0, &args, error))
-    return FALSE;
-
-  store = open_store (data_dir, error);
-  if (store == NULL)
-    return FALSE;
-  users = rh_store_user_list (store, error);
-  if (users == NULL)
-    return FALSE;
-
-  /* A stable format for scripts: not translated. */
-  g_print ("login\tdisplay-name\tjob-title\tcompany\tdomain\tstate\tadmin\n");
-  for (guint i = 0; i < users->len; i++)
-    {
-      const RhUser *user = g_ptr_array_index (users, i);
-
-      g_print ("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", user->login, user->display_name,
-               user->job_title, user->company, user->domain,
-               user->disabled ? "disabled" : "enabled", user->admin ? "yes" : "no");
-    }
-  return TRUE;
+  return run_list_command ("user list", _("Lists the helper accounts, tab-separated."),
+                           data_dir, argc, argv, rh_store_user_list,
+                           "login\tdisplay-name\tjob-title\tcompany\tdomain\tstate\tadmin",
+                           user_row, error);
 }
 
 static gboolean
@@ -1247,34 +1268,25 @@ cmd_role_create (const char  *data_dir,
   return TRUE;
 }
 
+static char *
+role_row (gconstpointer item)
+{
+  const RhRole *role = item;
+  g_autofree char *permissions = rh_permissions_to_string (role->permissions);
+
+  return g_strdup_printf ("%s\t%s\t%s\t%s", role->name, permissions,
+                          role->builtin ? "yes" : "no", role->description);
+}
+
 static gboolean
 cmd_role_list (const char  *data_dir,
                int          argc,
                char       **argv,
                GError     **error)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(RhStore) store = NULL;
-  g_autoptr(GPtrArray) roles = NULL;
-
-  if (!parse_command ("role list", "", _("Lists the roles, tab-separated."), NULL, argc, argv,
-                      0, &args, error))
-    return FALSE;
-  store = open_store (data_dir, error);
-  if (store == NULL || (roles = rh_admin_role_list (store, error)) == NULL)
-    return FALSE;
-
-  /* A stable format for scripts: not translated. */
-  g_print ("name\tpermissions\tbuilt-in\tdescription\n");
-  for (guint i = 0; i < roles->len; i++)
-    {
-      const RhRole *role = g_ptr_array_index (roles, i);
-      g_autofree char *permissions = rh_permissions_to_string (role->permissions);
-
-      g_print ("%s\t%s\t%s\t%s\n", role->name, permissions, role->builtin ? "yes" : "no",
-               role->description);
-    }
-  return TRUE;
+  return run_list_command ("role list", _("Lists the roles, tab-separated."), data_dir, argc,
+                           argv, rh_admin_role_list, "name\tpermissions\tbuilt-in\tdescription",
+                           role_row, error);
 }
 
 static gboolean
@@ -1364,32 +1376,24 @@ cmd_group_create (const char  *data_dir,
   return TRUE;
 }
 
+static char *
+group_row (gconstpointer item)
+{
+  const RhGroup *group = item;
+  g_autofree char *members = g_strjoinv (",", group->members);
+
+  return g_strdup_printf ("%s\t%s\t%s", group->name, members, group->description);
+}
+
 static gboolean
 cmd_group_list (const char  *data_dir,
                 int          argc,
                 char       **argv,
                 GError     **error)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(RhStore) store = NULL;
-  g_autoptr(GPtrArray) groups = NULL;
-
-  if (!parse_command ("group list", "", _("Lists the groups, tab-separated."), NULL, argc,
-                      argv, 0, &args, error))
-    return FALSE;
-  store = open_store (data_dir, error);
-  if (store == NULL || (groups = rh_admin_group_list (store, error)) == NULL)
-    return FALSE;
-
-  g_print ("name\tmembers\tdescription\n");
-  for (guint i = 0; i < groups->len; i++)
-    {
-      const RhGroup *group = g_ptr_array_index (groups, i);
-      g_autofree char *members = g_strjoinv (",", group->members);
-
-      g_print ("%s\t%s\t%s\n", group->name, members, group->description);
-    }
-  return TRUE;
+  return run_list_command ("group list", _("Lists the groups, tab-separated."), data_dir, argc,
+                           argv, rh_admin_group_list, "name\tmembers\tdescription", group_row,
+                           error);
 }
 
 static gboolean
@@ -1521,33 +1525,26 @@ cmd_assignment_create (const char  *data_dir,
   return TRUE;
 }
 
+static char *
+assignment_row (gconstpointer item)
+{
+  const RhAssignment *a = item;
+  g_autofree char *scope = a->all_users ? g_strdup ("all-users")
+                                        : g_strjoinv (",", a->scope_groups);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s", a->id, a->role,
+                          a->helper_group, scope);
+}
+
 static gboolean
 cmd_assignment_list (const char  *data_dir,
                      int          argc,
                      char       **argv,
                      GError     **error)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(RhStore) store = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-
-  if (!parse_command ("assignment list", "", _("Lists the role assignments, tab-separated."),
-                      NULL, argc, argv, 0, &args, error))
-    return FALSE;
-  store = open_store (data_dir, error);
-  if (store == NULL || (list = rh_admin_assignment_list (store, error)) == NULL)
-    return FALSE;
-
-  g_print ("id\trole\thelpers\tscope\n");
-  for (guint i = 0; i < list->len; i++)
-    {
-      const RhAssignment *a = g_ptr_array_index (list, i);
-      g_autofree char *scope = a->all_users ? g_strdup ("all-users")
-                                            : g_strjoinv (",", a->scope_groups);
-
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\n", a->id, a->role, a->helper_group, scope);
-    }
-  return TRUE;
+  return run_list_command ("assignment list", _("Lists the role assignments, tab-separated."),
+                           data_dir, argc, argv, rh_admin_assignment_list,
+                           "id\trole\thelpers\tscope", assignment_row, error);
 }
 
 static gboolean

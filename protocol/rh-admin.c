@@ -421,6 +421,30 @@ audit_note (const char  *actor,
   return (RhAuditNote) { actor, action, *detail };
 }
 
+/* Roles and groups are renamed and redescribed alike: each given field is checked, then
+ * replaces the current one (borrowed, like the caller's copy of the record). */
+static gboolean
+apply_renaming (const char  *new_name,
+                const char  *description,
+                char       **name_field,
+                char       **description_field,
+                GError     **error)
+{
+  if (new_name != NULL)
+    {
+      if (!check_name (new_name, error))
+        return FALSE;
+      *name_field = (char *) new_name;
+    }
+  if (description != NULL)
+    {
+      if (!check_description (description, error))
+        return FALSE;
+      *description_field = (char *) description;
+    }
+  return TRUE;
+}
+
 /* Roles */
 
 gboolean
@@ -468,18 +492,8 @@ rh_admin_role_update (RhStore            *store,
     return name != NULL ? FALSE : check_name (name, error);
 
   role = *current;
-  if (new_name != NULL)
-    {
-      if (!check_name (new_name, error))
-        return FALSE;
-      role.name = (char *) new_name;
-    }
-  if (description != NULL)
-    {
-      if (!check_description (description, error))
-        return FALSE;
-      role.description = (char *) description;
-    }
+  if (!apply_renaming (new_name, description, &role.name, &role.description, error))
+    return FALSE;
   if (permissions != NULL && !parse_role_permissions (permissions, &role.permissions, error))
     return FALSE;
 
@@ -598,18 +612,8 @@ rh_admin_group_update (RhStore            *store,
     return FALSE;
 
   group = *current;
-  if (new_name != NULL)
-    {
-      if (!check_name (new_name, error))
-        return FALSE;
-      group.name = (char *) new_name;
-    }
-  if (description != NULL)
-    {
-      if (!check_description (description, error))
-        return FALSE;
-      group.description = (char *) description;
-    }
+  if (!apply_renaming (new_name, description, &group.name, &group.description, error))
+    return FALSE;
   if (!check_logins (members, error) || !check_logins (add_members, error) ||
       !check_logins (remove_members, error))
     return FALSE;

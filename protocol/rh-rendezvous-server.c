@@ -139,6 +139,28 @@ struct _Relay
   guint               update_timer;
 };
 
+/* A fixed-window rate limit: at most some events per window, per connection. */
+typedef struct
+{
+  gint64 start;   /* of the current window, monotonic µs */
+  guint  count;
+} RateWindow;
+
+static gboolean
+rate_allow (RateWindow *rate,
+            gint64      window_us,
+            guint       max)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - rate->start > window_us)
+    {
+      rate->start = now;
+      rate->count = 0;
+    }
+  return ++rate->count <= max;
+}
+
 struct _Conn
 {
   RhRendezvousServer *server;
@@ -149,10 +171,8 @@ struct _Conn
   Relay              *relay;       /* set once this connection joined a relay */
   gint64              join_id;
   RhWsFlowGate        gate;        /* back-pressure on what is queued towards this end */
-  gint64              chat_window; /* start of the current rate window, monotonic µs */
-  guint               chat_count;
-  gint64              elevation_window; /* the same for administrator-access reports */
-  guint               elevation_count;
+  RateWindow          chat_rate;
+  RateWindow          elevation_rate;  /* administrator-access reports */
   ElevationTail      *elevation_tail;   /* the sharer's last ended pairing */
 };
 
@@ -1912,12 +1932,7 @@ handle_elevation_report (Conn       *conn,
                        "Only the sharer reports administrator access");
       return;
     }
-  if (g_get_monotonic_time () - conn->elevation_window > ELEVATION_RATE_WINDOW_US)
-    {
-      conn->elevation_window = g_get_monotonic_time ();
-      conn->elevation_count = 0;
-    }
-  if (++conn->elevation_count > ELEVATION_RATE_MAX)
+  if (!rate_allow (&conn->elevation_rate, ELEVATION_RATE_WINDOW_US, ELEVATION_RATE_MAX))
     {
       send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
                        "Too many administrator-access reports in a short time");
@@ -2163,12 +2178,7 @@ handle_chat_send (Conn       *conn,
       send_error (conn, id, error);
       return;
     }
-  if (g_get_monotonic_time () - conn->chat_window > CHAT_RATE_WINDOW_US)
-    {
-      conn->chat_window = g_get_monotonic_time ();
-      conn->chat_count = 0;
-    }
-  if (++conn->chat_count > CHAT_RATE_MAX)
+  if (!rate_allow (&conn->chat_rate, CHAT_RATE_WINDOW_US, CHAT_RATE_MAX))
     {
       send_error_code (conn, id, RH_ERROR_RATE_LIMITED,
                        "Too many chat messages in a short time; wait a few seconds");

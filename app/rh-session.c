@@ -629,8 +629,8 @@ report_session (RhSession *self)
  * status "auth-prompt" "masked"/"clear"; the helper learns it from the peer message
  * auth-prompt {"visible": bool, "masked": bool}. */
 
-/* With administrator access granted the helper sees and uses the prompt: they type the
- * administrator credentials. */
+/* Sharer: administrator access is granted and its end has not begun. Then the helper sees and
+ * uses prompts: they type the administrator credentials. */
 static gboolean
 elevation_granted (RhSession *self)
 {
@@ -1245,11 +1245,6 @@ report_elevation (RhSession  *self,
                                                on_elevation_reported, NULL);
 }
 
-static gboolean
-sharer_elevation_granted (RhSession *self)
-{
-  return self->elevation != NULL && rh_elevation_is_granted (self->elevation);
-}
 
 static void
 deny_elevation (RhSession  *self,
@@ -1355,7 +1350,7 @@ handle_elevation_request (RhSession  *self,
 {
   if (self->elevation_ending || self->elevation_asking || self->elevation_reporting)
     return;
-  if (self->elevation_granted && sharer_elevation_granted (self))
+  if (elevation_granted (self))
     {
       send_elevation_grant (self);
       return;
@@ -1426,7 +1421,7 @@ reply_tool (RhSession    *self,
   json_object_set_boolean_member (fields, "ok", error == NULL);
   if (error)
     json_object_set_string_member (fields, "error", text);
-  if (sharer_elevation_granted (self))
+  if (elevation_granted (self))
     rh_rendezvous_client_report_elevation_async (self->client, fields, NULL,
                                                  on_elevation_reported, NULL);
   status (self, "elevated-tool", line);
@@ -1450,7 +1445,7 @@ handle_elevated_tool (RhSession  *self,
       g_debug ("Ignoring an elevated-tool message without a valid name");
       return;
     }
-  if (self->elevation_ending || !sharer_elevation_granted (self) ||
+  if (self->elevation_ending || !elevation_granted (self) ||
       self->mode != RH_RDP_MODE_CONTROL)
     {
       g_set_error_literal (&error, RH_CONFIG_ERROR, RH_ERROR_ELEVATION_NOT_GRANTED,
@@ -1845,7 +1840,7 @@ rh_session_get_elevation_granted (RhSession *self)
   g_return_val_if_fail (RH_IS_SESSION (self), FALSE);
 
   return self->is_helper ? self->elevation_granted
-                         : self->elevation_granted && sharer_elevation_granted (self);
+                         : elevation_granted (self);
 }
 
 const char * const *

@@ -1386,12 +1386,17 @@ on_elevation_requested (RhWindow *self)
     }
   if (self->elevation_dialog != NULL)
     gtk_window_destroy (g_steal_pointer (&self->elevation_dialog));
-  if (card->job_title != NULL && card->job_title[0] != '\0')
+  {
+    const char *parts[] = { card->job_title, card->company };
+    g_autoptr(GString) about = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+      if (parts[i] != NULL && parts[i][0] != '\0')
+        g_string_append_printf (about, "%s%s", about->len ? ", " : "", parts[i]);
     /* Translators: name (job title, company), e.g. "Helen Help (IT support, Example Corp)" */
-    who = g_strdup_printf (_("%s (%s, %s)"), card->display_name, card->job_title,
-                           card->company ? card->company : "");
-  else
-    who = g_strdup (card->display_name);
+    who = about->len ? g_strdup_printf (_("%s (%s)"), card->display_name, about->str)
+                     : g_strdup (card->display_name);
+  }
   body = g_strdup_printf (g_str_equal (end, "lock")
                           ? _("%s, verified by your organisation, asks for administrator "
                               "access. They could then type administrator passwords into the "
